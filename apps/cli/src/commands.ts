@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import { AuditEventEntity, AuditStreamEntity, AuditTrail } from '@praesidium/audit';
+import type { PraesidiumConfig } from '@praesidium/config';
+import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/database';
+import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praesidium/demo';
+import { KeyStore } from '@praesidium/keys';
+import { banner } from './banner.js';
+import { APP_NAMES, migrate, startPlatform, type AppName } from './platform.js';
+
+export const USAGE = `Usage: praesidium <command> [options]
+
+Commands:
+  start [--apps gateway,governance,sample-model]   start the platform (all apps by default)
+  migrate                                          apply pending database migrations
+  token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
+  audit verify                                     recompute every audit hash chain; exit 1 if one is broken
+  audit tail [--limit N]                           print the latest audit records as JSON lines
+
+Every command works beside a running \`npm start\`: on the embedded database it connects to the
+running platform's PGlite over its Unix socket.`;
+
+export async function runCommand(config: PraesidiumConfig, argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(config, rest);
+    case 'migrate':
+      return withDatabase(config, async (database) => {
+        const applied = await migrate(database);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+        return 0;
+      });
+    case 'token':
+      return token(config, rest);
+    case 'audit':
+      return audit(config, rest);
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(config: PraesidiumConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { apps: { type: 'string' } } });
+  const apps = (values.apps?.split(',').map((name) => name.trim()) ?? [...APP_NAMES]) as AppName[];
+  const unknown = apps.filter((name) => !(APP_NAMES as readonly string[]).includes(name));
+  if (unknown.length) {
+    console.error(`unknown app(s): ${unknown.join(', ')}; choose from ${APP_NAMES.join(', ')}`);
+    return 2;
+  }
+  const platform = await startPlatform(config, apps);
+  const tokens: Partial<Record<PersonaName, string>> = {};
+  if (config.demo) {
+    for (const persona of Object.keys(PERSONAS) as PersonaName[]) {
+      tokens[persona] = await mintDemoToken(platform.deps.keyStore, config, persona);
+    }
+  }
+  console.log(banner(platform, tokens));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('stopping…');
+  await platform.stop();
+  return 0;
+}
+
+async function token(config: PraesidiumConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { persona: { type: 'string' }, ttl: { type: 'string' } } });
+  if (!values.persona || !isPersonaName(values.persona)) {
+    console.error(`--persona must be one of: ${Object.keys(PERSONAS).join(', ')}`);
+    return 2;
+  }
+  if (config.isProduction || !config.demo) {
+    console.error('token.demo_refused: demo tokens are refused in production');
+    return 1;
+  }
+  const ttl = values.ttl ? Number.parseInt(values.ttl, 10) : 3600;
+  if (!Number.isInteger(ttl) || ttl < 1) {
+    console.error('--ttl must be a positive number of seconds');
+    return 2;
+  }
+  const keyStore = await KeyStore.openOrCreate(config.dataDir);
+  console.log(await mintDemoToken(keyStore, config, values.persona, ttl));
+  return 0;
+}
+
+async function audit(config: PraesidiumConfig, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { limit: { type: 'string' } } });
+  if (sub !== 'verify' && sub !== 'tail') {
+    console.error(`usage: praesidium audit verify | audit tail [--limit N]`);
+    return 2;
+  }
+  return withDatabase(config, async (database) => {
+    const dataSource = await openDataSource(dataSourceOptions(database.connection, [AuditEventEntity, AuditStreamEntity], 2));
+    try {
+      const trail = new AuditTrail(dataSource.getRepository(AuditEventEntity), dataSource.getRepository(AuditStreamEntity), 'cli');
+      if (sub === 'tail') {
+        const records = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
+        for (const record of records.reverse()) console.log(JSON.stringify(record));
+        return 0;
+      }
+      const result = await trail.verify();
+      for (const stream of result.streams) console.log(JSON.stringify(stream));
+      console.log(JSON.stringify({ valid: result.valid, streams: result.streams.length, records: result.streams.reduce((n, s) => n + s.checked, 0) }));
+      return result.valid ? 0 : 1;
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+}
+
+async function withDatabase(
+  config: PraesidiumConfig,
+  work: (database: Awaited<ReturnType<typeof acquireDatabase>>) => Promise<number>,
+): Promise<number> {
+  const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
+  try {
+    return await work(database);
+  } finally {
+    await database.release();
+  }
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@praesidium/config';
+import { startTelemetry, stopTelemetry } from '@praesidium/telemetry';
+
+// Telemetry starts before Nest or any instrumented module is loaded: the rest is imported after it.
+let exitCode = 1;
+try {
+  const config = loadConfig(process.env);
+  startTelemetry({ serviceName: 'praesidium' });
+  const { runCommand } = await import('./commands.js');
+  exitCode = await runCommand(config, process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+} finally {
+  await stopTelemetry();
+}
+process.exit(exitCode);

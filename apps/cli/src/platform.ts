@@ -1,0 +1,69 @@
+import type { INestApplication } from '@nestjs/common';
+import type { PraesidiumConfig } from '@praesidium/config';
+import { acquireDatabase, dataSourceOptions, openDataSource, runMigrations, type AcquiredDatabase } from '@praesidium/database';
+import { createJobQueue } from '@praesidium/jobs';
+import { KeyStore } from '@praesidium/keys';
+import type { PlatformDeps } from '@praesidium/platform';
+import { createGatewayApp } from '../../gateway/src/create-gateway-app.js';
+import { createGovernanceApp } from '../../governance/src/create-governance-app.js';
+import { createSampleModelApp } from '../../sample-model/src/create-sample-model-app.js';
+
+export const APP_NAMES = ['sample-model', 'governance', 'gateway'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+export interface RunningPlatform {
+  readonly deps: PlatformDeps;
+  readonly database: AcquiredDatabase;
+  readonly apps: readonly AppName[];
+  stop(): Promise<void>;
+}
+
+/** Applies pending migrations on the given database and reports their names. */
+export async function migrate(database: AcquiredDatabase): Promise<string[]> {
+  const dataSource = await openDataSource(dataSourceOptions(database.connection, [], 2));
+  try {
+    return await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/**
+ * Starts the chosen apps in this process: the embedded default runs all three on PGlite and the
+ * in-process job runner; a production deployment runs one app per process on PostgreSQL and Redis.
+ */
+export async function startPlatform(config: PraesidiumConfig, apps: readonly AppName[] = APP_NAMES): Promise<RunningPlatform> {
+  const keyStore = await KeyStore.openOrCreate(config.dataDir);
+  const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
+  const jobs = createJobQueue(config.redisUrl);
+  const deps: PlatformDeps = { config, keyStore, connection: database.connection, jobs };
+  const started: INestApplication[] = [];
+  const stop = async () => {
+    for (const app of started.reverse()) await app.close();
+    await jobs.close();
+    await database.release();
+  };
+  try {
+    if (config.database.migrateOnStart) await migrate(database);
+    const { host } = config.http;
+    // Order matters for the demo: the model and the issuer keys are up before the gateway takes calls.
+    if (apps.includes('sample-model')) {
+      started.push(await listen(await createSampleModelApp(config), config.http.sampleModelPort, host));
+    }
+    if (apps.includes('governance')) {
+      started.push(await listen(await createGovernanceApp(deps), config.http.governancePort, host));
+    }
+    if (apps.includes('gateway')) {
+      started.push(await listen(await createGatewayApp(deps), config.http.gatewayPort, host));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { deps, database, apps, stop };
+}
+
+async function listen(app: INestApplication, port: number, host: string): Promise<INestApplication> {
+  await app.listen(port, host);
+  return app;
+}

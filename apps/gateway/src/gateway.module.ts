@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessModule } from '@praesidium/access';
+import { AuditModule } from '@praesidium/audit';
+import { ConsentModule } from '@praesidium/consent';
+import { ModelRegistryModule } from '@praesidium/model-registry';
+import { platformModules, type PlatformDeps } from '@praesidium/platform';
+import { BackendClient } from './backend/backend-client.js';
+import { GatewayAssertionSigner } from './backend/gateway-assertion.js';
+import { InferencePipeline } from './inference/inference-pipeline.service.js';
+import { InferenceController } from './inference/inference.controller.js';
+import { SchemaValidator } from './inference/schema-validator.js';
+import { WellKnownController } from './well-known.controller.js';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(deps: PlatformDeps): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ...platformModules(deps),
+        AccessModule,
+        AuditModule.forRoot('gateway'),
+        ConsentModule,
+        ModelRegistryModule,
+      ],
+      controllers: [InferenceController, WellKnownController],
+      providers: [InferencePipeline, SchemaValidator, BackendClient, GatewayAssertionSigner],
+    };
+  }
+}

@@ -1,0 +1,189 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { defineAbilityFor, modelSubject, TokenVerifier, bearerToken, type Principal } from '@praesidium/access';
+import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
+import { ConsentService } from '@praesidium/consent';
+import { sha256Hex } from '@praesidium/digest';
+import { ModelRegistry, type DeployedModel } from '@praesidium/model-registry';
+import { ProblemError } from '@praesidium/problem';
+import { currentTraceId, traced } from '@praesidium/telemetry';
+import { BackendClient } from '../backend/backend-client.js';
+import { GatewayAssertionSigner } from '../backend/gateway-assertion.js';
+import { splitClinicalContext, type ClinicalContext } from './inference-request.js';
+import { SchemaValidator } from './schema-validator.js';
+
+export interface InferenceCall {
+  readonly modelName: string;
+  readonly authorization: string | undefined;
+  readonly rawBody: Buffer;
+  readonly body: unknown;
+  readonly correlationId: string;
+  readonly remoteAddress: string;
+}
+
+/** What the audit record of a call says, filled in as the steps learn it. */
+interface CallFacts {
+  principal?: Principal;
+  deployed?: DeployedModel;
+  context?: ClinicalContext;
+  patientPseudonym?: string;
+  consent?: { consentId?: string; consentVersion?: number; provisionPath?: string; reason: string };
+  requestRecord?: AuditRecord;
+}
+
+export const DECISION_SUPPORT_NOTICE =
+  'Decision support only: the output informs, and does not replace, the judgement of a qualified clinician.';
+
+/**
+ * The inference path, one explicit step after another (DESIGN.md): authenticate → resolve →
+ * authorize → consent → validate → audit → forward → respond. Each step is a span; a refusal
+ * anywhere is audited with its reason code; nothing is forwarded before the request's audit record
+ * is committed, and no response is released before its own record is.
+ */
+@Injectable()
+export class InferencePipeline {
+  private readonly logger = new Logger('InferencePipeline');
+
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly registry: ModelRegistry,
+    private readonly consents: ConsentService,
+    private readonly audit: AuditTrail,
+    private readonly validator: SchemaValidator,
+    private readonly backend: BackendClient,
+    private readonly assertions: GatewayAssertionSigner,
+  ) {}
+
+  infer(call: InferenceCall): Promise<Record<string, unknown>> {
+    return traced('gateway.infer', { 'praesidium.model': call.modelName }, async () => {
+      const facts: CallFacts = {};
+      try {
+        return await this.run(call, facts);
+      } catch (error) {
+        await this.auditFailure(call, facts, error);
+        throw error;
+      }
+    });
+  }
+
+  private async run(call: InferenceCall, facts: CallFacts): Promise<Record<string, unknown>> {
+    facts.principal = await traced('gateway.authenticate', {}, () =>
+      this.tokens.verify(bearerToken(call.authorization)),
+    );
+    const principal = facts.principal;
+    facts.deployed = await traced('gateway.resolve', { 'praesidium.model': call.modelName }, () =>
+      this.registry.resolveDeployed(call.modelName),
+    );
+    const { model, version } = facts.deployed;
+    await traced('gateway.authorize', { 'praesidium.subject': principal.subject }, async () => {
+      const subject = modelSubject({ name: model.name, departments: model.departments, riskClass: model.riskClass });
+      if (!defineAbilityFor(principal).can('infer', subject)) throw new ProblemError('access.denied');
+    });
+    const { context, forwarded } = splitClinicalContext(call.body);
+    facts.context = context;
+    facts.patientPseudonym = this.consents.pseudonymize(context.patientReference);
+    await traced('gateway.consent', { 'praesidium.purpose_of_use': context.purposeOfUse }, async (span) => {
+      const decision = await this.consents.decide(facts.patientPseudonym as string, {
+        purposeOfUse: context.purposeOfUse,
+        at: new Date(),
+      });
+      facts.consent = decision;
+      span.setAttribute('praesidium.consent.reason', decision.reason);
+      if (decision.decision === 'deny') throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
+    });
+    await traced('gateway.validate', {}, async () =>
+      this.validator.check(`${version.id}:input`, version.inputSchema, forwarded, 'request.invalid'),
+    );
+    facts.requestRecord = await traced('gateway.audit', {}, () =>
+      this.audit.append(this.auditEvent(call, facts, 'inference.request', 'success')),
+    );
+    const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
+    const response = await traced('gateway.forward', { 'praesidium.model_version': version.version }, async () => {
+      const assertion = await this.assertions.sign(
+        { caller: principal.subject, model: model.name, modelVersion: version.version, purposeOfUse: context.purposeOfUse },
+        forwardedBytes,
+      );
+      return this.backend.post(version.backendUrl, forwardedBytes, { authorization: `Bearer ${assertion}` });
+    });
+    return traced('gateway.respond', {}, async () => {
+      const output = parseBackendOutput(response.status, response.body);
+      this.validator.check(`${version.id}:output`, version.outputSchema, output, 'backend.invalid_response');
+      const record = await this.audit.append({
+        ...this.auditEvent(call, facts, 'inference.response', 'success'),
+        responseSha256: sha256Hex(response.body),
+      });
+      return {
+        ...output,
+        model_name: model.name,
+        model_version: version.version,
+        parameters: {
+          ...(typeof output.parameters === 'object' ? output.parameters : {}),
+          praesidium: {
+            model: model.displayName,
+            version: version.version,
+            manifest_sha256: version.manifestSha256,
+            intended_use: model.intendedUse,
+            limitations: model.limitations,
+            demonstration: model.isDemonstration,
+            notice: DECISION_SUPPORT_NOTICE,
+            audit: { stream: record.streamId, seq: record.seq, hash: record.hash },
+            correlation_id: call.correlationId,
+          },
+        },
+      };
+    });
+  }
+
+  /** Refusals before forwarding audit the request; failures after it audit the response. */
+  private async auditFailure(call: InferenceCall, facts: CallFacts, error: unknown): Promise<void> {
+    const problem = error instanceof ProblemError ? error : new ProblemError('internal.error');
+    if (problem.code === 'audit.unavailable') return;
+    const forwarded = facts.requestRecord !== undefined;
+    try {
+      await this.audit.append({
+        ...this.auditEvent(call, facts, forwarded ? 'inference.response' : 'inference.request', forwarded ? 'failure' : 'refused'),
+        reasonCode: problem.code,
+      });
+    } catch {
+      // The caller still gets the refusal; the missing record shows as an audit.unavailable alert.
+      this.logger.error(`audit.unavailable while recording ${problem.code} correlationId=${call.correlationId}`);
+    }
+  }
+
+  private auditEvent(
+    call: InferenceCall,
+    facts: CallFacts,
+    action: string,
+    outcome: AuditEventInput['outcome'],
+  ): AuditEventInput {
+    return {
+      action,
+      outcome,
+      agent: facts.principal
+        ? { subject: facts.principal.subject, issuer: facts.principal.issuer, roles: facts.principal.roles, address: call.remoteAddress }
+        : { subject: 'unauthenticated', address: call.remoteAddress },
+      entity: {
+        model: facts.deployed?.model.name ?? call.modelName,
+        modelVersion: facts.deployed?.version.version,
+        patientPseudonym: facts.patientPseudonym,
+        consentId: facts.consent?.consentId,
+        consentVersion: facts.consent?.consentVersion,
+        provisionPath: facts.consent?.provisionPath,
+      },
+      purposeOfUse: facts.context?.purposeOfUse,
+      requestSha256: sha256Hex(call.rawBody),
+      traceId: currentTraceId(),
+      correlationId: call.correlationId,
+    };
+  }
+}
+
+function parseBackendOutput(status: number, body: Buffer): Record<string, unknown> {
+  if (status < 200 || status >= 300) throw new ProblemError('backend.invalid_response', `the backend answered ${status}`);
+  try {
+    const output: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof output === 'object' && output !== null && !Array.isArray(output)) return output as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ProblemError('backend.invalid_response', 'the backend answered with something other than a JSON object');
+}

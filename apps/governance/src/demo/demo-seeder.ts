@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AuditTrail } from '@praesidium/audit';
+import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { ConsentService } from '@praesidium/consent';
+import { DEMO_CONSENTS, DEMO_MODEL } from '@praesidium/demo';
+import { ModelRegistry } from '@praesidium/model-registry';
+
+const SEEDED_KEY = 'demo.seeded';
+
+/**
+ * Seeds the demo once per database: the lumbar ESI model deployed on the sample model server, and
+ * the two demo patients' consents. A marker row records that it ran, so a restart never seeds twice.
+ */
+@Injectable()
+export class DemoSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger('DemoSeeder');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: ModelRegistry,
+    private readonly consents: ConsentService,
+    private readonly trail: AuditTrail,
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.demo) return;
+    const seeded = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [SEEDED_KEY]);
+    if (seeded.length > 0) return;
+    await this.seed();
+    await this.dataSource.query('INSERT INTO platform.setting (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      SEEDED_KEY,
+      JSON.stringify({ at: new Date().toISOString() }),
+    ]);
+    this.logger.log('demo data seeded');
+  }
+
+  private async seed(): Promise<void> {
+    const { version, inputSchema, outputSchema, ...model } = DEMO_MODEL;
+    const existing = (await this.registry.listModels()).find((candidate) => candidate.name === model.name);
+    const registered = existing ?? (await this.registry.registerModel({ ...model, departments: [...model.departments] }));
+    if ((await this.registry.listVersions(registered.id)).length === 0) {
+      const created = await this.registry.registerVersion(registered, {
+        version,
+        backendUrl: `${sampleModelUrl(this.config)}/v2/models/${model.name}/infer`,
+        inputSchema: inputSchema as Record<string, unknown>,
+        outputSchema: outputSchema as Record<string, unknown>,
+      });
+      await this.registry.deployVersion(created);
+    }
+    for (const consent of DEMO_CONSENTS) {
+      if ((await this.consents.listForPatient(consent.patient.reference)).length > 0) continue;
+      const stored = await this.consents.recordConsent(consent, 'demo-seed');
+      await this.trail.append({
+        action: 'consent.recorded',
+        outcome: 'success',
+        agent: { subject: 'demo-seed' },
+        entity: { patientPseudonym: stored.patientPseudonym, consentId: stored.id, consentVersion: stored.version },
+      });
+    }
+  }
+}
+
+export function sampleModelUrl(config: PraesidiumConfig): string {
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  return `http://${host}:${config.http.sampleModelPort}`;
+}

@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessModule } from '@praesidium/access';
+import { AuditModule } from '@praesidium/audit';
+import { ConsentModule } from '@praesidium/consent';
+import { ModelRegistryModule } from '@praesidium/model-registry';
+import { platformModules, type PlatformDeps } from '@praesidium/platform';
+import { AuditVerifyJob } from './audit/audit-verify.job.js';
+import { AuditController } from './audit/audit.controller.js';
+import { ConsentController } from './consent/consent.controller.js';
+import { DemoIssuerController } from './demo/demo-issuer.controller.js';
+import { DemoSeeder } from './demo/demo-seeder.js';
+import { HealthController } from './health.controller.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { ModelsController } from './models/models.controller.js';
+
+@Module({})
+export class GovernanceModule {
+  static forRoot(deps: PlatformDeps): DynamicModule {
+    const demo = deps.config.demo;
+    return {
+      module: GovernanceModule,
+      imports: [
+        ...platformModules(deps),
+        AccessModule,
+        AuditModule.forRoot('governance'),
+        ConsentModule,
+        ModelRegistryModule,
+      ],
+      controllers: [
+        HealthController,
+        AuditController,
+        ConsentController,
+        JobsController,
+        ModelsController,
+        ...(demo ? [DemoIssuerController] : []),
+      ],
+      providers: [AuditVerifyJob, ...(demo ? [DemoSeeder] : [])],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, type PraesidiumConfig } from '@praesidium/config';
+import { GatewayAssertionGuard } from './gateway-assertion.guard.js';
+import { OipModelController } from './oip-model.controller.js';
+
+@Module({})
+export class SampleModelModule {
+  static forRoot(config: PraesidiumConfig): DynamicModule {
+    return {
+      module: SampleModelModule,
+      imports: [ConfigModule.forRoot(config)],
+      controllers: [OipModelController],
+      providers: [GatewayAssertionGuard],
+    };
+  }
+}

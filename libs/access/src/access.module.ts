@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { jwksSourceFor } from './jwks-source.js';
+import { TokenVerifier } from './token-verifier.js';
+
+/** The configured issuer's token verifier, shared by every controller of an app. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: TokenVerifier,
+      inject: [CONFIG],
+      useFactory: (config: PraesidiumConfig) => new TokenVerifier(config.auth, jwksSourceFor(config.auth)),
+    },
+  ],
+  exports: [TokenVerifier],
+})
+export class AccessModule {}

@@ -1,0 +1,52 @@
+/**
+ * One audited happening, shaped on FHIR AuditEvent / IHE BALP: what was done (action), how it ended
+ * (outcome and reason code), by whom (agent), on what (entity), why (purpose of use). Patients appear
+ * only as keyed pseudonyms and payloads only as SHA-256 digests.
+ */
+export interface AuditEventInput {
+  readonly action: string;
+  readonly outcome: AuditOutcome;
+  readonly reasonCode?: string;
+  readonly agent?: AuditAgent;
+  readonly source?: string;
+  readonly entity?: AuditEntity;
+  readonly purposeOfUse?: string;
+  readonly requestSha256?: string;
+  readonly responseSha256?: string;
+  readonly traceId?: string;
+  readonly correlationId?: string;
+}
+
+/** success = FHIR outcome 0, refused = 4 (minor failure: denied by policy), failure = 8. */
+export type AuditOutcome = 'success' | 'refused' | 'failure';
+
+export interface AuditAgent {
+  readonly subject: string;
+  readonly issuer?: string;
+  readonly roles?: readonly string[];
+  readonly address?: string;
+}
+
+export interface AuditEntity {
+  readonly patientPseudonym?: string;
+  readonly model?: string;
+  readonly modelVersion?: string;
+  readonly consentId?: string;
+  readonly consentVersion?: number;
+  readonly provisionPath?: string;
+}
+
+/** The stored, hashed event: the input plus its identity and time. */
+export interface AuditEvent extends AuditEventInput {
+  readonly id: string;
+  readonly recordedAt: string;
+}
+
+/** A committed record of a stream's hash chain. */
+export interface AuditRecord {
+  readonly streamId: string;
+  readonly seq: number;
+  readonly event: AuditEvent;
+  readonly prevHash: string;
+  readonly hash: string;
+}

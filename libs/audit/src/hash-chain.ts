@@ -1,0 +1,58 @@
+import { contentHash } from '@praesidium/digest';
+import type { AuditEvent, AuditRecord } from './audit-event.js';
+
+/** The previous hash of a stream's first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * SHA-256 over the RFC 8785 canonical JSON of the record's content and its link to the previous
+ * record, so anyone can recompute it with any JCS implementation.
+ */
+export function recordHash(streamId: string, seq: number, prevHash: string, event: AuditEvent): string {
+  return contentHash({ streamId, seq, prevHash, event });
+}
+
+export interface ChainVerification {
+  readonly streamId: string;
+  readonly valid: boolean;
+  readonly checked: number;
+  readonly lastSeq: number;
+  readonly lastHash: string;
+  /** The first record that does not verify, and why. */
+  readonly firstBreak?: { readonly seq: number; readonly problem: 'hash' | 'link' | 'gap' };
+}
+
+/** Incremental verifier: feed records in seq order, one page at a time. */
+export class ChainVerifier {
+  private checked = 0;
+  private lastSeq = 0;
+  private lastHash = GENESIS_HASH;
+  private firstBreak: ChainVerification['firstBreak'];
+
+  constructor(private readonly streamId: string) {}
+
+  add(record: AuditRecord): void {
+    if (this.firstBreak) return;
+    this.checked += 1;
+    if (record.seq !== this.lastSeq + 1) {
+      this.firstBreak = { seq: this.lastSeq + 1, problem: 'gap' };
+    } else if (record.prevHash !== this.lastHash) {
+      this.firstBreak = { seq: record.seq, problem: 'link' };
+    } else if (recordHash(record.streamId, record.seq, record.prevHash, record.event) !== record.hash) {
+      this.firstBreak = { seq: record.seq, problem: 'hash' };
+    }
+    this.lastSeq = record.seq;
+    this.lastHash = record.hash;
+  }
+
+  result(): ChainVerification {
+    return {
+      streamId: this.streamId,
+      valid: this.firstBreak === undefined,
+      checked: this.checked,
+      lastSeq: this.lastSeq,
+      lastHash: this.lastHash,
+      ...(this.firstBreak ? { firstBreak: this.firstBreak } : {}),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { PraesidiumConfig } from '@praesidium/config';
+import { signJwt, type KeyStore } from '@praesidium/keys';
+import { ProblemError } from '@praesidium/problem';
+import { PERSONAS, type PersonaName } from './personas.js';
+
+/** A short-lived token for a demo persona from the built-in demo issuer; refused in production. */
+export async function mintDemoToken(
+  keyStore: KeyStore,
+  config: PraesidiumConfig,
+  persona: PersonaName,
+  lifetimeSeconds = 3600,
+): Promise<string> {
+  if (config.isProduction || !config.demo) throw new ProblemError('token.demo_refused');
+  const person = PERSONAS[persona];
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt(keyStore.current('demo-issuer'), {
+    iss: config.auth.issuer,
+    aud: config.auth.audience,
+    sub: person.subject,
+    name: person.name,
+    roles: person.roles,
+    department: person.departments,
+    site: person.site,
+    trainings: person.trainings,
+    iat: now,
+    nbf: now,
+    exp: now + Math.min(lifetimeSeconds, config.auth.maxTokenLifetimeSeconds),
+    jti: randomUUID(),
+  });
+}

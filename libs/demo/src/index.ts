@@ -1,0 +1,4 @@
+export * from './personas.js';
+export * from './demo-token.js';
+export * from './lumbar-esi-model.js';
+export * from './demo-data.js';

@@ -1,0 +1,52 @@
+import { type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { PraesidiumConfig } from '@praesidium/config';
+import { ProblemFilter } from '@praesidium/problem';
+
+const LEVELS: Record<PraesidiumConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+/**
+ * One way to make every Praesidium HTTP app: Fastify without request logging (requests carry patient
+ * data), a correlation id per request echoed in `x-correlation-id`, the body limit, the raw body kept
+ * for hashing, security headers, and problem+json for every error.
+ */
+export async function createHttpApp(
+  module: Type | DynamicModule,
+  config: PraesidiumConfig,
+  bodyLimit = 1024 * 1024,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit,
+    genReqId: (request: IncomingMessage) => {
+      const given = request.headers['x-correlation-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    rawBody: true,
+    logger: LEVELS[config.logLevel],
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-correlation-id', request.id);
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('cache-control', 'no-store');
+    void reply.header('referrer-policy', 'no-referrer');
+  });
+  return app;
+}
+
+export async function listen(app: INestApplication, port: number, host: string): Promise<void> {
+  await app.listen(port, host);
+}

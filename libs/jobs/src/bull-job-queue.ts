@@ -1,0 +1,90 @@
+import Bull from 'bull';
+import { Redis, type RedisOptions } from 'ioredis';
+import { clampProgress, requesterOf, type JobHandler, type JobQueue, type JobStatus } from './job-queue.js';
+
+const ADD_TIMEOUT_MS = 2000;
+
+export class JobQueueUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the job queue is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'JobQueueUnavailableError';
+  }
+}
+
+/**
+ * Jobs on Redis through Bull, shared by every process of a deployment. While Redis is down, `add`
+ * fails within two seconds instead of hanging (Bull's client would otherwise queue commands offline).
+ */
+export class BullJobQueue implements JobQueue {
+  readonly kind = 'bull' as const;
+  private readonly queue: Bull.Queue;
+
+  constructor(redisUrl: string, queueName = 'praesidium', prefix = 'praesidium') {
+    this.queue = new Bull(queueName, redisUrl, {
+      prefix,
+      createClient: (type, options) => new Redis({ ...(options as RedisOptions), ...clientOptions(type) }),
+      defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 3, backoff: 1000 },
+    });
+    // Errors surface through add() and status(); without a listener Bull would crash the process.
+    this.queue.on('error', () => undefined);
+  }
+
+  register<T, R>(name: string, handler: JobHandler<T, R>): void {
+    void this.queue.process(name, 1, async (job) =>
+      handler({
+        id: String(job.id),
+        data: job.data as T,
+        reportProgress: async (percent) => {
+          await job.progress(clampProgress(percent));
+        },
+      }),
+    );
+  }
+
+  async add<T>(name: string, data: T): Promise<string> {
+    const job = await withTimeout(this.queue.add(name, data), ADD_TIMEOUT_MS);
+    return String(job.id);
+  }
+
+  async status(id: string): Promise<JobStatus | undefined> {
+    const job = await withTimeout(this.queue.getJob(id), ADD_TIMEOUT_MS);
+    if (!job) return undefined;
+    const state = await job.getState();
+    const progress = typeof job.progress() === 'number' ? (job.progress() as number) : 0;
+    const requestedBy = requesterOf(job.data);
+    return {
+      id: String(job.id),
+      name: job.name,
+      ...(requestedBy ? { requestedBy } : {}),
+      state: state === 'completed' || state === 'failed' || state === 'active' ? state : 'waiting',
+      progress: state === 'completed' ? 100 : progress,
+      ...(job.returnvalue !== undefined && job.returnvalue !== null ? { result: job.returnvalue } : {}),
+      ...(job.failedReason ? { error: job.failedReason } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** Commands fail fast while Redis is down; Bull's blocking clients must retry forever instead. */
+function clientOptions(type: 'client' | 'subscriber' | 'bclient'): RedisOptions {
+  return type === 'client'
+    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }
+    : { maxRetriesPerRequest: null, enableReadyCheck: false };
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    throw new JobQueueUnavailableError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,45 @@
+/** What a job handler sees: its data and a way to report progress the user can watch. */
+export interface JobContext<T> {
+  readonly id: string;
+  readonly data: T;
+  reportProgress(percent: number): Promise<void>;
+}
+
+export type JobHandler<T = unknown, R = unknown> = (job: JobContext<T>) => Promise<R>;
+
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
+
+export interface JobStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly state: JobState;
+  /** The subject who asked for the job (from its data's `requestedBy`): only they may read it. */
+  readonly requestedBy?: string;
+  readonly progress: number;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/**
+ * The one job interface of Praesidium: Bull on Redis when REDIS_URL is set, an in-process runner
+ * otherwise. Handlers are registered by name before the first job of that name is added.
+ */
+export interface JobQueue {
+  readonly kind: 'bull' | 'in-process';
+  register<T, R>(name: string, handler: JobHandler<T, R>): void;
+  add<T>(name: string, data: T): Promise<string>;
+  status(id: string): Promise<JobStatus | undefined>;
+  close(): Promise<void>;
+}
+
+/** Injection token of the process's JobQueue. */
+export const JOB_QUEUE = Symbol('PRAESIDIUM_JOB_QUEUE');
+
+export function clampProgress(percent: number): number {
+  return Math.max(0, Math.min(100, Math.round(percent)));
+}
+
+export function requesterOf(data: unknown): string | undefined {
+  const requestedBy = (data as { requestedBy?: unknown } | null)?.requestedBy;
+  return typeof requestedBy === 'string' ? requestedBy : undefined;
+}

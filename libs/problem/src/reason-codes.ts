@@ -1,0 +1,40 @@
+/**
+ * The stable reason codes a caller can see, with their HTTP status and title.
+ * Codes never change meaning once released; README.md lists them for users to search.
+ */
+export const REASONS = {
+  'token.missing': { status: 401, title: 'A bearer token is required' },
+  'token.malformed': { status: 401, title: 'The bearer token is not a well-formed JWT' },
+  'token.signature_invalid': { status: 401, title: 'The token signature does not verify against the issuer keys' },
+  'token.algorithm_forbidden': { status: 401, title: 'The token is signed with an algorithm that is not allowed' },
+  'token.expired': { status: 401, title: 'The token has expired' },
+  'token.not_yet_valid': { status: 401, title: 'The token is not valid yet' },
+  'token.issuer_untrusted': { status: 401, title: 'The token was issued by an issuer that is not trusted' },
+  'token.audience_mismatch': { status: 401, title: 'The token was not issued for this service' },
+  'token.claims_invalid': { status: 401, title: 'The token lacks a required claim or carries an invalid one' },
+  'token.lifetime_too_long': { status: 401, title: 'The token lifetime exceeds the allowed maximum' },
+  'token.keys_unavailable': { status: 503, title: 'The issuer keys cannot be fetched; no token can be verified' },
+  'token.demo_refused': { status: 403, title: 'Demo tokens are refused in production' },
+  'assertion.missing': { status: 401, title: 'This model accepts calls through the Praesidium gateway only' },
+  'assertion.invalid': { status: 401, title: 'The gateway assertion does not verify' },
+  'access.denied': { status: 403, title: 'Your role and attributes do not allow this action' },
+  'model.unknown': { status: 404, title: 'No model is registered under this name' },
+  'model.not_deployed': { status: 409, title: 'The model has no deployed, approved version' },
+  'consent.absent': { status: 403, title: 'No consent of the patient covers this purpose of use' },
+  'consent.denied': { status: 403, title: 'The patient has refused this purpose of use' },
+  'request.invalid': { status: 400, title: 'The request does not validate' },
+  'request.patient_missing': { status: 400, title: 'A patient reference is required' },
+  'request.purpose_invalid': { status: 400, title: 'A supported purpose of use (v3 PurposeOfUse code) is required' },
+  'request.too_large': { status: 413, title: 'The request body is larger than allowed' },
+  'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
+  'request.not_found': { status: 404, title: 'No such resource' },
+  'audit.unavailable': { status: 503, title: 'The audit trail cannot be written; nothing was forwarded' },
+  'database.unavailable': { status: 503, title: 'The database is unavailable' },
+  'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
+  'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },
+  'backend.timeout': { status: 504, title: 'The model backend did not answer in time' },
+  'backend.invalid_response': { status: 502, title: 'The model backend answered with an invalid response' },
+  'internal.error': { status: 500, title: 'An internal error occurred' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ReasonCode = keyof typeof REASONS;

@@ -18,11 +18,16 @@ export class JobQueueUnavailableError extends Error {
 export class BullJobQueue implements JobQueue {
   readonly kind = 'bull' as const;
   private readonly queue: Bull.Queue;
+  private readonly connections: Redis[] = [];
 
   constructor(redisUrl: string, queueName = 'praesidium', prefix = 'praesidium') {
     this.queue = new Bull(queueName, redisUrl, {
       prefix,
-      createClient: (type, options) => new Redis({ ...(options as RedisOptions), ...clientOptions(type) }),
+      createClient: (type, options) => {
+        const connection = new Redis({ ...(options as RedisOptions), ...clientOptions(type) });
+        this.connections.push(connection);
+        return connection;
+      },
       defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 3, backoff: 1000 },
     });
     // Errors surface through add() and status(); without a listener Bull would crash the process.
@@ -42,12 +47,18 @@ export class BullJobQueue implements JobQueue {
   }
 
   async add<T>(name: string, data: T): Promise<string> {
-    const job = await withTimeout(this.queue.add(name, data), ADD_TIMEOUT_MS);
+    const job = await withTimeout(
+      this.connected().then((queue) => queue.add(name, data)),
+      ADD_TIMEOUT_MS,
+    );
     return String(job.id);
   }
 
   async status(id: string): Promise<JobStatus | undefined> {
-    const job = await withTimeout(this.queue.getJob(id), ADD_TIMEOUT_MS);
+    const job = await withTimeout(
+      this.connected().then((queue) => queue.getJob(id)),
+      ADD_TIMEOUT_MS,
+    );
     if (!job) return undefined;
     const state = await job.getState();
     const progress = typeof job.progress() === 'number' ? (job.progress() as number) : 0;
@@ -63,8 +74,19 @@ export class BullJobQueue implements JobQueue {
     };
   }
 
+  /** Closes gracefully if Redis answers; Bull leaves clients from `createClient` open, so drop them. */
   async close(): Promise<void> {
-    await this.queue.close();
+    await withTimeout(this.queue.close(), ADD_TIMEOUT_MS).catch(() => undefined);
+    for (const connection of this.connections) connection.disconnect();
+  }
+
+  /** Waits for the command connection: with no offline queue, a command sent before it would fail. */
+  private async connected(): Promise<Bull.Queue> {
+    const queue = await this.queue.isReady();
+    if (queue.client.status !== 'ready') {
+      await new Promise((resolve) => queue.client.once('ready', resolve));
+    }
+    return queue;
   }
 }
 

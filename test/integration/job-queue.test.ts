@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { BullJobQueue, InProcessJobQueue, JobQueueUnavailableError, type JobQueue, type JobStatus } from '@praesidium/jobs';
+
+const redisUrl = () => process.env.PRAESIDIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function settle(queue: JobQueue, id: string): Promise<JobStatus> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const status = await queue.status(id);
+    if (status && (status.state === 'completed' || status.state === 'failed')) return status;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+const QUEUES: [string, () => JobQueue][] = [
+  ['Bull on Redis', () => new BullJobQueue(redisUrl(), `test-${randomUUID()}`, 'praesidium-test')],
+  ['the in-process runner', () => new InProcessJobQueue()],
+];
+
+describe.each(QUEUES)('jobs on %s', (_, makeQueue) => {
+  let queue: JobQueue;
+  beforeEach(() => {
+    queue = makeQueue();
+  });
+  afterEach(async () => {
+    await queue.close();
+  });
+
+  it('runs a job, shows its progress and keeps its result and requester', async () => {
+    const seen: number[] = [];
+    queue.register<{ n: number; requestedBy: string }, { doubled: number }>('double', async (job) => {
+      await job.reportProgress(50);
+      seen.push(50);
+      return { doubled: job.data.n * 2 };
+    });
+    const id = await queue.add('double', { n: 21, requestedBy: 'sam.okafor' });
+    const status = await settle(queue, id);
+    expect(status).toMatchObject({ state: 'completed', progress: 100, result: { doubled: 42 }, requestedBy: 'sam.okafor' });
+    expect(seen).toEqual([50]);
+  });
+
+  it('reports a failed job with its error', async () => {
+    queue.register('explode', async () => {
+      throw new Error('no such chain');
+    });
+    const id = await queue.add('explode', {});
+    const status = await settle(queue, id);
+    expect(status.state).toBe('failed');
+    expect(status.error).toContain('no such chain');
+  });
+});
+
+describe('Bull while Redis is unreachable', () => {
+  it('refuses to add a job within seconds instead of hanging', async () => {
+    const queue = new BullJobQueue('redis://127.0.0.1:1', `test-${randomUUID()}`, 'praesidium-test');
+    const started = Date.now();
+    await expect(queue.add('anything', {})).rejects.toBeInstanceOf(JobQueueUnavailableError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await queue.close().catch(() => undefined);
+  });
+});

@@ -105,8 +105,8 @@ async function main(): Promise<void> {
   const tempRoot = await mkdtemp(path.join(os.tmpdir(), 'praesidium-bench-'));
   const cleanups: Array<() => Promise<unknown>> = [];
   const results: Measurement[] = [];
-  let lostUpdates: number | null = null;
-  let crossedResults: number | null = null;
+  let lostUpdates: number | null;
+  let crossedResults: number | null;
   let postgresLostUpdates: number | null = null;
   try {
     const targets: Target[] = [];
@@ -419,6 +419,6 @@ function print(line: object): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`embedded-db bench failed: ${(error as Error)?.stack ?? error}\n`);
+  process.stderr.write(`embedded-db bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -14,7 +14,7 @@ const dockerfileText = readFileSync(path.join(root, 'docker/Dockerfile'), 'utf8'
 /** The schema's keys. In zod 4 `.superRefine` adds a check to the object itself, so `.shape` is there. */
 function schemaKeys(): Set<string> {
   if (environmentSchema.def.type !== 'object')
-    throw new Error(`environmentSchema is a ${environmentSchema.def.type}, not an object`);
+    throw new Error(`environmentSchema is a ${String(environmentSchema.def.type)}, not an object`);
   return new Set(Object.keys(environmentSchema.shape));
 }
 

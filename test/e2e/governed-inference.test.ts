@@ -16,7 +16,10 @@ function treatmentConsent(patient: string, type: 'permit' | 'deny') {
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
     patient: { reference: patient },
     dateTime: new Date().toISOString(),
-    provision: { type, purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }] },
+    provision: {
+      type,
+      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+    },
   };
 }
 
@@ -34,14 +37,17 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     await platform?.stop();
   });
 
-  async function expectProblem(response: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  function expectProblem(response: Awaited<ReturnType<typeof call>>, status: number, code: string) {
     expect(response.status).toBe(status);
     expect(response.contentType).toContain('application/problem+json');
     expect(response.body).toMatchObject({ status, code, type: `urn:praesidium:problem:${code}` });
   }
 
   it('answers an allowed clinician with the model output, its name, version and decision-support notice', async () => {
-    const response = await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.consented) });
+    const response = await call('POST', inferUrl, {
+      token: clinician,
+      body: inferenceBody(DEMO_PATIENTS.consented),
+    });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ model_name: LUMBAR_ESI_MODEL_NAME, model_version: '1.0.0' });
     const [output] = response.body.outputs as { name: string; data: number[] }[];
@@ -54,23 +60,37 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
   });
 
   it('refuses the patient who refused, and audits both calls', async () => {
-    const allowed = await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.consented) });
-    const refused = await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.refused) });
-    await expectProblem(refused, 403, 'consent.denied');
+    const allowed = await call('POST', inferUrl, {
+      token: clinician,
+      body: inferenceBody(DEMO_PATIENTS.consented),
+    });
+    const refused = await call('POST', inferUrl, {
+      token: clinician,
+      body: inferenceBody(DEMO_PATIENTS.refused),
+    });
+    expectProblem(refused, 403, 'consent.denied');
     expect(JSON.stringify(refused.body)).not.toContain('esi-demo');
 
     const officer = await platform.token('security-officer');
-    const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, { token: officer });
+    const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
+      token: officer,
+    });
     expect(audit.status).toBe(200);
     const events = (audit.body.records as { event: Record<string, unknown> }[]).map((record) => record.event);
     const byCorrelation = (id: unknown) => events.filter((event) => event.correlationId === id);
-    const allowedId = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium.correlation_id;
-    expect(byCorrelation(allowedId).map((event) => `${event.action}:${event.outcome}`).sort()).toEqual([
-      'inference.request:success',
-      'inference.response:success',
-    ]);
+    const allowedId = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium
+      .correlation_id;
+    expect(
+      byCorrelation(allowedId)
+        .map((event) => `${String(event.action)}:${String(event.outcome)}`)
+        .sort(),
+    ).toEqual(['inference.request:success', 'inference.response:success']);
     expect(byCorrelation(refused.body.correlationId)).toEqual([
-      expect.objectContaining({ action: 'inference.request', outcome: 'refused', reasonCode: 'consent.denied' }),
+      expect.objectContaining({
+        action: 'inference.request',
+        outcome: 'refused',
+        reasonCode: 'consent.denied',
+      }),
     ]);
     // Patients appear in the trail only as pseudonyms.
     expect(JSON.stringify(audit.body)).not.toContain('esi-demo');
@@ -79,10 +99,14 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
   it('gives a bad signature, an expired token, an unknown model and a patient without consent their own reason codes', async () => {
     const [header, payload, signature] = clinician.split('.');
     const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-    await expectProblem(await call('POST', inferUrl, { token: forged, body: inferenceBody(DEMO_PATIENTS.consented) }), 401, 'token.signature_invalid');
+    expectProblem(
+      await call('POST', inferUrl, { token: forged, body: inferenceBody(DEMO_PATIENTS.consented) }),
+      401,
+      'token.signature_invalid',
+    );
 
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signJwt(platform.platform.deps.keyStore.current('demo-issuer'), {
+    const expired = await signJwt(platform.keyStore.current('demo-issuer'), {
       iss: platform.config.auth.issuer,
       aud: platform.config.auth.audience,
       sub: 'dr.amara.rivera',
@@ -92,62 +116,118 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
       iat: now - 7200,
       exp: now - 3600,
     });
-    await expectProblem(await call('POST', inferUrl, { token: expired, body: inferenceBody(DEMO_PATIENTS.consented) }), 401, 'token.expired');
+    expectProblem(
+      await call('POST', inferUrl, { token: expired, body: inferenceBody(DEMO_PATIENTS.consented) }),
+      401,
+      'token.expired',
+    );
 
     const unknown = `${platform.config.http.gatewayUrl}/v2/models/no-such-model/infer`;
-    await expectProblem(await call('POST', unknown, { token: clinician, body: inferenceBody(DEMO_PATIENTS.consented) }), 404, 'model.unknown');
+    expectProblem(
+      await call('POST', unknown, { token: clinician, body: inferenceBody(DEMO_PATIENTS.consented) }),
+      404,
+      'model.unknown',
+    );
 
     const stranger = `Patient/never-consented-${randomUUID().slice(0, 8)}`;
-    await expectProblem(await call('POST', inferUrl, { token: clinician, body: inferenceBody(stranger) }), 403, 'consent.absent');
+    expectProblem(
+      await call('POST', inferUrl, { token: clinician, body: inferenceBody(stranger) }),
+      403,
+      'consent.absent',
+    );
   });
 
   it('refuses a missing token, a clinician of another department and a malformed request', async () => {
-    await expectProblem(await call('POST', inferUrl, { body: inferenceBody(DEMO_PATIENTS.consented) }), 401, 'token.missing');
+    expectProblem(
+      await call('POST', inferUrl, { body: inferenceBody(DEMO_PATIENTS.consented) }),
+      401,
+      'token.missing',
+    );
     const cardiologist = await platform.token('cardiology-clinician');
-    await expectProblem(
+    expectProblem(
       await call('POST', inferUrl, { token: cardiologist, body: inferenceBody(DEMO_PATIENTS.consented) }),
       403,
       'access.denied',
     );
-    await expectProblem(await call('POST', inferUrl, { token: clinician, body: { inputs: [] } }), 400, 'request.patient_missing');
-    const badInput = { ...inferenceBody(DEMO_PATIENTS.consented), inputs: [{ name: 'age_years', shape: [1], datatype: 'FP32', data: [900] }] };
+    expectProblem(
+      await call('POST', inferUrl, { token: clinician, body: { inputs: [] } }),
+      400,
+      'request.patient_missing',
+    );
+    const badInput = {
+      ...inferenceBody(DEMO_PATIENTS.consented),
+      inputs: [{ name: 'age_years', shape: [1], datatype: 'FP32', data: [900] }],
+    };
     const invalid = await call('POST', inferUrl, { token: clinician, body: badInput });
-    await expectProblem(invalid, 400, 'request.invalid');
-    expect(invalid.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('/inputs') })]));
+    expectProblem(invalid, 400, 'request.invalid');
+    expect(invalid.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('/inputs') })]),
+    );
   });
 
   it('keeps the model unreachable except through the gateway', async () => {
     const direct = `http://127.0.0.1:${platform.config.http.sampleModelPort}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    await expectProblem(await call('POST', direct, { body: { inputs: exampleEsiInputs() } }), 401, 'assertion.missing');
-    await expectProblem(await call('POST', direct, { token: clinician, body: { inputs: exampleEsiInputs() } }), 401, 'assertion.invalid');
+    expectProblem(
+      await call('POST', direct, { body: { inputs: exampleEsiInputs() } }),
+      401,
+      'assertion.missing',
+    );
+    expectProblem(
+      await call('POST', direct, { token: clinician, body: { inputs: exampleEsiInputs() } }),
+      401,
+      'assertion.invalid',
+    );
   });
 
   it('applies a consent recorded through the API, and its revocation, to the very next inference', async () => {
     const patient = `Patient/new-${randomUUID().slice(0, 8)}`;
     const consentsUrl = `${platform.config.http.governanceUrl}/consents`;
-    const recorded = await call('POST', consentsUrl, { token: clinician, body: treatmentConsent(patient, 'permit') });
+    const recorded = await call('POST', consentsUrl, {
+      token: clinician,
+      body: treatmentConsent(patient, 'permit'),
+    });
     expect(recorded.status).toBe(201);
-    expect((await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) })).status).toBe(200);
+    expect((await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) })).status).toBe(
+      200,
+    );
 
-    const revoked = await call('POST', `${consentsUrl}/${String(recorded.body.id)}/revoke`, { token: clinician });
+    const revoked = await call('POST', `${consentsUrl}/${String(recorded.body.id)}/revoke`, {
+      token: clinician,
+    });
     expect(revoked.body).toMatchObject({ status: 'inactive', version: 2 });
-    await expectProblem(await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) }), 403, 'consent.absent');
+    expectProblem(
+      await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) }),
+      403,
+      'consent.absent',
+    );
   });
 
   it('lets a security officer verify every audit chain as a job, and nobody else', async () => {
-    const clinicianTry = await call('POST', `${platform.config.http.governanceUrl}/audit/verifications`, { token: clinician });
-    await expectProblem(clinicianTry, 403, 'access.denied');
+    const clinicianTry = await call('POST', `${platform.config.http.governanceUrl}/audit/verifications`, {
+      token: clinician,
+    });
+    expectProblem(clinicianTry, 403, 'access.denied');
 
     const officer = await platform.token('security-officer');
-    const started = await call('POST', `${platform.config.http.governanceUrl}/audit/verifications`, { token: officer });
+    const started = await call('POST', `${platform.config.http.governanceUrl}/audit/verifications`, {
+      token: officer,
+    });
     expect(started.status).toBe(202);
     let status: Record<string, unknown> = {};
     for (let attempt = 0; attempt < 100 && status.state !== 'completed'; attempt += 1) {
-      status = (await call('GET', `${platform.config.http.governanceUrl}${String(started.body.status)}`, { token: officer })).body;
+      status = (
+        await call('GET', `${platform.config.http.governanceUrl}${String(started.body.status)}`, {
+          token: officer,
+        })
+      ).body;
       if (status.state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toMatchObject({ state: 'completed', progress: 100, result: { valid: true } });
-    const otherUser = await call('GET', `${platform.config.http.governanceUrl}${String(started.body.status)}`, { token: clinician });
-    await expectProblem(otherUser, 404, 'request.not_found');
+    const otherUser = await call(
+      'GET',
+      `${platform.config.http.governanceUrl}${String(started.body.status)}`,
+      { token: clinician },
+    );
+    expectProblem(otherUser, 404, 'request.not_found');
   });
 });

@@ -4,7 +4,11 @@ import { DATABASES, openPostgres } from '../support/databases.js';
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 
 function trailOn(db: Awaited<ReturnType<typeof openPostgres>>, source: string): AuditTrail {
-  return new AuditTrail(db.dataSource.getRepository(AuditEventEntity), db.dataSource.getRepository(AuditStreamEntity), source);
+  return new AuditTrail(
+    db.dataSource.getRepository(AuditEventEntity),
+    db.dataSource.getRepository(AuditStreamEntity),
+    source,
+  );
 }
 
 describe.each(DATABASES)('audit trail on %s', (_, open) => {

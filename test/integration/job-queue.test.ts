@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BullJobQueue, InProcessJobQueue, JobQueueUnavailableError, type JobQueue, type JobStatus } from '@praesidium/jobs';
+import {
+  BullJobQueue,
+  InProcessJobQueue,
+  JobQueueUnavailableError,
+  type JobQueue,
+  type JobStatus,
+} from '@praesidium/jobs';
 
 const redisUrl = () => process.env.PRAESIDIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -35,7 +41,12 @@ describe.each(QUEUES)('jobs on %s', (_, makeQueue) => {
     });
     const id = await queue.add('double', { n: 21, requestedBy: 'sam.okafor' });
     const status = await settle(queue, id);
-    expect(status).toMatchObject({ state: 'completed', progress: 100, result: { doubled: 42 }, requestedBy: 'sam.okafor' });
+    expect(status).toMatchObject({
+      state: 'completed',
+      progress: 100,
+      result: { doubled: 42 },
+      requestedBy: 'sam.okafor',
+    });
     expect(seen).toEqual([50]);
   });
 

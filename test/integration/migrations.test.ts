@@ -4,11 +4,11 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
   it('create the registry, consent and audit schemas, and running them again changes nothing', async () => {
     const db = await open();
     try {
-      const tables = await db.dataSource.query(
+      const tables: { name: string }[] = await db.dataSource.query(
         `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
           WHERE table_schema IN ('platform', 'registry', 'consent', 'audit') ORDER BY 1`,
       );
-      expect(tables.map((row: { name: string }) => row.name)).toEqual([
+      expect(tables.map((row) => row.name)).toEqual([
         'audit.event',
         'audit.stream',
         'consent.consent',
@@ -27,10 +27,12 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
     try {
       const stream = `test-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       await db.dataSource.query(`INSERT INTO audit.stream (id, source) VALUES ($1, 'test')`, [stream]);
-      await expect(db.dataSource.query(`UPDATE audit.stream SET source = 'x' WHERE id = $1`, [stream])).rejects.toThrow(
+      await expect(
+        db.dataSource.query(`UPDATE audit.stream SET source = 'x' WHERE id = $1`, [stream]),
+      ).rejects.toThrow(/append-only/);
+      await expect(db.dataSource.query(`DELETE FROM audit.stream WHERE id = $1`, [stream])).rejects.toThrow(
         /append-only/,
       );
-      await expect(db.dataSource.query(`DELETE FROM audit.stream WHERE id = $1`, [stream])).rejects.toThrow(/append-only/);
       await expect(db.dataSource.query(`TRUNCATE audit.event`)).rejects.toThrow(/append-only/);
       const rows = await db.dataSource.query(`SELECT source FROM audit.stream WHERE id = $1`, [stream]);
       expect(rows).toEqual([{ source: 'test' }]);

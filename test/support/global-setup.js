@@ -2,7 +2,10 @@
 import pg from 'pg';
 
 export default async function globalSetup() {
-  const base = process.env.PRAESIDIUM_TEST_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const base =
+    process.env.PRAESIDIUM_TEST_POSTGRES_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `praesidium_test_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: base });
   try {
@@ -10,6 +13,7 @@ export default async function globalSetup() {
   } catch (error) {
     throw new Error(
       `The tests need PostgreSQL (${new URL(base).host}): ${error.message}. Start it, or set PRAESIDIUM_TEST_POSTGRES_URL.`,
+      { cause: error },
     );
   }
   await admin.query(`CREATE DATABASE ${name}`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type PraesidiumConfig } from '@praesidium/config';
 import { mintDemoToken, type PersonaName } from '@praesidium/demo';
+import type { KeyStore } from '@praesidium/keys';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { postgresConnection } from './databases.js';
 
@@ -13,7 +14,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -21,6 +24,7 @@ export async function freePort(): Promise<number> {
 export interface TestPlatform {
   readonly platform: RunningPlatform;
   readonly config: PraesidiumConfig;
+  readonly keyStore: KeyStore;
   token(persona: PersonaName): Promise<string>;
   stop(): Promise<void>;
 }
@@ -46,10 +50,13 @@ export async function startTestPlatform(
     ...env,
   });
   const platform = await startPlatform(config);
+  const keyStore = platform.deps?.keyStore;
+  if (!keyStore) throw new Error('the test platform runs every app');
   return {
     platform,
     config,
-    token: (persona) => mintDemoToken(platform.deps.keyStore, config, persona),
+    keyStore,
+    token: (persona) => mintDemoToken(keyStore, config, persona),
     stop: () => platform.stop(),
   };
 }

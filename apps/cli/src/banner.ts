@@ -1,23 +1,40 @@
 import type { PraesidiumConfig } from '@praesidium/config';
-import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS, type PersonaName } from '@praesidium/demo';
-import type { RunningPlatform } from './platform.js';
+import {
+  DEMO_PATIENTS,
+  exampleEsiInputs,
+  LUMBAR_ESI_MODEL_NAME,
+  PERSONAS,
+  type PersonaName,
+} from '@praesidium/demo';
+import { APP_NAMES, type RunningPlatform } from './platform.js';
 
 /** The text `npm start` prints: where everything is, who you can be, and two curls to try. */
 export function banner(platform: RunningPlatform, tokens: Partial<Record<PersonaName, string>>): string {
-  const { config } = platform.deps;
+  const { config } = platform;
   const lines = [
     '',
     'Praesidium is running.',
     '',
-    `  gateway       ${config.http.gatewayUrl}`,
-    `  governance    ${config.http.governanceUrl}`,
-    `  sample model  http://${config.http.host}:${config.http.sampleModelPort} (accepts calls from the gateway only)`,
-    `  database      ${describeDatabase(platform)}`,
-    `  jobs          ${platform.deps.jobs.kind === 'bull' ? 'Bull on Redis' : 'in-process runner'}`,
+    ...(platform.apps.includes('gateway') ? [`  gateway       ${config.http.gatewayUrl}`] : []),
+    ...(platform.apps.includes('governance') ? [`  governance    ${config.http.governanceUrl}`] : []),
+    ...(platform.apps.includes('sample-model')
+      ? [
+          `  sample model  http://${config.http.host}:${config.http.sampleModelPort} (answers the gateway only)`,
+        ]
+      : []),
+    ...(platform.deps
+      ? [
+          `  database      ${describeDatabase(platform)}`,
+          `  jobs          ${platform.deps.jobs.kind === 'bull' ? 'Bull on Redis' : 'in-process runner'}`,
+        ]
+      : []),
     '',
   ];
-  if (!config.demo) return lines.join('\n');
-  lines.push('Demo personas (tokens valid for one hour; `npx praesidium token --persona NAME` makes a new one):', '');
+  if (!config.demo || platform.apps.length < APP_NAMES.length) return lines.join('\n');
+  lines.push(
+    'Demo personas (tokens valid for one hour; `npx praesidium token --persona NAME` makes a new one):',
+    '',
+  );
   for (const [name, persona] of Object.entries(PERSONAS)) {
     lines.push(`  ${name.padEnd(22)} ${persona.name}, ${persona.description}`);
     const token = tokens[name as PersonaName];
@@ -55,7 +72,7 @@ export function inferenceCurl(config: PraesidiumConfig, token: string, patient: 
 }
 
 function describeDatabase(platform: RunningPlatform): string {
-  const { connection } = platform.database;
-  if (connection.kind === 'server') return 'PostgreSQL (DATABASE_URL)';
-  return `embedded PostgreSQL (PGlite) in ${platform.deps.config.dataDir}, socket ${connection.socketDir}`;
+  const connection = platform.database?.connection;
+  if (connection?.kind !== 'embedded') return 'PostgreSQL (DATABASE_URL)';
+  return `embedded PostgreSQL (PGlite) in ${platform.config.dataDir}, socket ${connection.socketDir}`;
 }

@@ -55,7 +55,7 @@ async function start(config: PraesidiumConfig, args: string[]): Promise<number> 
   }
   const platform = await startPlatform(config, apps);
   const tokens: Partial<Record<PersonaName, string>> = {};
-  if (config.demo) {
+  if (config.demo && platform.deps) {
     for (const persona of Object.keys(PERSONAS) as PersonaName[]) {
       tokens[persona] = await mintDemoToken(platform.deps.keyStore, config, persona);
     }
@@ -98,9 +98,15 @@ async function audit(config: PraesidiumConfig, args: string[]): Promise<number> 
     return 2;
   }
   return withDatabase(config, async (database) => {
-    const dataSource = await openDataSource(dataSourceOptions(database.connection, [AuditEventEntity, AuditStreamEntity], 2));
+    const dataSource = await openDataSource(
+      dataSourceOptions(database.connection, [AuditEventEntity, AuditStreamEntity], 2),
+    );
     try {
-      const trail = new AuditTrail(dataSource.getRepository(AuditEventEntity), dataSource.getRepository(AuditStreamEntity), 'cli');
+      const trail = new AuditTrail(
+        dataSource.getRepository(AuditEventEntity),
+        dataSource.getRepository(AuditStreamEntity),
+        'cli',
+      );
       if (sub === 'tail') {
         const records = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
         for (const record of records.reverse()) console.log(JSON.stringify(record));
@@ -108,7 +114,13 @@ async function audit(config: PraesidiumConfig, args: string[]): Promise<number> 
       }
       const result = await trail.verify();
       for (const stream of result.streams) console.log(JSON.stringify(stream));
-      console.log(JSON.stringify({ valid: result.valid, streams: result.streams.length, records: result.streams.reduce((n, s) => n + s.checked, 0) }));
+      console.log(
+        JSON.stringify({
+          valid: result.valid,
+          streams: result.streams.length,
+          records: result.streams.reduce((n, s) => n + s.checked, 0),
+        }),
+      );
       return result.valid ? 0 : 1;
     } finally {
       await dataSource.destroy();

@@ -1,6 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { PraesidiumConfig } from '@praesidium/config';
-import { acquireDatabase, dataSourceOptions, openDataSource, runMigrations, type AcquiredDatabase } from '@praesidium/database';
+import {
+  acquireDatabase,
+  dataSourceOptions,
+  openDataSource,
+  runMigrations,
+  type AcquiredDatabase,
+} from '@praesidium/database';
 import { createJobQueue } from '@praesidium/jobs';
 import { KeyStore } from '@praesidium/keys';
 import type { PlatformDeps } from '@praesidium/platform';
@@ -12,9 +18,11 @@ export const APP_NAMES = ['sample-model', 'governance', 'gateway'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 export interface RunningPlatform {
-  readonly deps: PlatformDeps;
-  readonly database: AcquiredDatabase;
+  readonly config: PraesidiumConfig;
   readonly apps: readonly AppName[];
+  /** The shared dependencies of gateway and governance; absent when only the sample model runs. */
+  readonly deps: PlatformDeps | undefined;
+  readonly database: AcquiredDatabase | undefined;
   stop(): Promise<void>;
 }
 
@@ -32,35 +40,51 @@ export async function migrate(database: AcquiredDatabase): Promise<string[]> {
  * Starts the chosen apps in this process: the embedded default runs all three on PGlite and the
  * in-process job runner; a production deployment runs one app per process on PostgreSQL and Redis.
  */
-export async function startPlatform(config: PraesidiumConfig, apps: readonly AppName[] = APP_NAMES): Promise<RunningPlatform> {
-  const keyStore = await KeyStore.openOrCreate(config.dataDir);
-  const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
-  const jobs = createJobQueue(config.redisUrl);
-  const deps: PlatformDeps = { config, keyStore, connection: database.connection, jobs };
+export async function startPlatform(
+  config: PraesidiumConfig,
+  apps: readonly AppName[] = APP_NAMES,
+): Promise<RunningPlatform> {
   const started: INestApplication[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const app of started.reverse()) await app.close();
-    await jobs.close();
-    await database.release();
+    for (const close of closers.reverse()) await close();
   };
+  let deps: PlatformDeps | undefined;
+  let database: AcquiredDatabase | undefined;
   try {
-    if (config.database.migrateOnStart) await migrate(database);
     const { host } = config.http;
     // Order matters for the demo: the model and the issuer keys are up before the gateway takes calls.
     if (apps.includes('sample-model')) {
       started.push(await listen(await createSampleModelApp(config), config.http.sampleModelPort, host));
     }
-    if (apps.includes('governance')) {
+    if (apps.includes('governance') || apps.includes('gateway')) {
+      ({ deps, database } = await openPlatformDeps(config, closers));
+    }
+    if (deps && apps.includes('governance')) {
       started.push(await listen(await createGovernanceApp(deps), config.http.governancePort, host));
     }
-    if (apps.includes('gateway')) {
+    if (deps && apps.includes('gateway')) {
       started.push(await listen(await createGatewayApp(deps), config.http.gatewayPort, host));
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { deps, database, apps, stop };
+  return { config, apps, deps, database, stop };
+}
+
+async function openPlatformDeps(
+  config: PraesidiumConfig,
+  closers: (() => Promise<void>)[],
+): Promise<{ deps: PlatformDeps; database: AcquiredDatabase }> {
+  const keyStore = await KeyStore.openOrCreate(config.dataDir);
+  const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
+  closers.push(() => database.release());
+  if (config.database.migrateOnStart) await migrate(database);
+  const jobs = createJobQueue(config.redisUrl);
+  closers.push(() => jobs.close());
+  return { deps: { config, keyStore, connection: database.connection, jobs }, database };
 }
 
 async function listen(app: INestApplication, port: number, host: string): Promise<INestApplication> {

@@ -41,7 +41,13 @@ export class GatewayAssertionGuard implements CanActivate {
     let verifier = this.verifiers.get(modelName);
     if (!verifier) {
       verifier = new TokenVerifier(
-        { issuer: GATEWAY_ISSUER, audience: modelName, algorithms: ['ES256'], clockSkewSeconds: 5, maxTokenLifetimeSeconds: 60 },
+        {
+          issuer: GATEWAY_ISSUER,
+          audience: modelName,
+          algorithms: ['ES256'],
+          clockSkewSeconds: 5,
+          maxTokenLifetimeSeconds: 60,
+        },
         this.keys,
       );
       this.verifiers.set(modelName, verifier);

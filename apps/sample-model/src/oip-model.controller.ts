@@ -49,7 +49,12 @@ export class OipModelController {
       model_version: VERSION,
       ...(body.id ? { id: body.id } : {}),
       outputs: [
-        { name: 'probability_meaningful_relief', shape: [1], datatype: 'FP32', data: [Number(probability.toFixed(4))] },
+        {
+          name: 'probability_meaningful_relief',
+          shape: [1],
+          datatype: 'FP32',
+          data: [Number(probability.toFixed(4))],
+        },
       ],
     };
   }
@@ -63,7 +68,9 @@ function readFeatures(inputs: OipTensor[]): LumbarEsiFeatures {
   const entries = LUMBAR_ESI_FEATURES.map((feature) => {
     const value = inputs.find((input) => input.name === feature)?.data?.[0];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ProblemError('request.invalid', undefined, [{ path: '/inputs', message: `${feature} is required` }]);
+      throw new ProblemError('request.invalid', undefined, [
+        { path: '/inputs', message: `${feature} is required` },
+      ]);
     }
     return [feature, value] as const;
   });

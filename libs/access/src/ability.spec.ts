@@ -9,7 +9,11 @@ const painClinician: Principal = {
   trainings: ['lumbar-esi-outcome'],
   expiresAt: 0,
 };
-const esiModel = modelSubject({ name: 'lumbar-esi-outcome', departments: ['pain-medicine', 'spine'], riskClass: 'IIa' });
+const esiModel = modelSubject({
+  name: 'lumbar-esi-outcome',
+  departments: ['pain-medicine', 'spine'],
+  riskClass: 'IIa',
+});
 
 describe('access policy', () => {
   it('lets a trained clinician of the model department run it', () => {
@@ -27,7 +31,11 @@ describe('access policy', () => {
 
   it('denies by default: no role, or a role without the rule, allows nothing', () => {
     expect(defineAbilityFor({ ...painClinician, roles: [] }).can('infer', esiModel)).toBe(false);
-    expect(defineAbilityFor({ ...painClinician, roles: ['security-officer'] }).can('infer', esiModel)).toBe(false);
-    expect(defineAbilityFor({ ...painClinician, roles: ['administrator'] }).can('infer', esiModel)).toBe(false);
+    expect(defineAbilityFor({ ...painClinician, roles: ['security-officer'] }).can('infer', esiModel)).toBe(
+      false,
+    );
+    expect(defineAbilityFor({ ...painClinician, roles: ['administrator'] }).can('infer', esiModel)).toBe(
+      false,
+    );
   });
 });

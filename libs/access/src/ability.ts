@@ -1,4 +1,10 @@
-import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type MongoAbility } from '@casl/ability';
+import {
+  AbilityBuilder,
+  createMongoAbility,
+  subject,
+  type ForcedSubject,
+  type MongoAbility,
+} from '@casl/ability';
 import type { Principal } from './principal.js';
 
 /** The model attributes access policy decides on. */

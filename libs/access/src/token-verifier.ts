@@ -117,7 +117,7 @@ function decodeHeader(token: string): JwtHeader {
   try {
     const header: unknown = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
     if (typeof header !== 'object' || header === null) throw new Error('not an object');
-    return header as JwtHeader;
+    return header;
   } catch {
     throw new ProblemError('token.malformed');
   }

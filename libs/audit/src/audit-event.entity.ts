@@ -19,7 +19,10 @@ export class AuditEventEntity {
   streamId!: string;
 
   // bigint arrives as a string from pg; the chain never gets near 2^53 records per stream.
-  @PrimaryColumn({ type: 'bigint', transformer: { to: (value: number) => value, from: (value: string) => Number(value) } })
+  @PrimaryColumn({
+    type: 'bigint',
+    transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
+  })
   seq!: number;
 
   @Column({ type: 'uuid' })

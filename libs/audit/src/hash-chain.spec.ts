@@ -29,13 +29,23 @@ const eventArb = fc.record({
 
 describe('audit hash chain', () => {
   it('hashes the same content to the same value whatever the key order', () => {
-    const event = { id: '1', recordedAt: '2026-01-01T00:00:00.000Z', action: 'a', outcome: 'success' as const };
+    const event = {
+      id: '1',
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      action: 'a',
+      outcome: 'success' as const,
+    };
     const reordered = { outcome: 'success' as const, action: 'a', recordedAt: event.recordedAt, id: '1' };
     expect(recordHash('s', 1, GENESIS_HASH, event)).toBe(recordHash('s', 1, GENESIS_HASH, reordered));
   });
 
   it('verifies an untouched chain', () => {
-    fc.assert(fc.property(fc.array(eventArb, { minLength: 1, maxLength: 20 }), (events) => verify(chain(events)).valid));
+    fc.assert(
+      fc.property(
+        fc.array(eventArb, { minLength: 1, maxLength: 20 }),
+        (events) => verify(chain(events)).valid,
+      ),
+    );
   });
 
   it('detects any edit, deletion or reordering of a record', () => {

@@ -3,13 +3,25 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const commaList = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 const url = z.url({ protocol: /^https?$/ });
 
 /** PurposeOfUse codes (v3-ActReason) the gateway accepts on an inference request. */
-export const PURPOSES_OF_USE = ['TREAT', 'ETREAT', 'BTG', 'HOPERAT', 'HRESCH', 'CLINTRCH', 'PUBHLTH', 'PATRQT'] as const;
+export const PURPOSES_OF_USE = [
+  'TREAT',
+  'ETREAT',
+  'BTG',
+  'HOPERAT',
+  'HRESCH',
+  'CLINTRCH',
+  'PUBHLTH',
+  'PATRQT',
+] as const;
 export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 
 export const JWT_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const;
@@ -23,15 +35,17 @@ export const environmentSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PRAESIDIUM_DATA_DIR: z.string().min(1).default('./.praesidium'),
     PRAESIDIUM_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('warn'),
-    PRAESIDIUM_INSTANCE_ID: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes')
-      .optional(),
 
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional(),
     PRAESIDIUM_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     PRAESIDIUM_MIGRATE_ON_START: flag.default(true),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .optional(),
 
     PRAESIDIUM_HOST: z.string().min(1).default('127.0.0.1'),
     PRAESIDIUM_GATEWAY_PORT: port.default(8080),
@@ -49,7 +63,12 @@ export const environmentSchema = z
     PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
 
-    PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1048576),
+    PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1048576),
     PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(10000),
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
@@ -57,13 +76,45 @@ export const environmentSchema = z
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
     if (production && env.PRAESIDIUM_DEMO === true) {
-      ctx.addIssue({ code: 'custom', path: ['PRAESIDIUM_DEMO'], message: 'the demo cannot run with NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_DEMO'],
+        message: 'the demo cannot run with NODE_ENV=production',
+      });
     }
     if (production && !env.PRAESIDIUM_AUTH_ISSUER) {
-      ctx.addIssue({ code: 'custom', path: ['PRAESIDIUM_AUTH_ISSUER'], message: 'required with NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_AUTH_ISSUER'],
+        message: 'required with NODE_ENV=production',
+      });
+    }
+    if (production && !env.PRAESIDIUM_AUTH_JWKS_URL && !env.PRAESIDIUM_AUTH_JWKS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_AUTH_JWKS_URL'],
+        message: 'required with NODE_ENV=production (or PRAESIDIUM_AUTH_JWKS_FILE)',
+      });
+    }
+    if (
+      !production &&
+      env.PRAESIDIUM_AUTH_ISSUER &&
+      !env.PRAESIDIUM_AUTH_JWKS_URL &&
+      !env.PRAESIDIUM_AUTH_JWKS_FILE
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_AUTH_JWKS_URL'],
+        message:
+          'required when PRAESIDIUM_AUTH_ISSUER names an external issuer (or PRAESIDIUM_AUTH_JWKS_FILE)',
+      });
     }
     if (env.PRAESIDIUM_AUTH_JWKS_URL && env.PRAESIDIUM_AUTH_JWKS_FILE) {
-      ctx.addIssue({ code: 'custom', path: ['PRAESIDIUM_AUTH_JWKS_FILE'], message: 'set either the JWKS URL or the file, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_AUTH_JWKS_FILE'],
+        message: 'set either the JWKS URL or the file, not both',
+      });
     }
   });
 
@@ -75,8 +126,11 @@ export interface PraesidiumConfig {
   readonly isProduction: boolean;
   readonly dataDir: string;
   readonly logLevel: Environment['PRAESIDIUM_LOG_LEVEL'];
-  readonly instanceId: string | undefined;
-  readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly migrateOnStart: boolean };
+  readonly database: {
+    readonly url: string | undefined;
+    readonly poolSize: number;
+    readonly migrateOnStart: boolean;
+  };
   readonly redisUrl: string | undefined;
   readonly http: {
     readonly host: string;
@@ -96,7 +150,11 @@ export interface PraesidiumConfig {
     readonly clockSkewSeconds: number;
     readonly maxTokenLifetimeSeconds: number;
   };
-  readonly gateway: { readonly bodyLimitBytes: number; readonly backendTimeoutMs: number; readonly jwksUrl: string };
+  readonly gateway: {
+    readonly bodyLimitBytes: number;
+    readonly backendTimeoutMs: number;
+    readonly jwksUrl: string;
+  };
   readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
 }
 
@@ -105,18 +163,22 @@ export function toConfig(env: Environment): PraesidiumConfig {
   const demo = env.PRAESIDIUM_DEMO ?? !isProduction;
   const localHost = env.PRAESIDIUM_HOST === '0.0.0.0' ? '127.0.0.1' : env.PRAESIDIUM_HOST;
   const gatewayUrl = env.PRAESIDIUM_GATEWAY_URL ?? `http://${localHost}:${env.PRAESIDIUM_GATEWAY_PORT}`;
-  const governanceUrl = env.PRAESIDIUM_GOVERNANCE_URL ?? `http://${localHost}:${env.PRAESIDIUM_GOVERNANCE_PORT}`;
+  const governanceUrl =
+    env.PRAESIDIUM_GOVERNANCE_URL ?? `http://${localHost}:${env.PRAESIDIUM_GOVERNANCE_PORT}`;
   const demoIssuer = `${governanceUrl}/demo-issuer`;
   const issuer = env.PRAESIDIUM_AUTH_ISSUER ?? demoIssuer;
   const jwksUrl =
     env.PRAESIDIUM_AUTH_JWKS_URL ??
-    (env.PRAESIDIUM_AUTH_JWKS_FILE ? undefined : issuer === demoIssuer ? `${demoIssuer}/jwks.json` : undefined);
+    (env.PRAESIDIUM_AUTH_JWKS_FILE
+      ? undefined
+      : issuer === demoIssuer
+        ? `${demoIssuer}/jwks.json`
+        : undefined);
   return {
     env: env.NODE_ENV,
     isProduction,
     dataDir: path.resolve(env.PRAESIDIUM_DATA_DIR),
     logLevel: env.PRAESIDIUM_LOG_LEVEL,
-    instanceId: env.PRAESIDIUM_INSTANCE_ID,
     database: {
       url: env.DATABASE_URL,
       poolSize: env.PRAESIDIUM_DATABASE_POOL_SIZE,

@@ -12,7 +12,11 @@ describe('loadConfig', () => {
 
   it('names every bad variable in one message', () => {
     const attempt = () =>
-      loadConfig({ PRAESIDIUM_GATEWAY_PORT: 'eighty', DATABASE_URL: 'mysql://x', PRAESIDIUM_AUTH_ALGORITHMS: 'none' });
+      loadConfig({
+        PRAESIDIUM_GATEWAY_PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        PRAESIDIUM_AUTH_ALGORITHMS: 'none',
+      });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PRAESIDIUM_GATEWAY_PORT/);
     expect(attempt).toThrow(/DATABASE_URL/);
@@ -22,6 +26,9 @@ describe('loadConfig', () => {
   it('refuses the demo and a missing issuer in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PRAESIDIUM_DEMO: 'true' })).toThrow(/PRAESIDIUM_DEMO/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PRAESIDIUM_AUTH_ISSUER/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h' }),
+    ).toThrow(/PRAESIDIUM_AUTH_JWKS_URL/);
     const config = loadConfig({
       NODE_ENV: 'production',
       PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h',

@@ -10,7 +10,9 @@ export class ConfigError extends Error {
 
 /** Validates the environment once, at start, into the typed configuration. Empty strings count as unset. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): PraesidiumConfig {
-  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(

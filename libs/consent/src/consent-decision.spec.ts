@@ -5,13 +5,28 @@ const at = new Date('2026-11-24T10:00:00Z');
 const treat = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }];
 const research = [{ code: 'HRESCH' }];
 
-function consent(id: string, provision: Provision, dateTime = '2026-01-01T00:00:00Z', status = 'active'): ConsentRecord {
-  return { id, version: 1, status: status as ConsentRecord['status'], dateTime: new Date(dateTime), provision };
+function consent(
+  id: string,
+  provision: Provision,
+  dateTime = '2026-01-01T00:00:00Z',
+  status = 'active',
+): ConsentRecord {
+  return {
+    id,
+    version: 1,
+    status: status as ConsentRecord['status'],
+    dateTime: new Date(dateTime),
+    provision,
+  };
 }
 
 describe('consent decision', () => {
   it('permits a purpose the patient allowed, naming the consent and provision', () => {
-    const decision = decideConsent([consent('c1', { type: 'permit', purpose: treat })], { purposeOfUse: 'TREAT', at }, []);
+    const decision = decideConsent(
+      [consent('c1', { type: 'permit', purpose: treat })],
+      { purposeOfUse: 'TREAT', at },
+      [],
+    );
     expect(decision).toEqual({
       decision: 'permit',
       reason: 'consent.permit',
@@ -26,11 +41,17 @@ describe('consent decision', () => {
     expect(decideConsent([consent('c1', provision)], { purposeOfUse: 'TREAT', at }, []).provisionPath).toBe(
       'provision.provision[0]',
     );
-    expect(decideConsent([consent('c1', provision)], { purposeOfUse: 'HRESCH', at }, []).decision).toBe('deny');
+    expect(decideConsent([consent('c1', provision)], { purposeOfUse: 'HRESCH', at }, []).decision).toBe(
+      'deny',
+    );
   });
 
   it('refuses when the patient refused, and says so apart from having no consent', () => {
-    const refused = decideConsent([consent('c1', { type: 'deny', purpose: treat })], { purposeOfUse: 'TREAT', at }, []);
+    const refused = decideConsent(
+      [consent('c1', { type: 'deny', purpose: treat })],
+      { purposeOfUse: 'TREAT', at },
+      [],
+    );
     expect(refused.reason).toBe('consent.denied');
     expect(decideConsent([], { purposeOfUse: 'TREAT', at }, []).reason).toBe('consent.absent');
   });
@@ -53,6 +74,8 @@ describe('consent decision', () => {
   it('falls back to the site default only where no consent speaks', () => {
     expect(decideConsent([], { purposeOfUse: 'TREAT', at }, ['TREAT']).reason).toBe('consent.site_default');
     const refusedResearch = consent('c1', { type: 'deny', purpose: research });
-    expect(decideConsent([refusedResearch], { purposeOfUse: 'HRESCH', at }, ['HRESCH']).decision).toBe('deny');
+    expect(decideConsent([refusedResearch], { purposeOfUse: 'HRESCH', at }, ['HRESCH']).decision).toBe(
+      'deny',
+    );
   });
 });

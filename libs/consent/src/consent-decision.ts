@@ -82,10 +82,14 @@ function rule(
 
 function applies(provision: Provision, question: ConsentQuestion): boolean {
   if (provision.period && !within(provision.period, question.at)) return false;
-  if (provision.purpose?.length && !provision.purpose.some((coding) => coding.code === question.purposeOfUse)) {
+  if (
+    provision.purpose?.length &&
+    !provision.purpose.some((coding) => coding.code === question.purposeOfUse)
+  ) {
     return false;
   }
-  if (provision.class?.length && !provision.class.some((coding) => coding.code === question.dataClass)) return false;
+  if (provision.class?.length && !provision.class.some((coding) => coding.code === question.dataClass))
+    return false;
   return true;
 }
 

@@ -64,14 +64,22 @@ export class ConsentService {
   async revokeConsent(id: string): Promise<ConsentEntity> {
     const existing = await this.consents.findOne({ where: { id } });
     if (!existing) throw new ProblemError('request.not_found', 'no such consent');
-    const revoked = { ...existing, status: 'inactive' as const, version: existing.version + 1, updatedAt: new Date() };
+    const revoked = {
+      ...existing,
+      status: 'inactive' as const,
+      version: existing.version + 1,
+      updatedAt: new Date(),
+    };
     await this.consents.update({ id, version: existing.version }, revoked);
     return revoked;
   }
 }
 
 /** A stored consent as FHIR R4 JSON, for the patient reference the caller asked about. */
-export function toFhirConsent(entity: ConsentEntity, patientReference: string): FhirConsentInput & { id: string } {
+export function toFhirConsent(
+  entity: ConsentEntity,
+  patientReference: string,
+): FhirConsentInput & { id: string } {
   return {
     resourceType: 'Consent',
     id: entity.id,

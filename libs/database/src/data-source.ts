@@ -28,7 +28,10 @@ export function dataSourceOptions(
     uuidExtension: 'pgcrypto',
     logging: false,
     // The embedded socket multiplexes one PGlite session: a few connections are plenty there.
-    extra: { max: connection.kind === 'embedded' ? Math.min(poolSize, 4) : poolSize, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: connection.kind === 'embedded' ? Math.min(poolSize, 4) : poolSize,
+      connectionTimeoutMillis: 5000,
+    },
   };
 }
 

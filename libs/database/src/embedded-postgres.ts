@@ -37,7 +37,9 @@ export class EmbeddedPostgres {
     const socketDir = EmbeddedPostgres.socketDir(dataDir);
     const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
     if (socketPath.length > MAX_SOCKET_PATH) {
-      throw new Error(`PRAESIDIUM_DATA_DIR is too long for a Unix socket path (${socketPath.length} > ${MAX_SOCKET_PATH})`);
+      throw new Error(
+        `PRAESIDIUM_DATA_DIR is too long for a Unix socket path (${socketPath.length} > ${MAX_SOCKET_PATH})`,
+      );
     }
     await mkdir(socketDir, { recursive: true, mode: 0o700 });
     const lockFile = path.join(socketDir, 'embedded.pid');

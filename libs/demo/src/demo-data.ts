@@ -1,4 +1,8 @@
-import { LUMBAR_ESI_INPUT_SCHEMA, LUMBAR_ESI_MODEL_NAME, LUMBAR_ESI_OUTPUT_SCHEMA } from './lumbar-esi-model.js';
+import {
+  LUMBAR_ESI_INPUT_SCHEMA,
+  LUMBAR_ESI_MODEL_NAME,
+  LUMBAR_ESI_OUTPUT_SCHEMA,
+} from './lumbar-esi-model.js';
 
 /** Synthetic demo patients: one consented to AI-assisted treatment, one refused. */
 export const DEMO_PATIENTS = {
@@ -23,7 +27,11 @@ export const DEMO_MODEL = {
   outputSchema: LUMBAR_ESI_OUTPUT_SCHEMA,
 } as const;
 
-const TREAT = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: 'treatment' };
+const TREAT = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+  code: 'TREAT',
+  display: 'treatment',
+};
 
 function demoConsent(patient: string, type: 'permit' | 'deny') {
   return {
@@ -38,4 +46,7 @@ function demoConsent(patient: string, type: 'permit' | 'deny') {
 }
 
 /** FHIR R4 Consents of the demo patients: AI-assisted treatment permitted, and refused. */
-export const DEMO_CONSENTS = [demoConsent(DEMO_PATIENTS.consented, 'permit'), demoConsent(DEMO_PATIENTS.refused, 'deny')];
+export const DEMO_CONSENTS = [
+  demoConsent(DEMO_PATIENTS.consented, 'permit'),
+  demoConsent(DEMO_PATIENTS.refused, 'deny'),
+];

@@ -21,7 +21,13 @@ export class InProcessJobQueue implements JobQueue {
     if (!handler) throw new Error(`no handler registered for job ${name}`);
     const id = randomUUID();
     const requestedBy = requesterOf(data);
-    const status: JobStatus = { id, name, state: 'waiting', progress: 0, ...(requestedBy ? { requestedBy } : {}) };
+    const status: JobStatus = {
+      id,
+      name,
+      state: 'waiting',
+      progress: 0,
+      ...(requestedBy ? { requestedBy } : {}),
+    };
     this.jobs.set(id, status);
     this.forgetOldJobs();
     this.tail = this.tail.then(() => this.run(id, handler, data));

@@ -37,7 +37,11 @@ export async function toPublicJwk(privateJwk: Jwk): Promise<Jwk> {
 }
 
 /** Signs a JWT (compact JWS) with a private key. */
-export async function signJwt(privateJwk: Jwk, claims: Record<string, unknown>, typ = 'JWT'): Promise<string> {
+export async function signJwt(
+  privateJwk: Jwk,
+  claims: Record<string, unknown>,
+  typ = 'JWT',
+): Promise<string> {
   const key = await jose.JWK.asKey(privateJwk);
   const signer = jose.JWS.createSign(
     { format: 'compact', fields: { typ, alg: privateJwk.alg ?? 'ES256', kid: privateJwk.kid } },

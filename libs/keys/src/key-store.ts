@@ -49,7 +49,7 @@ export class KeyStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const winner = await readKeyFile(filePath);
-      if (!winner) throw new Error(`key store ${filePath} could not be read`);
+      if (!winner) throw new Error(`key store ${filePath} could not be read`, { cause: error });
       return new KeyStore(winner);
     }
   }

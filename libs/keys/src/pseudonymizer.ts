@@ -8,7 +8,9 @@ export class Pseudonymizer {
   constructor(private readonly key: Buffer) {}
 
   pseudonymize(patientReference: string): string {
-    return createHmac('sha256', this.key).update(normalizePatientReference(patientReference)).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(normalizePatientReference(patientReference))
+      .digest('base64url');
   }
 }
 

@@ -13,7 +13,10 @@ export interface DeployedModel {
 }
 
 export type NewModel = Omit<ModelEntity, 'id'>;
-export type NewModelVersion = Pick<ModelVersionEntity, 'version' | 'backendUrl' | 'inputSchema' | 'outputSchema'>;
+export type NewModelVersion = Pick<
+  ModelVersionEntity,
+  'version' | 'backendUrl' | 'inputSchema' | 'outputSchema'
+>;
 
 @Injectable()
 export class ModelRegistry {
@@ -53,7 +56,13 @@ export class ModelRegistry {
       inputSchema: input.inputSchema,
       outputSchema: input.outputSchema,
     });
-    const version: ModelVersionEntity = { id: randomUUID(), modelId: model.id, status: 'draft', manifestSha256, ...input };
+    const version: ModelVersionEntity = {
+      id: randomUUID(),
+      modelId: model.id,
+      status: 'draft',
+      manifestSha256,
+      ...input,
+    };
     await this.versions.insert(version as QueryDeepPartialEntity<ModelVersionEntity>);
     return version;
   }
@@ -61,7 +70,11 @@ export class ModelRegistry {
   /** Deploys a version in place of the current one, in one transaction. Approval workflows come with issue 7. */
   async deployVersion(version: ModelVersionEntity): Promise<void> {
     await this.versions.manager.transaction(async (manager) => {
-      await manager.update(ModelVersionEntity, { modelId: version.modelId, status: 'deployed' }, { status: 'approved' });
+      await manager.update(
+        ModelVersionEntity,
+        { modelId: version.modelId, status: 'deployed' },
+        { status: 'approved' },
+      );
       await manager.update(ModelVersionEntity, { id: version.id }, { status: 'deployed' });
     });
   }

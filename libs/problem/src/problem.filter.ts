@@ -8,7 +8,11 @@ function fromFrameworkError(error: unknown): ProblemError | undefined {
   const code = (error as { code?: string } | null)?.code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ProblemError('request.too_large');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ProblemError('request.unsupported_media_type');
-  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+  if (
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error instanceof SyntaxError
+  ) {
     return new ProblemError('request.invalid', 'The body is not valid JSON');
   }
   return undefined;

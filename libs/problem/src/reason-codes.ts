@@ -5,15 +5,27 @@
 export const REASONS = {
   'token.missing': { status: 401, title: 'A bearer token is required' },
   'token.malformed': { status: 401, title: 'The bearer token is not a well-formed JWT' },
-  'token.signature_invalid': { status: 401, title: 'The token signature does not verify against the issuer keys' },
-  'token.algorithm_forbidden': { status: 401, title: 'The token is signed with an algorithm that is not allowed' },
+  'token.signature_invalid': {
+    status: 401,
+    title: 'The token signature does not verify against the issuer keys',
+  },
+  'token.algorithm_forbidden': {
+    status: 401,
+    title: 'The token is signed with an algorithm that is not allowed',
+  },
   'token.expired': { status: 401, title: 'The token has expired' },
   'token.not_yet_valid': { status: 401, title: 'The token is not valid yet' },
   'token.issuer_untrusted': { status: 401, title: 'The token was issued by an issuer that is not trusted' },
   'token.audience_mismatch': { status: 401, title: 'The token was not issued for this service' },
-  'token.claims_invalid': { status: 401, title: 'The token lacks a required claim or carries an invalid one' },
+  'token.claims_invalid': {
+    status: 401,
+    title: 'The token lacks a required claim or carries an invalid one',
+  },
   'token.lifetime_too_long': { status: 401, title: 'The token lifetime exceeds the allowed maximum' },
-  'token.keys_unavailable': { status: 503, title: 'The issuer keys cannot be fetched; no token can be verified' },
+  'token.keys_unavailable': {
+    status: 503,
+    title: 'The issuer keys cannot be fetched; no token can be verified',
+  },
   'token.demo_refused': { status: 403, title: 'Demo tokens are refused in production' },
   'assertion.missing': { status: 401, title: 'This model accepts calls through the Praesidium gateway only' },
   'assertion.invalid': { status: 401, title: 'The gateway assertion does not verify' },
@@ -24,7 +36,10 @@ export const REASONS = {
   'consent.denied': { status: 403, title: 'The patient has refused this purpose of use' },
   'request.invalid': { status: 400, title: 'The request does not validate' },
   'request.patient_missing': { status: 400, title: 'A patient reference is required' },
-  'request.purpose_invalid': { status: 400, title: 'A supported purpose of use (v3 PurposeOfUse code) is required' },
+  'request.purpose_invalid': {
+    status: 400,
+    title: 'A supported purpose of use (v3 PurposeOfUse code) is required',
+  },
   'request.too_large': { status: 413, title: 'The request body is larger than allowed' },
   'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
   'request.not_found': { status: 404, title: 'No such resource' },

@@ -6,7 +6,11 @@ const tracer = trace.getTracer('praesidium');
  * Runs `work` inside a span. Attributes must never carry a patient identifier or a payload: pass
  * only model names, versions, reason codes, purposes and staff subjects.
  */
-export async function traced<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+export async function traced<T>(
+  name: string,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await work(span);

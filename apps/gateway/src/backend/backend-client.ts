@@ -58,7 +58,8 @@ async function readCapped(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) throw new ProblemError('backend.invalid_response', 'the response is too large');
+    if (size > MAX_RESPONSE_BYTES)
+      throw new ProblemError('backend.invalid_response', 'the response is too large');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { defineAbilityFor, modelSubject, TokenVerifier, bearerToken, type Principal } from '@praesidium/access';
+import {
+  defineAbilityFor,
+  modelSubject,
+  TokenVerifier,
+  bearerToken,
+  type Principal,
+} from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
 import { ConsentService } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
@@ -75,7 +81,11 @@ export class InferencePipeline {
     );
     const { model, version } = facts.deployed;
     await traced('gateway.authorize', { 'praesidium.subject': principal.subject }, async () => {
-      const subject = modelSubject({ name: model.name, departments: model.departments, riskClass: model.riskClass });
+      const subject = modelSubject({
+        name: model.name,
+        departments: model.departments,
+        riskClass: model.riskClass,
+      });
       if (!defineAbilityFor(principal).can('infer', subject)) throw new ProblemError('access.denied');
     });
     const { context, forwarded } = splitClinicalContext(call.body);
@@ -88,7 +98,8 @@ export class InferencePipeline {
       });
       facts.consent = decision;
       span.setAttribute('praesidium.consent.reason', decision.reason);
-      if (decision.decision === 'deny') throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
+      if (decision.decision === 'deny')
+        throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
     });
     await traced('gateway.validate', {}, async () =>
       this.validator.check(`${version.id}:input`, version.inputSchema, forwarded, 'request.invalid'),
@@ -97,13 +108,24 @@ export class InferencePipeline {
       this.audit.append(this.auditEvent(call, facts, 'inference.request', 'success')),
     );
     const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
-    const response = await traced('gateway.forward', { 'praesidium.model_version': version.version }, async () => {
-      const assertion = await this.assertions.sign(
-        { caller: principal.subject, model: model.name, modelVersion: version.version, purposeOfUse: context.purposeOfUse },
-        forwardedBytes,
-      );
-      return this.backend.post(version.backendUrl, forwardedBytes, { authorization: `Bearer ${assertion}` });
-    });
+    const response = await traced(
+      'gateway.forward',
+      { 'praesidium.model_version': version.version },
+      async () => {
+        const assertion = await this.assertions.sign(
+          {
+            caller: principal.subject,
+            model: model.name,
+            modelVersion: version.version,
+            purposeOfUse: context.purposeOfUse,
+          },
+          forwardedBytes,
+        );
+        return this.backend.post(version.backendUrl, forwardedBytes, {
+          authorization: `Bearer ${assertion}`,
+        });
+      },
+    );
     return traced('gateway.respond', {}, async () => {
       const output = parseBackendOutput(response.status, response.body);
       this.validator.check(`${version.id}:output`, version.outputSchema, output, 'backend.invalid_response');
@@ -140,12 +162,19 @@ export class InferencePipeline {
     const forwarded = facts.requestRecord !== undefined;
     try {
       await this.audit.append({
-        ...this.auditEvent(call, facts, forwarded ? 'inference.response' : 'inference.request', forwarded ? 'failure' : 'refused'),
+        ...this.auditEvent(
+          call,
+          facts,
+          forwarded ? 'inference.response' : 'inference.request',
+          forwarded ? 'failure' : 'refused',
+        ),
         reasonCode: problem.code,
       });
     } catch {
       // The caller still gets the refusal; the missing record shows as an audit.unavailable alert.
-      this.logger.error(`audit.unavailable while recording ${problem.code} correlationId=${call.correlationId}`);
+      this.logger.error(
+        `audit.unavailable while recording ${problem.code} correlationId=${call.correlationId}`,
+      );
     }
   }
 
@@ -159,7 +188,12 @@ export class InferencePipeline {
       action,
       outcome,
       agent: facts.principal
-        ? { subject: facts.principal.subject, issuer: facts.principal.issuer, roles: facts.principal.roles, address: call.remoteAddress }
+        ? {
+            subject: facts.principal.subject,
+            issuer: facts.principal.issuer,
+            roles: facts.principal.roles,
+            address: call.remoteAddress,
+          }
         : { subject: 'unauthenticated', address: call.remoteAddress },
       entity: {
         model: facts.deployed?.model.name ?? call.modelName,
@@ -178,12 +212,17 @@ export class InferencePipeline {
 }
 
 function parseBackendOutput(status: number, body: Buffer): Record<string, unknown> {
-  if (status < 200 || status >= 300) throw new ProblemError('backend.invalid_response', `the backend answered ${status}`);
+  if (status < 200 || status >= 300)
+    throw new ProblemError('backend.invalid_response', `the backend answered ${status}`);
   try {
     const output: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof output === 'object' && output !== null && !Array.isArray(output)) return output as Record<string, unknown>;
+    if (typeof output === 'object' && output !== null && !Array.isArray(output))
+      return output as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw new ProblemError('backend.invalid_response', 'the backend answered with something other than a JSON object');
+  throw new ProblemError(
+    'backend.invalid_response',
+    'the backend answered with something other than a JSON object',
+  );
 }

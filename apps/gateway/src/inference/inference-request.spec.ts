@@ -1,4 +1,4 @@
-import { ProblemError } from '@praesidium/problem';
+import type { ProblemError } from '@praesidium/problem';
 import { splitClinicalContext } from './inference-request.js';
 
 describe('splitClinicalContext', () => {

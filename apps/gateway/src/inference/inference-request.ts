@@ -31,7 +31,10 @@ export function splitClinicalContext(body: unknown): { context: ClinicalContext;
     throw new ProblemError('request.patient_missing', 'set parameters.patient to a FHIR Patient reference');
   }
   if (typeof purpose !== 'string' || !(PURPOSES_OF_USE as readonly string[]).includes(purpose)) {
-    throw new ProblemError('request.purpose_invalid', `set parameters.purpose_of_use to one of ${PURPOSES_OF_USE.join(', ')}`);
+    throw new ProblemError(
+      'request.purpose_invalid',
+      `set parameters.purpose_of_use to one of ${PURPOSES_OF_USE.join(', ')}`,
+    );
   }
   const forwarded: OipRequestBody = { ...request };
   if (Object.keys(rest).length > 0) forwarded.parameters = rest;

@@ -34,7 +34,10 @@ export class AuditController {
 
   /** Search the trail; a patient is looked up by the pseudonym of the reference the officer typed. */
   @Get('events')
-  async search(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>) {
+  async search(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>,
+  ) {
     requireAbility(principal, 'read', 'AuditTrail');
     const records = await this.trail.search({
       action: query.action,
@@ -58,7 +61,10 @@ export class AuditController {
   /** Starts a verification of every chain as a job; poll `GET /jobs/{id}` for progress and the result. */
   @Post('verifications')
   @HttpCode(202)
-  async verify(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(z.object({}).strict().optional())) _body: unknown) {
+  async verify(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(z.object({}).strict().optional())) _body: unknown,
+  ) {
     requireAbility(principal, 'verify', 'AuditTrail');
     const id = await enqueue(this.jobs, AUDIT_VERIFY_JOB, { requestedBy: principal.subject });
     return { job: id, status: `/jobs/${id}` };

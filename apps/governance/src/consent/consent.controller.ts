@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
@@ -26,17 +36,29 @@ export class ConsentController {
       action: 'consent.recorded',
       outcome: 'success',
       agent: { subject: principal.subject, roles: principal.roles },
-      entity: { patientPseudonym: consent.patientPseudonym, consentId: consent.id, consentVersion: consent.version },
+      entity: {
+        patientPseudonym: consent.patientPseudonym,
+        consentId: consent.id,
+        consentVersion: consent.version,
+      },
     });
     return { id: consent.id, version: consent.version, status: consent.status };
   }
 
   /** The consents of the patient whose reference the clinician typed, as FHIR R4 resources. */
   @Get()
-  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(patientQuery)) query: z.infer<typeof patientQuery>) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(patientQuery)) query: z.infer<typeof patientQuery>,
+  ) {
     requireAbility(principal, 'read', 'Consent');
     const consents = await this.consents.listForPatient(query.patient);
-    return { resourceType: 'Bundle', type: 'searchset', total: consents.length, entry: consents.map((c) => ({ resource: toFhirConsent(c, query.patient) })) };
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: consents.length,
+      entry: consents.map((c) => ({ resource: toFhirConsent(c, query.patient) })),
+    };
   }
 
   /** Revocation applies to the very next inference: the gateway reads consent on every call. */
@@ -49,7 +71,11 @@ export class ConsentController {
       action: 'consent.revoked',
       outcome: 'success',
       agent: { subject: principal.subject, roles: principal.roles },
-      entity: { patientPseudonym: consent.patientPseudonym, consentId: consent.id, consentVersion: consent.version },
+      entity: {
+        patientPseudonym: consent.patientPseudonym,
+        consentId: consent.id,
+        consentVersion: consent.version,
+      },
     });
     return { id: consent.id, version: consent.version, status: consent.status };
   }

@@ -27,26 +27,29 @@ export class DemoSeeder implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo) return;
-    const seeded = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [SEEDED_KEY]);
+    const seeded: unknown[] = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [
+      SEEDED_KEY,
+    ]);
     if (seeded.length > 0) return;
     await this.seed();
-    await this.dataSource.query('INSERT INTO platform.setting (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-      SEEDED_KEY,
-      JSON.stringify({ at: new Date().toISOString() }),
-    ]);
+    await this.dataSource.query(
+      'INSERT INTO platform.setting (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [SEEDED_KEY, JSON.stringify({ at: new Date().toISOString() })],
+    );
     this.logger.log('demo data seeded');
   }
 
   private async seed(): Promise<void> {
     const { version, inputSchema, outputSchema, ...model } = DEMO_MODEL;
     const existing = (await this.registry.listModels()).find((candidate) => candidate.name === model.name);
-    const registered = existing ?? (await this.registry.registerModel({ ...model, departments: [...model.departments] }));
+    const registered =
+      existing ?? (await this.registry.registerModel({ ...model, departments: [...model.departments] }));
     if ((await this.registry.listVersions(registered.id)).length === 0) {
       const created = await this.registry.registerVersion(registered, {
         version,
         backendUrl: `${sampleModelUrl(this.config)}/v2/models/${model.name}/infer`,
-        inputSchema: inputSchema as Record<string, unknown>,
-        outputSchema: outputSchema as Record<string, unknown>,
+        inputSchema,
+        outputSchema,
       });
       await this.registry.deployVersion(created);
     }
@@ -57,7 +60,11 @@ export class DemoSeeder implements OnApplicationBootstrap {
         action: 'consent.recorded',
         outcome: 'success',
         agent: { subject: 'demo-seed' },
-        entity: { patientPseudonym: stored.patientPseudonym, consentId: stored.id, consentVersion: stored.version },
+        entity: {
+          patientPseudonym: stored.patientPseudonym,
+          consentId: stored.id,
+          consentVersion: stored.version,
+        },
       });
     }
   }

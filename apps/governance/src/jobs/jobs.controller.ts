@@ -15,7 +15,8 @@ export class JobsController {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new ProblemError('request.not_found');
     const status = await enqueueSafe(() => this.jobs.status(id));
     // Someone else's job is answered exactly like a missing one.
-    if (!status || status.requestedBy !== principal.subject) throw new ProblemError('request.not_found', 'no such job');
+    if (!status || status.requestedBy !== principal.subject)
+      throw new ProblemError('request.not_found', 'no such job');
     return status;
   }
 }

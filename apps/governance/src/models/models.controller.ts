@@ -15,12 +15,14 @@ export class ModelsController {
     return Promise.all(
       models.map(async (model) => ({
         ...model,
-        versions: (await this.registry.listVersions(model.id)).map(({ id, version, status, manifestSha256 }) => ({
-          id,
-          version,
-          status,
-          manifestSha256,
-        })),
+        versions: (await this.registry.listVersions(model.id)).map(
+          ({ id, version, status, manifestSha256 }) => ({
+            id,
+            version,
+            status,
+            manifestSha256,
+          }),
+        ),
       })),
     );
   }

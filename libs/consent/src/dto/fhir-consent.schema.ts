@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-const coding = z.object({ system: z.string().optional(), code: z.string().min(1), display: z.string().optional() });
+const coding = z.object({
+  system: z.string().optional(),
+  code: z.string().min(1),
+  display: z.string().optional(),
+});
 const period = z.object({
   start: z.iso.datetime({ offset: true }).optional(),
   end: z.iso.datetime({ offset: true }).optional(),

@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
+import { call } from '../support/http.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+const CLI = path.resolve('bin/praesidium.js');
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `praesidium …` as its own process. Asynchronous on purpose: the embedded database is served by
+ * this (the test's) process, so a synchronous spawn would block the very socket the CLI talks to.
+ * The environment is built from scratch so nothing of the test runner's (DATABASE_URL, OTEL_*) leaks in.
+ */
+function praesidium(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: process.cwd(),
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? tmpdir(),
+          PRAESIDIUM_LOG_LEVEL: 'error',
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function lines(output: string): string[] {
+  return output.split('\n').filter((line) => line.trim() !== '');
+}
+
+function inferenceBody(patient: string) {
+  return { parameters: { patient, purpose_of_use: 'TREAT' }, inputs: exampleEsiInputs() };
+}
+
+describe('the praesidium CLI beside a running platform on the embedded database', () => {
+  let dataDir: string;
+  let platform: TestPlatform;
+  /** What a shell beside `npm start` has: the same data dir and ports (so the same demo issuer). */
+  let cliEnv: Record<string, string>;
+  let inferUrl: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-'));
+    platform = await startTestPlatform('pglite', { PRAESIDIUM_DATA_DIR: dataDir });
+    cliEnv = {
+      NODE_ENV: 'test',
+      PRAESIDIUM_DATA_DIR: dataDir,
+      PRAESIDIUM_GATEWAY_PORT: String(platform.config.http.gatewayPort),
+      PRAESIDIUM_GOVERNANCE_PORT: String(platform.config.http.governancePort),
+      PRAESIDIUM_SAMPLE_MODEL_PORT: String(platform.config.http.sampleModelPort),
+    };
+    inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
+    // Something for the audit commands to find: with the seeder's two records, seven in all, the
+    // newest being the refusal.
+    const clinician = await platform.token('pain-clinician');
+    for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented, DEMO_PATIENTS.refused]) {
+      await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) });
+    }
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('verifies the audit trail from another process over the socket and exits 0', async () => {
+    const run = await praesidium(['audit', 'verify'], cliEnv);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const output = lines(run.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = output[output.length - 1];
+    expect(summary).toMatchObject({ valid: true });
+    // It read the running platform's trail, not an empty database of its own.
+    expect(summary.streams).toBeGreaterThanOrEqual(1);
+    expect(summary.records).toBeGreaterThanOrEqual(2);
+    expect(output.slice(0, -1)).toEqual(
+      Array.from({ length: Number(summary.streams) }, () => expect.objectContaining({ valid: true })),
+    );
+  });
+
+  it('says the database is up to date when the running platform has migrated it', async () => {
+    const run = await praesidium(['migrate'], cliEnv);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.trim()).toBe('the database is up to date');
+  });
+
+  it('tails the latest audit records as JSON lines, oldest first', async () => {
+    const run = await praesidium(['audit', 'tail', '--limit', '5'], cliEnv);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const records = lines(run.stdout).map(
+      (line) =>
+        JSON.parse(line) as {
+          streamId: string;
+          seq: number;
+          hash: string;
+          event: Record<string, unknown> & { recordedAt: string };
+        },
+    );
+    expect(records).toHaveLength(5);
+    for (const record of records) {
+      expect(record).toEqual(
+        expect.objectContaining({
+          streamId: expect.any(String),
+          seq: expect.any(Number),
+          hash: expect.any(String),
+        }),
+      );
+    }
+    const times = records.map((record) => record.event.recordedAt);
+    expect([...times].sort()).toEqual(times);
+    expect(records[records.length - 1].event).toMatchObject({
+      action: 'inference.request',
+      outcome: 'refused',
+      reasonCode: 'consent.denied',
+    });
+    expect(run.stdout).not.toContain('esi-demo');
+  });
+
+  it('leaves the platform serving its database after the CLI runs', async () => {
+    expect((await readFile(path.join(dataDir, 'run', 'embedded.pid'), 'utf8')).trim()).toBe(
+      String(process.pid),
+    );
+    const again = await call('POST', inferUrl, {
+      token: await platform.token('pain-clinician'),
+      body: inferenceBody(DEMO_PATIENTS.consented),
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it('prints a demo token from the data dir’s key store that the running gateway accepts', async () => {
+    const run = await praesidium(['token', '--persona', 'pain-clinician'], cliEnv);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const token = run.stdout.trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      iss: platform.config.auth.issuer,
+      sub: PERSONAS['pain-clinician'].subject,
+    });
+
+    const response = await call('POST', inferUrl, { token, body: inferenceBody(DEMO_PATIENTS.consented) });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ model_name: LUMBAR_ESI_MODEL_NAME });
+  });
+
+  it('refuses an unknown persona with exit 2 and the list of personas, and any demo token in production', async () => {
+    const emptyDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-prod-'));
+    try {
+      const [unknown, production] = await Promise.all([
+        praesidium(['token', '--persona', 'nobody'], cliEnv),
+        praesidium(['token', '--persona', 'pain-clinician'], {
+          NODE_ENV: 'production',
+          PRAESIDIUM_DATA_DIR: emptyDir,
+          PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h',
+          PRAESIDIUM_AUTH_JWKS_URL: 'https://idp.example.org/realms/h/certs',
+        }),
+      ]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stdout).toBe('');
+      for (const persona of Object.keys(PERSONAS)) expect(unknown.stderr).toContain(persona);
+
+      expect(production.code).not.toBe(0);
+      expect(production.code).not.toBeNull();
+      expect(production.stderr).toContain('token.demo_refused');
+      expect(production.stdout).toBe('');
+      // Refused before any key store is opened or created.
+      expect(await readdir(emptyDir)).toEqual([]);
+    } finally {
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops every command on a bad configuration value, naming the variable, before touching anything', async () => {
+    const emptyDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-bad-'));
+    try {
+      const commands = [
+        ['start'],
+        ['migrate'],
+        ['token', '--persona', 'pain-clinician'],
+        ['audit', 'verify'],
+        ['audit', 'tail'],
+      ];
+      const runs = await Promise.all(
+        commands.map((args) =>
+          praesidium(args, {
+            NODE_ENV: 'test',
+            PRAESIDIUM_DATA_DIR: emptyDir,
+            PRAESIDIUM_GATEWAY_PORT: 'eighty',
+          }),
+        ),
+      );
+      runs.forEach((run, index) => {
+        expect({ command: commands[index].join(' '), code: run.code }).toEqual({
+          command: commands[index].join(' '),
+          code: 1,
+        });
+        expect(run.stderr).toContain('PRAESIDIUM_GATEWAY_PORT');
+        expect(run.stdout).toBe('');
+      });
+      expect(await readdir(emptyDir)).toEqual([]);
+    } finally {
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+});

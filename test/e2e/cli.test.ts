@@ -90,9 +90,10 @@ describe('the praesidium CLI beside a running platform on the embedded database'
     // It read the running platform's trail, not an empty database of its own.
     expect(summary.streams).toBeGreaterThanOrEqual(1);
     expect(summary.records).toBeGreaterThanOrEqual(2);
-    expect(output.slice(0, -1)).toEqual(
-      Array.from({ length: Number(summary.streams) }, () => expect.objectContaining({ valid: true })),
-    );
+    // One line per chain before the summary, each valid.
+    const chains = output.slice(0, -1);
+    expect(chains).toHaveLength(Number(summary.streams));
+    for (const chain of chains) expect(chain).toMatchObject({ valid: true });
   });
 
   it('says the database is up to date when the running platform has migrated it', async () => {

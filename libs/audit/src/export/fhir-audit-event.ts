@@ -123,5 +123,5 @@ export function toFhirAuditBundle(records: readonly AuditRecord[]): Bundle<FhirA
       fullUrl: `urn:uuid:${record.event.id}`,
       resource: toFhirAuditEvent(record),
     })),
-  } as Bundle<FhirAuditEvent>;
+  };
 }

@@ -52,12 +52,16 @@ export class MerkleAccumulator {
   /** RFC 9162 §2.1.1: appends the next leaf, given as its hash (`leafHash` or `auditLeaf`). */
   append(hashedLeaf: Uint8Array): void {
     let carry = copyOfHash(hashedLeaf);
-    let height = 0;
-    for (; this.subtreeRootsByHeight[height] !== undefined; height++) {
-      carry = nodeHash(this.subtreeRootsByHeight[height] as Buffer, carry);
+    for (let height = 0; ; height++) {
+      const leftNeighbour = this.subtreeRootsByHeight[height];
+      if (leftNeighbour === undefined) {
+        this.subtreeRootsByHeight[height] = carry;
+        break;
+      }
+      // Two perfect subtrees of 2^height leaves merge into one of 2^(height + 1); the older is on the left.
+      carry = nodeHash(leftNeighbour, carry);
       this.subtreeRootsByHeight[height] = undefined;
     }
-    this.subtreeRootsByHeight[height] = carry;
     this.leafCount += 1;
   }
 

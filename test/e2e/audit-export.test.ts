@@ -5,18 +5,24 @@ import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 describe('audit export for security officers', () => {
   let platform: TestPlatform;
   let officer: string;
+  let refusalId: string;
 
   beforeAll(async () => {
     platform = await startTestPlatform('postgres');
     officer = await platform.token('security-officer');
     const clinician = await platform.token('pain-clinician');
-    await call('POST', `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`, {
-      token: clinician,
-      body: {
-        parameters: { patient: DEMO_PATIENTS.refused, purpose_of_use: 'TREAT' },
-        inputs: exampleEsiInputs(),
+    const refused = await call(
+      'POST',
+      `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`,
+      {
+        token: clinician,
+        body: {
+          parameters: { patient: DEMO_PATIENTS.refused, purpose_of_use: 'TREAT' },
+          inputs: exampleEsiInputs(),
+        },
       },
-    });
+    );
+    refusalId = String(refused.body.correlationId);
   });
   afterAll(async () => {
     await platform?.stop();
@@ -44,11 +50,10 @@ describe('audit export for security officers', () => {
     };
     expect(bundle.resourceType).toBe('Bundle');
     expect(bundle.entry.length).toBeGreaterThan(0);
-    expect(
-      bundle.entry.every(
-        ({ resource }) => resource.outcome === '4' && resource.outcomeDesc === 'consent.denied',
-      ),
-    ).toBe(true);
+    // Other tests share this database: every entry is a refusal, and ours is among them.
+    expect(bundle.entry.every(({ resource }) => resource.outcome === '4')).toBe(true);
+    const ours = bundle.entry.find(({ resource }) => JSON.stringify(resource).includes(refusalId));
+    expect(ours?.resource).toMatchObject({ outcome: '4', outcomeDesc: 'consent.denied' });
     expect(fhir.text).not.toContain('esi-demo');
   });
 

@@ -9,7 +9,9 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
           WHERE table_schema IN ('platform', 'registry', 'consent', 'audit') ORDER BY 1`,
       );
       expect(tables.map((row) => row.name)).toEqual([
+        'audit.checkpoint',
         'audit.event',
+        'audit.merkle_leaf',
         'audit.stream',
         'consent.consent',
         'platform.setting',

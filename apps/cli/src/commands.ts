@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { AuditEventEntity, AuditStreamEntity, AuditTrail } from '@praesidium/audit';
+import {
+  AuditCheckpoints,
+  AuditEventEntity,
+  AuditStreamEntity,
+  AuditTrail,
+  verifyAudit,
+} from '@praesidium/audit';
 import type { PraesidiumConfig } from '@praesidium/config';
 import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/database';
 import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praesidium/demo';
@@ -13,7 +19,8 @@ Commands:
   start [--apps gateway,governance,sample-model]   start the platform (all apps by default)
   migrate                                          apply pending database migrations
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
-  audit verify                                     recompute every audit hash chain; exit 1 if one is broken
+  audit verify                                     recompute every hash chain and signed checkpoint; exit 1 if one is broken
+  audit checkpoint                                 sign a checkpoint over the records committed since the last one
   audit tail [--limit N]                           print the latest audit records as JSON lines
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
@@ -93,8 +100,8 @@ async function token(config: PraesidiumConfig, args: string[]): Promise<number> 
 async function audit(config: PraesidiumConfig, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: { limit: { type: 'string' } } });
-  if (sub !== 'verify' && sub !== 'tail') {
-    console.error(`usage: praesidium audit verify | audit tail [--limit N]`);
+  if (sub !== 'verify' && sub !== 'tail' && sub !== 'checkpoint') {
+    console.error(`usage: praesidium audit verify | audit checkpoint | audit tail [--limit N]`);
     return 2;
   }
   return withDatabase(config, async (database) => {
@@ -107,17 +114,27 @@ async function audit(config: PraesidiumConfig, args: string[]): Promise<number> 
         dataSource.getRepository(AuditStreamEntity),
         'cli',
       );
+      const checkpoints = new AuditCheckpoints(dataSource, await KeyStore.openOrCreate(config.dataDir));
+      if (sub === 'checkpoint') {
+        const checkpoint = await checkpoints.createCheckpoint();
+        console.log(
+          JSON.stringify(checkpoint ?? { checkpoint: null, reason: 'nothing new since the last checkpoint' }),
+        );
+        return 0;
+      }
       if (sub === 'tail') {
         const records = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
         for (const record of records.reverse()) console.log(JSON.stringify(record));
         return 0;
       }
-      const result = await trail.verify();
+      const result = await verifyAudit(trail, checkpoints);
       for (const stream of result.streams) console.log(JSON.stringify(stream));
+      console.log(JSON.stringify({ checkpoints: result.checkpoints }));
       console.log(
         JSON.stringify({
           valid: result.valid,
           streams: result.streams.length,
+          checkpoints: result.checkpoints.checked,
           records: result.streams.reduce((n, s) => n + s.checked, 0),
         }),
       );

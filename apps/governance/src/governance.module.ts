@@ -4,6 +4,8 @@ import { AuditModule } from '@praesidium/audit';
 import { ConsentModule } from '@praesidium/consent';
 import { ModelRegistryModule } from '@praesidium/model-registry';
 import { platformModules, type PlatformDeps } from '@praesidium/platform';
+import { AuditCheckpointScheduler } from './audit/audit-checkpoint.scheduler.js';
+import { AuditProofsController } from './audit/audit-proofs.controller.js';
 import { AuditVerifyJob } from './audit/audit-verify.job.js';
 import { AuditController } from './audit/audit.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
@@ -29,12 +31,13 @@ export class GovernanceModule {
       controllers: [
         HealthController,
         AuditController,
+        AuditProofsController,
         ConsentController,
         JobsController,
         ModelsController,
         ...(demo ? [DemoIssuerController] : []),
       ],
-      providers: [AuditVerifyJob, ...(demo ? [DemoSeeder] : [])],
+      providers: [AuditVerifyJob, AuditCheckpointScheduler, ...(demo ? [DemoSeeder] : [])],
     };
   }
 }

@@ -4,3 +4,6 @@ export * from './audit-event.entity.js';
 export * from './audit-trail.service.js';
 export * from './audit.module.js';
 export * from './export/index.js';
+export * from './merkle/index.js';
+export * from './checkpoint/index.js';
+export * from './verify-audit.js';

@@ -71,6 +71,7 @@ export const environmentSchema = z
       .default(1048576),
     PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(10000),
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
+    PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
   })
   .superRefine((env, ctx) => {
@@ -156,6 +157,8 @@ export interface PraesidiumConfig {
     readonly jwksUrl: string;
   };
   readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
+  /** Seconds between signed audit checkpoints; 0 turns the timer off (checkpoints on demand only). */
+  readonly audit: { readonly checkpointIntervalSeconds: number };
 }
 
 export function toConfig(env: Environment): PraesidiumConfig {
@@ -209,5 +212,6 @@ export function toConfig(env: Environment): PraesidiumConfig {
       jwksUrl: env.PRAESIDIUM_GATEWAY_JWKS_URL ?? `${gatewayUrl}/.well-known/jwks.json`,
     },
     consent: { defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT },
+    audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
   };
 }

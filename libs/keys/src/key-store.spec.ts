@@ -1,4 +1,4 @@
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signJwt, verificationKeys } from './jose.js';
@@ -13,6 +13,28 @@ describe('KeyStore', () => {
     expect(again.current('gateway-assertion').kid).toBe(first.current('gateway-assertion').kid);
     const info = await stat(path.join(dir, 'keys', 'keystore.json'));
     expect(info.mode & 0o777).toBe(0o600);
+  });
+
+  it('adds a key for a purpose a newer release introduced, keeping the existing keys', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-keys-'));
+    const first = await KeyStore.openOrCreate(dir);
+    const file = path.join(dir, 'keys', 'keystore.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { keys: { purpose: string }[] };
+    await writeFile(
+      file,
+      JSON.stringify({ ...stored, keys: stored.keys.filter((key) => key.purpose !== 'audit-checkpoint') }),
+    );
+    const upgraded = await KeyStore.openOrCreate(dir);
+    expect(upgraded.current('pseudonym')).toEqual(first.current('pseudonym'));
+    expect(upgraded.current('audit-checkpoint').kid).toMatch(/^audit-checkpoint-/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('gives processes that start together one and the same set of keys', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-keys-'));
+    const stores = await Promise.all(Array.from({ length: 5 }, () => KeyStore.openOrCreate(dir)));
+    const kids = new Set(stores.map((store) => store.current('gateway-assertion').kid));
+    expect(kids.size).toBe(1);
   });
 
   it('publishes only public keys, which verify what the private key signed', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateKey, toPublicJwk, type Jwk, type Jwks, type KeyKind } from './jose.js';
 
@@ -9,6 +9,7 @@ export const KEY_PURPOSES = {
   'gateway-assertion': 'sign',
   'gateway-encryption': 'encrypt',
   pseudonym: 'hmac',
+  'audit-checkpoint': 'sign',
 } as const satisfies Record<string, KeyKind>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;
@@ -34,24 +35,30 @@ const FILE_NAME = 'keystore.json';
 export class KeyStore {
   private constructor(private readonly file: KeyStoreFile) {}
 
+  /**
+   * Opens the store, creating it, or adding a key for any purpose a newer release introduced. Writers
+   * take `keystore.lock` and replace the file atomically, so concurrent starts agree on one set of keys.
+   */
   static async openOrCreate(dataDir: string): Promise<KeyStore> {
     const dir = path.join(dataDir, 'keys');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const filePath = path.join(dir, FILE_NAME);
     const existing = await readKeyFile(filePath);
-    if (existing) return new KeyStore(existing);
-    const created: KeyStoreFile = { version: 1, keys: await generateAll() };
-    try {
-      // 'wx' fails if another process created the store meanwhile; then that one wins and we read it.
-      await writeFile(filePath, JSON.stringify(created, null, 2), { mode: 0o600, flag: 'wx' });
-      await chmod(filePath, 0o600);
-      return new KeyStore(created);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const winner = await readKeyFile(filePath);
-      if (!winner) throw new Error(`key store ${filePath} could not be read`, { cause: error });
-      return new KeyStore(winner);
-    }
+    if (existing && missingPurposes(existing).length === 0) return new KeyStore(existing);
+    return withLock(path.join(dir, 'keystore.lock'), async () => {
+      const current = (await readKeyFile(filePath)) ?? { version: 1, keys: [] };
+      const missing = missingPurposes(current);
+      if (missing.length === 0) return new KeyStore(current);
+      const completed: KeyStoreFile = {
+        ...current,
+        keys: [...current.keys, ...(await generateKeys(missing))],
+      };
+      const temporary = `${filePath}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify(completed, null, 2), { mode: 0o600 });
+      await chmod(temporary, 0o600);
+      await rename(temporary, filePath);
+      return new KeyStore(completed);
+    });
   }
 
   /** The current private key of a purpose. */
@@ -85,14 +92,48 @@ async function readKeyFile(filePath: string): Promise<KeyStoreFile | undefined> 
   }
 }
 
-async function generateAll(): Promise<StoredKey[]> {
+function missingPurposes(file: KeyStoreFile): KeyPurpose[] {
+  const present = new Set(file.keys.map((key) => key.purpose));
+  return (Object.keys(KEY_PURPOSES) as KeyPurpose[]).filter((purpose) => !present.has(purpose));
+}
+
+async function generateKeys(purposes: readonly KeyPurpose[]): Promise<StoredKey[]> {
   const createdAt = new Date().toISOString();
-  const entries = Object.entries(KEY_PURPOSES) as [KeyPurpose, KeyKind][];
   return Promise.all(
-    entries.map(async ([purpose, kind]) => ({
+    purposes.map(async (purpose) => ({
       purpose,
       createdAt,
-      jwk: await generateKey(kind, `${purpose}-${randomBytes(6).toString('hex')}`),
+      jwk: await generateKey(KEY_PURPOSES[purpose], `${purpose}-${randomBytes(6).toString('hex')}`),
     })),
   );
+}
+
+const LOCK_WAIT_MS = 10_000;
+const STALE_LOCK_MS = 30_000;
+
+/** An exclusive lock file between processes; a lock left by a crash is taken over after 30 s. */
+async function withLock<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age =
+        Date.now() -
+        (await stat(lockPath)
+          .then((info) => info.mtimeMs)
+          .catch(() => Date.now()));
+      if (age > STALE_LOCK_MS) await rm(lockPath, { force: true });
+      else if (Date.now() > deadline)
+        throw new Error(`the key store is locked by ${lockPath}`, { cause: error });
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
 }

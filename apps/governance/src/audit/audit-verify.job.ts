@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { AuditTrail, type TrailVerification } from '@praesidium/audit';
+import { AuditCheckpoints, AuditTrail, verifyAudit, type AuditVerification } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 
 export const AUDIT_VERIFY_JOB = 'audit.verify';
@@ -9,12 +9,15 @@ export const AUDIT_VERIFY_JOB = 'audit.verify';
 export class AuditVerifyJob implements OnModuleInit {
   constructor(
     private readonly trail: AuditTrail,
+    private readonly checkpoints: AuditCheckpoints,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<{ requestedBy: string }, TrailVerification>(AUDIT_VERIFY_JOB, async (job) => {
-      const result = await this.trail.verify((percent) => job.reportProgress(percent));
+    this.jobs.register<{ requestedBy: string }, AuditVerification>(AUDIT_VERIFY_JOB, async (job) => {
+      const result = await verifyAudit(this.trail, this.checkpoints, (percent) =>
+        job.reportProgress(percent),
+      );
       await this.trail.append({
         action: 'audit.verified',
         outcome: result.valid ? 'success' : 'failure',

@@ -1,2 +1,3 @@
-export * from './merkle-tree.js';
+export * from './merkle-hash.js';
 export * from './merkle-accumulator.js';
+export * from './merkle-tree.js';

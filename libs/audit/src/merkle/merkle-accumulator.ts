@@ -1,4 +1,4 @@
-import { emptyTreeHash, MERKLE_HASH_SIZE, nodeHash } from './merkle-tree.js';
+import { emptyTreeHash, MERKLE_HASH_SIZE, nodeHash } from './merkle-hash.js';
 
 /** What a `MerkleAccumulator` needs to resume: the leaf count and the roots of its perfect subtrees. */
 export interface MerkleFrontier {

@@ -1,0 +1,314 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
+import { MerkleAccumulator } from '../merkle/merkle-accumulator.js';
+import {
+  auditLeaf,
+  consistencyProofFromLeafHashes,
+  inclusionProofFromLeafHashes,
+} from '../merkle/merkle-tree.js';
+import {
+  CHECKPOINT_JWS_TYPE,
+  type CheckpointPayload,
+  type CheckpointVerification,
+  type StoredCheckpoint,
+} from './checkpoint-payload.js';
+
+// Any id of ours: one checkpoint at a time across every process of a deployment.
+const CHECKPOINT_LOCK_ID = 7_235_002;
+const MAX_LEAVES_PER_CHECKPOINT = 200_000;
+const PAGE = 10_000;
+
+interface CheckpointRow {
+  id: string;
+  tree_size: string;
+  root_hash: string;
+  heads: Record<string, number>;
+  frontier: string[];
+  created_at: Date;
+  jws: string;
+}
+
+interface LeafRow {
+  leaf_index: string;
+  stream_id: string;
+  seq: string;
+  hash: string | null;
+}
+
+export interface InclusionProof {
+  readonly streamId: string;
+  readonly seq: number;
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  readonly leafHash: string;
+  readonly proof: readonly string[];
+  readonly checkpoint: StoredCheckpoint;
+}
+
+export interface ConsistencyProof {
+  readonly fromSize: number;
+  readonly toSize: number;
+  readonly proof: readonly string[];
+  readonly from: StoredCheckpoint;
+  readonly to: StoredCheckpoint;
+}
+
+/**
+ * Signed checkpoints over every stream of the audit trail: each one adds the records committed since
+ * the previous one to an RFC 9162 Merkle tree (ordered by stream, then seq) and signs the new tree
+ * head as a JWS with the platform's `audit-checkpoint` key. A signed head pins every record below it:
+ * editing, deleting, inserting or reordering any of them changes the root.
+ */
+export class AuditCheckpoints {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keyStore: KeyStore,
+  ) {}
+
+  /** The public keys anyone verifies checkpoints with. */
+  publicKeys(): Promise<Jwks> {
+    return this.keyStore.publicJwks('audit-checkpoint');
+  }
+
+  /** Checkpoints the records committed since the last checkpoint; `undefined` when there are none. */
+  async createCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [CHECKPOINT_LOCK_ID]);
+      const last = await latestCheckpoint(manager);
+      const heads = { ...(last?.heads ?? {}) };
+      const fresh: LeafRow[] = await manager.query(
+        `SELECT NULL AS leaf_index, e.stream_id, e.seq, e.hash
+           FROM audit.event e
+           LEFT JOIN jsonb_each_text($1::jsonb) h ON h.key = e.stream_id
+          WHERE e.seq > COALESCE(h.value::bigint, 0)
+          ORDER BY e.stream_id, e.seq
+          LIMIT $2`,
+        [JSON.stringify(heads), MAX_LEAVES_PER_CHECKPOINT],
+      );
+      if (fresh.length === 0) return undefined;
+      const accumulator = last
+        ? MerkleAccumulator.fromFrontier({
+            size: last.treeSize,
+            subtreeRoots: last.frontier.map((hex) => Buffer.from(hex, 'hex')),
+          })
+        : new MerkleAccumulator();
+      const firstIndex = accumulator.size;
+      for (const row of fresh) {
+        accumulator.append(
+          auditLeaf({ streamId: row.stream_id, seq: Number(row.seq), hash: row.hash ?? '' }),
+        );
+        heads[row.stream_id] = Number(row.seq);
+      }
+      await manager.query(
+        `INSERT INTO audit.merkle_leaf (leaf_index, stream_id, seq)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])`,
+        [
+          fresh.map((_, offset) => firstIndex + offset),
+          fresh.map((row) => row.stream_id),
+          fresh.map((row) => row.seq),
+        ],
+      );
+      const payload: CheckpointPayload = {
+        iss: 'praesidium-audit',
+        checkpoint: (last?.id ?? 0) + 1,
+        tree_size: accumulator.size,
+        root: accumulator.root().toString('hex'),
+        heads,
+        created_at: new Date().toISOString(),
+      };
+      const jws = await signJwt(
+        this.keyStore.current('audit-checkpoint'),
+        { ...payload },
+        CHECKPOINT_JWS_TYPE,
+      );
+      const frontier = accumulator.frontier().subtreeRoots.map((root) => root.toString('hex'));
+      await manager.query(
+        `INSERT INTO audit.checkpoint (id, tree_size, root_hash, heads, frontier, created_at, jws)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          payload.checkpoint,
+          payload.tree_size,
+          payload.root,
+          JSON.stringify(heads),
+          JSON.stringify(frontier),
+          payload.created_at,
+          jws,
+        ],
+      );
+      return toStored({
+        id: String(payload.checkpoint),
+        tree_size: String(payload.tree_size),
+        root_hash: payload.root,
+        heads,
+        frontier,
+        created_at: new Date(payload.created_at),
+        jws,
+      });
+    });
+  }
+
+  async latest(): Promise<StoredCheckpoint | undefined> {
+    return latestCheckpoint(this.dataSource.manager);
+  }
+
+  /**
+   * Recomputes the tree from the records and checks every checkpoint: its signature, that its row
+   * says what it signed, that no checkpoint is missing, that every leaf's record still exists with the
+   * same hash, and that the root matches.
+   */
+  async verify(): Promise<CheckpointVerification> {
+    const rows: CheckpointRow[] = await this.dataSource.query(`SELECT * FROM audit.checkpoint ORDER BY id`);
+    const keys = await verificationKeys(await this.publicKeys());
+    const leaves = this.leafPages();
+    const accumulator = new MerkleAccumulator();
+    let pending: LeafRow[] = [];
+    let checked = 0;
+    for (const [position, row] of rows.entries()) {
+      const checkpoint = toStored(row);
+      const fail = (
+        problem: NonNullable<CheckpointVerification['firstProblem']>['problem'],
+        record?: LeafRow,
+      ) => ({
+        valid: false,
+        checked,
+        treeSize: accumulator.size,
+        firstProblem: {
+          checkpoint: checkpoint.id,
+          problem,
+          ...(record ? { record: { streamId: record.stream_id, seq: Number(record.seq) } } : {}),
+        },
+      });
+      if (checkpoint.id !== position + 1) return fail('checkpoint_gap');
+      const signed = await readSigned(keys, checkpoint.jws);
+      if (!signed) return fail('signature');
+      if (!sameHead(signed, checkpoint)) return fail('payload_mismatch');
+      while (accumulator.size < checkpoint.treeSize) {
+        if (pending.length === 0) pending = (await leaves.next()).value ?? [];
+        const leaf = pending.shift();
+        if (!leaf || Number(leaf.leaf_index) !== accumulator.size) return fail('leaf_gap', leaf);
+        if (!leaf.hash || !/^[0-9a-f]{64}$/.test(leaf.hash)) return fail('record_missing', leaf);
+        accumulator.append(auditLeaf({ streamId: leaf.stream_id, seq: Number(leaf.seq), hash: leaf.hash }));
+      }
+      if (accumulator.root().toString('hex') !== checkpoint.rootHash) return fail('root_mismatch');
+      checked += 1;
+    }
+    return { valid: true, checked, treeSize: accumulator.size };
+  }
+
+  /** The proof that a record is in the tree of a checkpoint (the latest one by default). */
+  async inclusionProof(
+    streamId: string,
+    seq: number,
+    checkpointId?: number,
+  ): Promise<InclusionProof | undefined> {
+    const [leaf]: { leaf_index: string }[] = await this.dataSource.query(
+      `SELECT leaf_index FROM audit.merkle_leaf WHERE stream_id = $1 AND seq = $2`,
+      [streamId, seq],
+    );
+    const checkpoint = checkpointId ? await this.checkpoint(checkpointId) : await this.latest();
+    if (!leaf || !checkpoint || Number(leaf.leaf_index) >= checkpoint.treeSize) return undefined;
+    const hashes = await this.leafHashes(checkpoint.treeSize);
+    const leafIndex = Number(leaf.leaf_index);
+    return {
+      streamId,
+      seq,
+      leafIndex,
+      treeSize: checkpoint.treeSize,
+      leafHash: hashes[leafIndex].toString('hex'),
+      proof: inclusionProofFromLeafHashes(hashes, leafIndex).map((node) => node.toString('hex')),
+      checkpoint,
+    };
+  }
+
+  /** The proof that checkpoint `toId`'s tree extends checkpoint `fromId`'s without rewriting it. */
+  async consistencyProof(fromId: number, toId: number): Promise<ConsistencyProof | undefined> {
+    const [from, to] = await Promise.all([this.checkpoint(fromId), this.checkpoint(toId)]);
+    if (!from || !to || from.treeSize > to.treeSize) return undefined;
+    const hashes = await this.leafHashes(to.treeSize);
+    return {
+      fromSize: from.treeSize,
+      toSize: to.treeSize,
+      proof: consistencyProofFromLeafHashes(hashes, from.treeSize).map((node) => node.toString('hex')),
+      from,
+      to,
+    };
+  }
+
+  async checkpoint(id: number): Promise<StoredCheckpoint | undefined> {
+    const [row]: CheckpointRow[] = await this.dataSource.query(
+      `SELECT * FROM audit.checkpoint WHERE id = $1`,
+      [id],
+    );
+    return row ? toStored(row) : undefined;
+  }
+
+  private async leafHashes(treeSize: number): Promise<Buffer[]> {
+    const hashes: Buffer[] = [];
+    for await (const page of this.leafPages()) {
+      for (const leaf of page) {
+        if (hashes.length >= treeSize) return hashes;
+        hashes.push(auditLeaf({ streamId: leaf.stream_id, seq: Number(leaf.seq), hash: leaf.hash ?? '' }));
+      }
+    }
+    return hashes;
+  }
+
+  private async *leafPages(): AsyncGenerator<LeafRow[], undefined> {
+    let from = 0;
+    for (;;) {
+      const page: LeafRow[] = await this.dataSource.query(
+        `SELECT l.leaf_index, l.stream_id, l.seq, e.hash
+           FROM audit.merkle_leaf l
+           LEFT JOIN audit.event e ON e.stream_id = l.stream_id AND e.seq = l.seq
+          WHERE l.leaf_index >= $1
+          ORDER BY l.leaf_index
+          LIMIT $2`,
+        [from, PAGE],
+      );
+      if (page.length === 0) return undefined;
+      yield page;
+      from = Number(page[page.length - 1].leaf_index) + 1;
+    }
+  }
+}
+
+async function latestCheckpoint(manager: EntityManager): Promise<StoredCheckpoint | undefined> {
+  const [row]: CheckpointRow[] = await manager.query(
+    `SELECT * FROM audit.checkpoint ORDER BY id DESC LIMIT 1`,
+  );
+  return row ? toStored(row) : undefined;
+}
+
+function toStored(row: CheckpointRow): StoredCheckpoint {
+  return {
+    id: Number(row.id),
+    treeSize: Number(row.tree_size),
+    rootHash: row.root_hash,
+    heads: row.heads,
+    frontier: row.frontier,
+    createdAt: new Date(row.created_at).toISOString(),
+    jws: row.jws,
+  };
+}
+
+async function readSigned(
+  keys: Awaited<ReturnType<typeof verificationKeys>>,
+  jws: string,
+): Promise<CheckpointPayload | undefined> {
+  try {
+    return JSON.parse(Buffer.from(await keys.verify(jws, ['ES256'])).toString('utf8')) as CheckpointPayload;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameHead(signed: CheckpointPayload, stored: StoredCheckpoint): boolean {
+  return (
+    signed.iss === 'praesidium-audit' &&
+    signed.checkpoint === stored.id &&
+    signed.tree_size === stored.treeSize &&
+    signed.root === stored.rootHash &&
+    JSON.stringify(Object.entries(signed.heads).sort()) ===
+      JSON.stringify(Object.entries(stored.heads).sort())
+  );
+}

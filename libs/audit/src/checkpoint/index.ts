@@ -1,0 +1,2 @@
+export * from './checkpoint-payload.js';
+export * from './audit-checkpoints.js';

@@ -49,6 +49,43 @@ describe.each(DATABASES)('audit trail on %s', (_, open) => {
   });
 });
 
+describe('audit search (PostgreSQL)', () => {
+  it('pages through matching records newest first without losing or repeating one', async () => {
+    const db = await openPostgres(ENTITIES);
+    try {
+      const trail = trailOn(db, 'governance');
+      const action = `search-test-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      for (let index = 0; index < 25; index += 1) {
+        await trail.append({
+          action,
+          outcome: 'success',
+          agent: { subject: 'sam.okafor', roles: index % 2 === 0 ? ['security-officer'] : ['administrator'] },
+          purposeOfUse: index % 5 === 0 ? 'HRESCH' : 'TREAT',
+        });
+      }
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await trail.search({ action, limit: 10, cursor });
+        seen.push(...page.records.map((record) => record.seq));
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen).toEqual([...seen].sort((a, b) => b - a));
+      expect(new Set(seen).size).toBe(25);
+      expect((await trail.search({ action, role: 'administrator' })).records).toHaveLength(12);
+      expect((await trail.search({ action, purposeOfUse: 'HRESCH' })).records).toHaveLength(5);
+      await expect(trail.search({ action, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        code: 'request.invalid',
+      });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('audit trail tampering (PostgreSQL)', () => {
   it('is detected at the record that was changed, even by someone who bypassed the triggers', async () => {
     const db = await openPostgres(ENTITIES);

@@ -123,7 +123,7 @@ async function audit(config: PraesidiumConfig, args: string[]): Promise<number> 
         return 0;
       }
       if (sub === 'tail') {
-        const records = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
+        const { records } = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
         for (const record of records.reverse()) console.log(JSON.stringify(record));
         return 0;
       }

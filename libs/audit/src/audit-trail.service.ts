@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Between, MoreThan, type FindOptionsWhere, type Repository } from 'typeorm';
+import { MoreThan, type Repository } from 'typeorm';
+import { ProblemError } from '@praesidium/problem';
 import type { AuditEventInput, AuditRecord } from './audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from './audit-event.entity.js';
 import { AuditStreamWriter } from './audit-stream-writer.js';
@@ -21,7 +22,17 @@ export interface AuditSearch {
   readonly agentSubject?: string;
   readonly patientPseudonym?: string;
   readonly modelName?: string;
+  readonly role?: string;
+  readonly purposeOfUse?: string;
   readonly limit?: number;
+  /** Where the previous page stopped (`nextCursor`). */
+  readonly cursor?: string;
+}
+
+export interface AuditPage {
+  readonly records: AuditRecord[];
+  /** Pass back as `cursor` for the next (older) page; absent on the last page. */
+  readonly nextCursor?: string;
 }
 
 export interface TrailVerification {
@@ -49,24 +60,36 @@ export class AuditTrail {
     return writer.append({ source: this.source, ...input });
   }
 
-  async search(query: AuditSearch): Promise<AuditRecord[]> {
-    const where: FindOptionsWhere<AuditEventEntity> = {
-      ...(query.since || query.until
-        ? { recordedAt: Between(query.since ?? new Date(0), query.until ?? new Date(8.64e15)) }
-        : {}),
-      ...(query.action ? { action: query.action } : {}),
-      ...(query.outcome ? { outcome: query.outcome } : {}),
-      ...(query.reasonCode ? { reasonCode: query.reasonCode } : {}),
-      ...(query.agentSubject ? { agentSubject: query.agentSubject } : {}),
-      ...(query.patientPseudonym ? { patientPseudonym: query.patientPseudonym } : {}),
-      ...(query.modelName ? { modelName: query.modelName } : {}),
-    };
-    const rows = await this.events.find({
-      where,
-      order: { recordedAt: 'DESC', seq: 'DESC' },
-      take: Math.min(query.limit ?? 100, 1000),
-    });
-    return rows.map(toRecord);
+  /** Newest first, keyset-paginated, so paging stays fast and stable while records keep arriving. */
+  async search(query: AuditSearch): Promise<AuditPage> {
+    const limit = Math.min(query.limit ?? 100, 1000);
+    const builder = this.events.createQueryBuilder('e');
+    const filters: [unknown, string][] = [
+      [query.since, 'e.recorded_at >= :since'],
+      [query.until, 'e.recorded_at <= :until'],
+      [query.action, 'e.action = :action'],
+      [query.outcome, 'e.outcome = :outcome'],
+      [query.reasonCode, 'e.reason_code = :reasonCode'],
+      [query.agentSubject, 'e.agent_subject = :agentSubject'],
+      [query.patientPseudonym, 'e.patient_pseudonym = :patientPseudonym'],
+      [query.modelName, 'e.model_name = :modelName'],
+      [query.role, "e.event -> 'agent' -> 'roles' ? :role"],
+      [query.purposeOfUse, "e.event ->> 'purposeOfUse' = :purposeOfUse"],
+    ];
+    for (const [value, condition] of filters) if (value !== undefined) builder.andWhere(condition);
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (after)
+      builder.andWhere('(e.recorded_at, e.stream_id, e.seq) < (:cursorAt, :cursorStream, :cursorSeq)');
+    const rows = await builder
+      .setParameters({ ...query, ...(after ?? {}) })
+      .orderBy('e.recorded_at', 'DESC')
+      .addOrderBy('e.stream_id', 'DESC')
+      .addOrderBy('e.seq', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    const records = rows.slice(0, limit).map(toRecord);
+    const last = records[records.length - 1];
+    return rows.length > limit && last ? { records, nextCursor: encodeCursor(last) } : { records };
   }
 
   /** Recomputes every stream's chain; `onProgress` gets the share of streams done. */
@@ -106,6 +129,32 @@ export class AuditTrail {
     });
     return this.writer;
   }
+}
+
+interface Cursor {
+  cursorAt: Date;
+  cursorStream: string;
+  cursorSeq: number;
+}
+
+function encodeCursor(record: AuditRecord): string {
+  return Buffer.from(JSON.stringify([record.event.recordedAt, record.streamId, record.seq])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const [at, stream, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof stream === 'string' && Number.isSafeInteger(seq)) {
+      const cursorAt = new Date(at);
+      if (!Number.isNaN(cursorAt.getTime()))
+        return { cursorAt, cursorStream: stream, cursorSeq: seq as number };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ProblemError('request.invalid', 'the cursor is not one this API returned');
 }
 
 function toRecord(row: AuditEventEntity): AuditRecord {

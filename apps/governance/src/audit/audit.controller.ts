@@ -18,6 +18,9 @@ const searchQuery = z
     agent: z.string().max(256).optional(),
     patient: z.string().max(256).optional(),
     model: z.string().max(128).optional(),
+    role: z.string().max(64).optional(),
+    purpose_of_use: z.string().max(32).optional(),
+    cursor: z.string().max(512).optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -48,13 +51,13 @@ export class AuditController {
     @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>,
   ) {
     requireAbility(principal, 'read', 'AuditTrail');
-    const records = await this.trail.search(this.toSearch(query));
+    const page = await this.trail.search(this.toSearch(query));
     await this.trail.append({
       action: 'audit.searched',
       outcome: 'success',
       agent: { subject: principal.subject, roles: principal.roles },
     });
-    return { count: records.length, records };
+    return { count: page.records.length, records: page.records, nextCursor: page.nextCursor ?? null };
   }
 
   /** The same search as a download: NDJSON (as hashed), CSV (formula-safe) or a FHIR R4 Bundle of AuditEvents. */
@@ -65,7 +68,8 @@ export class AuditController {
     @Res() reply: FastifyReply,
   ) {
     requireAbility(principal, 'read', 'AuditTrail');
-    const records = await this.trail.search(this.toSearch(query));
+    const { records, nextCursor } = await this.trail.search(this.toSearch(query));
+    if (nextCursor) void reply.header('x-next-cursor', nextCursor);
     await this.trail.append({
       action: 'audit.exported',
       outcome: 'success',
@@ -92,6 +96,9 @@ export class AuditController {
       agentSubject: query.agent,
       patientPseudonym: query.patient ? this.pseudonymizer.pseudonymize(query.patient) : undefined,
       modelName: query.model,
+      role: query.role,
+      purposeOfUse: query.purpose_of_use,
+      cursor: query.cursor,
       since: query.since ? new Date(query.since) : undefined,
       until: query.until ? new Date(query.until) : undefined,
       limit: query.limit,

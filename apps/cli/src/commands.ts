@@ -1,15 +1,9 @@
 import { parseArgs } from 'node:util';
-import {
-  AuditCheckpoints,
-  AuditEventEntity,
-  AuditStreamEntity,
-  AuditTrail,
-  verifyAudit,
-} from '@praesidium/audit';
 import type { PraesidiumConfig } from '@praesidium/config';
-import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/database';
+import { acquireDatabase } from '@praesidium/database';
 import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praesidium/demo';
 import { KeyStore } from '@praesidium/keys';
+import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
 import { APP_NAMES, migrate, startPlatform, type AppName } from './platform.js';
 
@@ -19,9 +13,7 @@ Commands:
   start [--apps gateway,governance,sample-model]   start the platform (all apps by default)
   migrate                                          apply pending database migrations
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
-  audit verify                                     recompute every hash chain and signed checkpoint; exit 1 if one is broken
-  audit checkpoint                                 sign a checkpoint over the records committed since the last one
-  audit tail [--limit N]                           print the latest audit records as JSON lines
+${AUDIT_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
 running platform's PGlite over its Unix socket.`;
@@ -40,7 +32,7 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
     case 'token':
       return token(config, rest);
     case 'audit':
-      return audit(config, rest);
+      return runAuditCommand(config, rest);
     case undefined:
     case 'help':
     case '--help':
@@ -95,54 +87,6 @@ async function token(config: PraesidiumConfig, args: string[]): Promise<number> 
   const keyStore = await KeyStore.openOrCreate(config.dataDir);
   console.log(await mintDemoToken(keyStore, config, values.persona, ttl));
   return 0;
-}
-
-async function audit(config: PraesidiumConfig, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { limit: { type: 'string' } } });
-  if (sub !== 'verify' && sub !== 'tail' && sub !== 'checkpoint') {
-    console.error(`usage: praesidium audit verify | audit checkpoint | audit tail [--limit N]`);
-    return 2;
-  }
-  return withDatabase(config, async (database) => {
-    const dataSource = await openDataSource(
-      dataSourceOptions(database.connection, [AuditEventEntity, AuditStreamEntity], 2),
-    );
-    try {
-      const trail = new AuditTrail(
-        dataSource.getRepository(AuditEventEntity),
-        dataSource.getRepository(AuditStreamEntity),
-        'cli',
-      );
-      const checkpoints = new AuditCheckpoints(dataSource, await KeyStore.openOrCreate(config.dataDir));
-      if (sub === 'checkpoint') {
-        const checkpoint = await checkpoints.createCheckpoint();
-        console.log(
-          JSON.stringify(checkpoint ?? { checkpoint: null, reason: 'nothing new since the last checkpoint' }),
-        );
-        return 0;
-      }
-      if (sub === 'tail') {
-        const { records } = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
-        for (const record of records.reverse()) console.log(JSON.stringify(record));
-        return 0;
-      }
-      const result = await verifyAudit(trail, checkpoints);
-      for (const stream of result.streams) console.log(JSON.stringify(stream));
-      console.log(JSON.stringify({ checkpoints: result.checkpoints }));
-      console.log(
-        JSON.stringify({
-          valid: result.valid,
-          streams: result.streams.length,
-          checkpoints: result.checkpoints.checked,
-          records: result.streams.reduce((n, s) => n + s.checked, 0),
-        }),
-      );
-      return result.valid ? 0 : 1;
-    } finally {
-      await dataSource.destroy();
-    }
-  });
 }
 
 async function withDatabase(

@@ -25,11 +25,18 @@ export interface ChainVerification {
 /** Incremental verifier: feed records in seq order, one page at a time. */
 export class ChainVerifier {
   private checked = 0;
-  private lastSeq = 0;
-  private lastHash = GENESIS_HASH;
+  private lastSeq: number;
+  private lastHash: string;
   private firstBreak: ChainVerification['firstBreak'];
 
-  constructor(private readonly streamId: string) {}
+  /** Starts at the genesis, or after a known record (`seq`, `hash`) for a part of a chain, as in an archive. */
+  constructor(
+    private readonly streamId: string,
+    after: { readonly seq: number; readonly hash: string } = { seq: 0, hash: GENESIS_HASH },
+  ) {
+    this.lastSeq = after.seq;
+    this.lastHash = after.hash;
+  }
 
   add(record: AuditRecord): void {
     if (this.firstBreak) return;

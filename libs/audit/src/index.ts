@@ -7,3 +7,4 @@ export * from './export/index.js';
 export * from './merkle/index.js';
 export * from './checkpoint/index.js';
 export * from './verify-audit.js';
+export * from './archive/audit-archive.js';

@@ -1,0 +1,131 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DataSource } from 'typeorm';
+import {
+  AuditCheckpoints,
+  AuditEventEntity,
+  AuditStreamEntity,
+  AuditTrail,
+  exportAuditMonth,
+  verifyAudit,
+  verifyAuditArchive,
+} from '@praesidium/audit';
+import type { PraesidiumConfig } from '@praesidium/config';
+import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/database';
+import type { Jwks } from '@praesidium/keys';
+import { KeyStore } from '@praesidium/keys';
+
+export const AUDIT_USAGE = `  audit verify                                     recompute every hash chain and signed checkpoint; exit 1 if one is broken
+  audit checkpoint                                 sign a checkpoint over the records committed since the last one
+  audit tail [--limit N]                           print the latest audit records as JSON lines
+  audit archive --month YYYY-MM [--out DIR]        write a closed month as NDJSON with a signed manifest and its keys
+  audit verify-archive --month YYYY-MM [--dir DIR] check such an archive on its own; exit 1 if it does not verify`;
+
+interface AuditContext {
+  readonly config: PraesidiumConfig;
+  readonly dataSource: DataSource;
+  readonly trail: AuditTrail;
+  readonly checkpoints: AuditCheckpoints;
+  readonly keyStore: KeyStore;
+  readonly values: { limit?: string; month?: string; out?: string; dir?: string };
+}
+
+const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
+  async verify({ trail, checkpoints }) {
+    const result = await verifyAudit(trail, checkpoints);
+    for (const stream of result.streams) console.log(JSON.stringify(stream));
+    console.log(JSON.stringify({ checkpoints: result.checkpoints }));
+    console.log(
+      JSON.stringify({
+        valid: result.valid,
+        streams: result.streams.length,
+        checkpoints: result.checkpoints.checked,
+        records: result.streams.reduce((sum, stream) => sum + stream.checked, 0),
+      }),
+    );
+    return result.valid ? 0 : 1;
+  },
+  async checkpoint({ checkpoints }) {
+    const checkpoint = await checkpoints.createCheckpoint();
+    console.log(
+      JSON.stringify(checkpoint ?? { checkpoint: null, reason: 'nothing new since the last checkpoint' }),
+    );
+    return 0;
+  },
+  async tail({ trail, values }) {
+    const { records } = await trail.search({ limit: Number.parseInt(values.limit ?? '20', 10) || 20 });
+    for (const record of records.reverse()) console.log(JSON.stringify(record));
+    return 0;
+  },
+  async archive({ dataSource, keyStore, values }) {
+    if (!values.month) return usage();
+    const archive = await exportAuditMonth(dataSource, keyStore, values.month);
+    const files = archiveFiles(values.out ?? '.', values.month);
+    await mkdir(path.dirname(files.ndjson), { recursive: true });
+    await writeFile(files.ndjson, archive.ndjson);
+    await writeFile(files.manifest, archive.manifestJws);
+    await writeFile(files.jwks, JSON.stringify(archive.jwks, null, 2));
+    console.log(JSON.stringify({ month: values.month, records: archive.manifest.records, files }));
+    return 0;
+  },
+};
+
+/** `praesidium audit …`; `verify-archive` needs no database, the others open it. */
+export async function runAuditCommand(config: PraesidiumConfig, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      limit: { type: 'string' },
+      month: { type: 'string' },
+      out: { type: 'string' },
+      dir: { type: 'string' },
+    },
+  });
+  if (sub === 'verify-archive') return verifyArchiveFiles(values.dir ?? '.', values.month);
+  const command = sub ? COMMANDS[sub] : undefined;
+  if (!command) return usage();
+  const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
+  try {
+    const dataSource = await openDataSource(
+      dataSourceOptions(database.connection, [AuditEventEntity, AuditStreamEntity], 2),
+    );
+    try {
+      const keyStore = await KeyStore.openOrCreate(config.dataDir);
+      const trail = new AuditTrail(
+        dataSource.getRepository(AuditEventEntity),
+        dataSource.getRepository(AuditStreamEntity),
+        'cli',
+      );
+      const checkpoints = new AuditCheckpoints(dataSource, keyStore);
+      return await command({ config, dataSource, trail, checkpoints, keyStore, values });
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    await database.release();
+  }
+}
+
+async function verifyArchiveFiles(dir: string, month: string | undefined): Promise<number> {
+  if (!month) return usage();
+  const files = archiveFiles(dir, month);
+  const result = await verifyAuditArchive(
+    await readFile(files.ndjson, 'utf8'),
+    (await readFile(files.manifest, 'utf8')).trim(),
+    JSON.parse(await readFile(files.jwks, 'utf8')) as Jwks,
+  );
+  console.log(JSON.stringify(result));
+  return result.valid ? 0 : 1;
+}
+
+function archiveFiles(dir: string, month: string) {
+  const base = path.join(dir, `praesidium-audit-${month}`);
+  return { ndjson: `${base}.ndjson`, manifest: `${base}.manifest.jws`, jwks: `${base}.jwks.json` };
+}
+
+function usage(): number {
+  console.error(`usage:\n${AUDIT_USAGE}`);
+  return 2;
+}

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature, type JsonWebKey } from 'node:crypto';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { verifyInclusion } from '@praesidium/audit';
 import { call } from '../support/http.js';

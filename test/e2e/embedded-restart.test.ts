@@ -50,7 +50,8 @@ describe('stopping and restarting on the embedded database', () => {
     first = undefined;
     // The same ports, as a restarted `npm start` uses: the demo issuer URL (the tokens' `iss`) is
     // derived from the governance URL, so only then does a token from before the restart name the
-    // issuer the restarted gateway trusts.
+    // issuer the restarted gateway trusts. (The seeded model version also keeps the sample-model
+    // URL of the first start: on another PRAESIDIUM_SAMPLE_MODEL_PORT inference answers 502.)
     second = await startTestPlatform('pglite', {
       PRAESIDIUM_DATA_DIR: dataDir,
       PRAESIDIUM_GATEWAY_PORT: String(gatewayPort),

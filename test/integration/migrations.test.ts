@@ -35,7 +35,7 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
       await expect(db.dataSource.query(`DELETE FROM audit.stream WHERE id = $1`, [stream])).rejects.toThrow(
         /append-only/,
       );
-      await expect(db.dataSource.query(`TRUNCATE audit.event`)).rejects.toThrow(/append-only/);
+      await expect(db.dataSource.query(`TRUNCATE audit.event CASCADE`)).rejects.toThrow(/append-only/);
       const rows = await db.dataSource.query(`SELECT source FROM audit.stream WHERE id = $1`, [stream]);
       expect(rows).toEqual([{ source: 'test' }]);
     } finally {

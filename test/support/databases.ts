@@ -33,21 +33,27 @@ export async function openPostgres(entities: DataSourceEntities = []): Promise<T
   return { kind: 'postgres', connection, dataSource, close: () => dataSource.destroy() };
 }
 
+/** A database of its own on the run's PostgreSQL server; `drop()` removes it. */
+export async function createIsolatedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.PRAESIDIUM_TEST_ADMIN_URL;
+  if (!admin) throw new Error('PRAESIDIUM_TEST_ADMIN_URL is unset: run the tests through `npm test`');
+  const name = `${process.env.PRAESIDIUM_TEST_DATABASE_NAME}_${Math.random().toString(36).slice(2, 10)}`;
+  await adminQuery(admin, `CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 /**
  * A PostgreSQL database of the test's own, for tests that tamper with what they store: nobody else's
  * verification may see their damage. Dropped by `close()`.
  */
 export async function openIsolatedPostgres(entities: DataSourceEntities = []): Promise<TestDatabase> {
-  const admin = process.env.PRAESIDIUM_TEST_ADMIN_URL;
-  if (!admin) throw new Error('PRAESIDIUM_TEST_ADMIN_URL is unset: run the tests through `npm test`');
-  const name = `${process.env.PRAESIDIUM_TEST_DATABASE_NAME}_${Math.random().toString(36).slice(2, 10)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const connection: PostgresConnection = { kind: 'server', url: url.toString() };
+  const database = await createIsolatedDatabase();
+  const connection: PostgresConnection = { kind: 'server', url: database.url };
   const dataSource = await openDataSource(dataSourceOptions(connection, entities, 4));
   await runMigrations(dataSource);
   return {
@@ -56,12 +62,19 @@ export async function openIsolatedPostgres(entities: DataSourceEntities = []): P
     dataSource,
     async close() {
       await dataSource.destroy();
-      const dropper = new pg.Client({ connectionString: admin });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await database.drop();
     },
   };
+}
+
+async function adminQuery(adminUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 /** A fresh embedded PGlite served over its socket, exactly as `npm start` runs it. */

@@ -6,7 +6,7 @@ import { loadConfig, type PraesidiumConfig } from '@praesidium/config';
 import { mintDemoToken, type PersonaName } from '@praesidium/demo';
 import type { KeyStore } from '@praesidium/keys';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
-import { postgresConnection } from './databases.js';
+import { createIsolatedDatabase } from './databases.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,15 +30,17 @@ export interface TestPlatform {
 }
 
 /**
- * The whole platform in this process on free ports, as `npm start` runs it: on the run's PostgreSQL
- * database (`postgres`) or on a fresh embedded PGlite data directory (`pglite`, the default path).
+ * The whole platform in this process on free ports, as `npm start` runs it: on a PostgreSQL database
+ * of its own (`postgres`; dropped by `stop()`) or on a fresh embedded PGlite data directory (`pglite`,
+ * the default path). Each platform seeds its own demo with its own keys: sharing a database between
+ * platforms with different key stores would hide the demo consents behind another pseudonym key.
  */
 export async function startTestPlatform(
   database: 'postgres' | 'pglite',
   env: Record<string, string> = {},
 ): Promise<TestPlatform> {
   const dataDir = env.PRAESIDIUM_DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'praesidium-e2e-')));
-  const connection = database === 'postgres' ? postgresConnection() : undefined;
+  const isolated = database === 'postgres' && !env.DATABASE_URL ? await createIsolatedDatabase() : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
     PRAESIDIUM_DATA_DIR: dataDir,
@@ -46,7 +48,7 @@ export async function startTestPlatform(
     PRAESIDIUM_GATEWAY_PORT: String(await freePort()),
     PRAESIDIUM_GOVERNANCE_PORT: String(await freePort()),
     PRAESIDIUM_SAMPLE_MODEL_PORT: String(await freePort()),
-    ...(connection?.kind === 'server' ? { DATABASE_URL: connection.url } : {}),
+    ...(isolated ? { DATABASE_URL: isolated.url } : {}),
     ...env,
   });
   const platform = await startPlatform(config);
@@ -57,6 +59,9 @@ export async function startTestPlatform(
     config,
     keyStore,
     token: (persona) => mintDemoToken(keyStore, config, persona),
-    stop: () => platform.stop(),
+    async stop() {
+      await platform.stop();
+      await isolated?.drop();
+    },
   };
 }

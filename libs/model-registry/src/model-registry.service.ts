@@ -67,6 +67,16 @@ export class ModelRegistry {
     return version;
   }
 
+  /**
+   * Points a version at where its backend now runs. The endpoint is deployment detail, not part of
+   * the version's manifest, so its identity and approval are unchanged.
+   */
+  async relocateBackend(modelName: string, version: string, backendUrl: string): Promise<void> {
+    const model = await this.models.findOne({ where: { name: modelName } });
+    if (!model) throw new ProblemError('model.unknown');
+    await this.versions.update({ modelId: model.id, version }, { backendUrl });
+  }
+
   /** Deploys a version in place of the current one, in one transaction. Approval workflows come with issue 7. */
   async deployVersion(version: ModelVersionEntity): Promise<void> {
     await this.versions.manager.transaction(async (manager) => {

@@ -8,6 +8,8 @@ import { DEMO_CONSENTS, DEMO_MODEL } from '@praesidium/demo';
 import { ModelRegistry } from '@praesidium/model-registry';
 
 const SEEDED_KEY = 'demo.seeded';
+// Any id of ours, distinct from the migration and checkpoint locks.
+const SEED_LOCK_ID = 7_235_003;
 
 /**
  * Seeds the demo once per database: the lumbar ESI model deployed on the sample model server, and
@@ -27,16 +29,34 @@ export class DemoSeeder implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.demo) return;
-    const seeded: unknown[] = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [
-      SEEDED_KEY,
-    ]);
-    if (seeded.length > 0) return;
-    await this.seed();
-    await this.dataSource.query(
-      'INSERT INTO platform.setting (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [SEEDED_KEY, JSON.stringify({ at: new Date().toISOString() })],
-    );
-    this.logger.log('demo data seeded');
+    await this.withSeedLock(async () => {
+      const seeded: unknown[] = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [
+        SEEDED_KEY,
+      ]);
+      if (seeded.length === 0) {
+        await this.seed();
+        await this.dataSource.query(
+          'INSERT INTO platform.setting (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [SEEDED_KEY, JSON.stringify({ at: new Date().toISOString() })],
+        );
+        this.logger.log('demo data seeded');
+      }
+      // The sample model may listen elsewhere than at the first start (another port or host).
+      await this.registry.relocateBackend(DEMO_MODEL.name, DEMO_MODEL.version, demoBackendUrl(this.config));
+    });
+  }
+
+  /** Two governance processes starting together on a fresh database seed once, not twice. */
+  private async withSeedLock(work: () => Promise<void>): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [SEED_LOCK_ID]);
+      await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK_ID]).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   private async seed(): Promise<void> {
@@ -47,7 +67,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     if ((await this.registry.listVersions(registered.id)).length === 0) {
       const created = await this.registry.registerVersion(registered, {
         version,
-        backendUrl: `${sampleModelUrl(this.config)}/v2/models/${model.name}/infer`,
+        backendUrl: demoBackendUrl(this.config),
         inputSchema,
         outputSchema,
       });
@@ -70,7 +90,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
   }
 }
 
-export function sampleModelUrl(config: PraesidiumConfig): string {
+function demoBackendUrl(config: PraesidiumConfig): string {
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
-  return `http://${host}:${config.http.sampleModelPort}`;
+  return `http://${host}:${config.http.sampleModelPort}/v2/models/${DEMO_MODEL.name}/infer`;
 }

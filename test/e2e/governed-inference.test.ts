@@ -165,6 +165,21 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     );
   });
 
+  it('refuses a body over the limit and a body that is not JSON, before anything else', async () => {
+    const huge = {
+      ...inferenceBody(DEMO_PATIENTS.consented),
+      padding: 'x'.repeat(platform.config.gateway.bodyLimitBytes),
+    };
+    expectProblem(await call('POST', inferUrl, { token: clinician, body: huge }), 413, 'request.too_large');
+    const text = await fetch(inferUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinician}`, 'content-type': 'text/plain' },
+      body: 'run the model please',
+    });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ code: 'request.unsupported_media_type' });
+  });
+
   it('keeps the model unreachable except through the gateway', async () => {
     const direct = `http://127.0.0.1:${platform.config.http.sampleModelPort}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
     expectProblem(

@@ -1,4 +1,4 @@
-import { type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,18 @@ const LEVELS: Record<PraesidiumConfig['logLevel'], LogLevel[]> = {
   log: ['fatal', 'error', 'warn', 'log'],
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
+
+/**
+ * The embedded default runs gateway and governance as two Nest apps in one process, each with its
+ * own default TypeORM data source. @nestjs/typeorm warns that one would override the other, which
+ * held for TypeORM's old global connection manager; TypeORM 1.x has none, so the warning is dropped.
+ */
+class PlatformLogger extends ConsoleLogger {
+  override warn(message: unknown, ...rest: unknown[]): void {
+    if (rest.includes('DataSourceNameRegistry')) return;
+    super.warn(message, ...rest);
+  }
+}
 
 /**
  * One way to make every Praesidium HTTP app: Fastify without request logging (requests carry patient
@@ -33,11 +45,13 @@ export async function createHttpApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     rawBody: true,
-    logger: LEVELS[config.logLevel],
+    logger: new PlatformLogger({ logLevels: LEVELS[config.logLevel] }),
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body must be refused with 415, not parsed into a string.
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-correlation-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');

@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
-import { ConsentService, toFhirConsent } from '@praesidium/consent';
+import { ConsentService, toFhirConsent, type ConsentEntity } from '@praesidium/consent';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
@@ -31,18 +31,11 @@ export class ConsentController {
   @HttpCode(201)
   async record(@CurrentPrincipal() principal: Principal, @Body() resource: unknown) {
     requireAbility(principal, 'record', 'Consent');
-    const consent = await this.consents.recordConsent(resource, principal.subject);
-    await this.trail.append({
-      action: 'consent.recorded',
-      outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
-      entity: {
-        patientPseudonym: consent.patientPseudonym,
-        consentId: consent.id,
-        consentVersion: consent.version,
-      },
-    });
-    return { id: consent.id, version: consent.version, status: consent.status };
+    return this.audited(
+      'consent.recorded',
+      principal,
+      await this.consents.recordConsent(resource, principal.subject),
+    );
   }
 
   /** The consents of the patient whose reference the clinician typed, as FHIR R4 resources. */
@@ -66,9 +59,12 @@ export class ConsentController {
   @HttpCode(200)
   async revoke(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     requireAbility(principal, 'record', 'Consent');
-    const consent = await this.consents.revokeConsent(id);
+    return this.audited('consent.revoked', principal, await this.consents.revokeConsent(id));
+  }
+
+  private async audited(action: string, principal: Principal, consent: ConsentEntity) {
     await this.trail.append({
-      action: 'consent.revoked',
+      action,
       outcome: 'success',
       agent: { subject: principal.subject, roles: principal.roles },
       entity: {

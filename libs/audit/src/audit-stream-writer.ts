@@ -42,6 +42,9 @@ export class AuditStreamWriter {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.pending.length > 0) {
+      // Let the callers just answered append again first, so they join this batch instead of the
+      // next one: without it batches alternate 1 / N and every caller waits for two commits.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
         const records = await this.commit(batch.map((item) => item.event));
@@ -70,7 +73,8 @@ export class AuditStreamWriter {
       hash = record.hash;
       return record;
     });
-    await this.events.insert(records.map(toRow));
+    // Raw SQL: TypeORM's insert builder cost 3x the CPU of the statement it produces.
+    await this.events.manager.query(insertStatement(records.length), records.flatMap(toParameters));
     this.head = { seq, hash };
     return records;
   }
@@ -81,21 +85,53 @@ export class AuditStreamWriter {
   }
 }
 
-function toRow(record: AuditRecord): AuditEventEntity {
+const COLUMNS = [
+  'stream_id',
+  'seq',
+  'id',
+  'recorded_at',
+  'action',
+  'outcome',
+  'reason_code',
+  'agent_subject',
+  'patient_pseudonym',
+  'model_name',
+  'event',
+  'prev_hash',
+  'hash',
+] as const;
+
+const statements = new Map<number, string>();
+
+/** One multi-row INSERT per batch size, built once. */
+function insertStatement(rows: number): string {
+  let statement = statements.get(rows);
+  if (!statement) {
+    const tuples = Array.from(
+      { length: rows },
+      (_, row) => `(${COLUMNS.map((_, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`,
+    );
+    statement = `INSERT INTO audit.event (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
+    statements.set(rows, statement);
+  }
+  return statement;
+}
+
+function toParameters(record: AuditRecord): unknown[] {
   const { event } = record;
-  return {
-    streamId: record.streamId,
-    seq: record.seq,
-    id: event.id,
-    recordedAt: new Date(event.recordedAt),
-    action: event.action,
-    outcome: event.outcome,
-    reasonCode: event.reasonCode ?? null,
-    agentSubject: event.agent?.subject ?? null,
-    patientPseudonym: event.entity?.patientPseudonym ?? null,
-    modelName: event.entity?.model ?? null,
-    event,
-    prevHash: record.prevHash,
-    hash: record.hash,
-  };
+  return [
+    record.streamId,
+    record.seq,
+    event.id,
+    event.recordedAt,
+    event.action,
+    event.outcome,
+    event.reasonCode ?? null,
+    event.agent?.subject ?? null,
+    event.entity?.patientPseudonym ?? null,
+    event.entity?.model ?? null,
+    JSON.stringify(event),
+    record.prevHash,
+    record.hash,
+  ];
 }

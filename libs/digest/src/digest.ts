@@ -1,5 +1,5 @@
 import canonicalizeModule from 'canonicalize';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 // canonicalize is CommonJS: Node hands its module.exports over as the default import.
 const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ??
@@ -13,7 +13,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot crypto.hash: half the cost of createHash() for small inputs, on the audit hot path.
+  return hash('sha256', data, 'hex');
 }
 
 /** SHA-256 of a value's canonical JSON. */

@@ -177,7 +177,28 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
       body: 'run the model please',
     });
     expect(text.status).toBe(415);
-    expect(await text.json()).toMatchObject({ code: 'request.unsupported_media_type' });
+    const refusal = (await text.json()) as { code: string; correlationId: string };
+    expect(refusal.code).toBe('request.unsupported_media_type');
+
+    // Refused at the edge, before the pipeline: audited all the same, shortly after the answer.
+    const officer = await platform.token('security-officer');
+    let found: unknown[] = [];
+    for (let attempt = 0; attempt < 50 && found.length === 0; attempt += 1) {
+      const audit = await call(
+        'GET',
+        `${platform.config.http.governanceUrl}/audit/events?reason_code=request.unsupported_media_type&limit=1000`,
+        { token: officer },
+      );
+      found = (audit.body.records as { event: { correlationId?: string } }[]).filter(
+        (record) => record.event.correlationId === refusal.correlationId,
+      );
+      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(found).toEqual([
+      expect.objectContaining({
+        event: expect.objectContaining({ action: 'gateway.request', outcome: 'refused' }),
+      }),
+    ]);
   });
 
   it('keeps the model unreachable except through the gateway', async () => {

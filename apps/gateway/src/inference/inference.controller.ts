@@ -1,5 +1,6 @@
 import { Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { markPipelineAudited } from '../edge-refusal-auditor.js';
 import { InferencePipeline } from './inference-pipeline.service.js';
 
 /** Open Inference Protocol v2: the only way to a model. */
@@ -14,6 +15,7 @@ export class InferenceController {
     @Headers('authorization') authorization: string | undefined,
     @Req() request: FastifyRequest & { rawBody?: Buffer },
   ) {
+    markPipelineAudited(request);
     return this.pipeline.infer({
       modelName,
       authorization,

@@ -115,7 +115,13 @@ export class AuditTrail {
           [streamId, after, PAGE],
         );
       for (const row of page) {
-        verifier.add({ streamId, seq: Number(row.seq), event: row.event, prevHash: row.prev_hash, hash: row.hash });
+        verifier.add({
+          streamId,
+          seq: Number(row.seq),
+          event: row.event,
+          prevHash: row.prev_hash,
+          hash: row.hash,
+        });
       }
       if (page.length < PAGE) return verifier.result();
       after = Number(page[page.length - 1].seq);

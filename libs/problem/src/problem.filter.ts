@@ -46,7 +46,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 413) return toProblemDocument(new ProblemError('request.too_large'), correlationId);
-      if (status === 415) return toProblemDocument(new ProblemError('request.unsupported_media_type'), correlationId);
+      if (status === 415)
+        return toProblemDocument(new ProblemError('request.unsupported_media_type'), correlationId);
       const code = status === 404 ? 'request.not_found' : status < 500 ? 'request.invalid' : 'internal.error';
       return {
         type: problemType(code),

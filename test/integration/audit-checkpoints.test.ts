@@ -210,6 +210,30 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
     });
   });
 
+  it('verifies only what came after a checkpoint verified earlier, and still finds damage there', async () => {
+    await Promise.all(
+      Array.from({ length: 5 }, () => f.trail.append({ action: 'inference.response', outcome: 'success' })),
+    );
+    await f.checkpoints.createCheckpoint();
+    const incremental = await verifyAudit(f.trail, f.checkpoints, { fromCheckpoint: 1 });
+    expect(incremental).toMatchObject({ valid: true, checkpoints: { checked: 2 } });
+    expect(incremental.streams.reduce((sum, stream) => sum + stream.checked, 0)).toBe(5);
+
+    await tamper(f.db, [
+      `UPDATE audit.event SET event = jsonb_set(event, '{outcome}', '"failure"') WHERE ${where}`,
+      [f.streamId, 15],
+    ]);
+    const after = await verifyAudit(f.trail, f.checkpoints, { fromCheckpoint: 1 });
+    expect(after.valid).toBe(false);
+    expect(after.streams.find((stream) => stream.streamId === f.streamId)?.firstBreak).toEqual({
+      seq: 15,
+      problem: 'hash',
+    });
+    await expect(verifyAudit(f.trail, f.checkpoints, { fromCheckpoint: 9 })).rejects.toMatchObject({
+      code: 'request.not_found',
+    });
+  });
+
   it('detects a replaced checkpoint', async () => {
     await tamper(f.db, [`UPDATE audit.checkpoint SET root_hash = $1 WHERE id = 1`, ['ab'.repeat(32)]]);
     expect((await f.checkpoints.verify()).firstProblem).toMatchObject({

@@ -16,7 +16,8 @@ import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/
 import type { Jwks } from '@praesidium/keys';
 import { KeyStore } from '@praesidium/keys';
 
-export const AUDIT_USAGE = `  audit verify                                     recompute every hash chain and signed checkpoint; exit 1 if one is broken
+export const AUDIT_USAGE = `  audit verify [--from-checkpoint N]               recompute every hash chain and signed checkpoint (or only what
+                                                   came after checkpoint N, verified earlier); exit 1 if one is broken
   audit checkpoint                                 sign a checkpoint over the records committed since the last one
   audit tail [--limit N]                           print the latest audit records as JSON lines
   audit archive --month YYYY-MM [--out DIR]        write a closed month as NDJSON with a signed manifest and its keys
@@ -28,12 +29,14 @@ interface AuditContext {
   readonly trail: AuditTrail;
   readonly checkpoints: AuditCheckpoints;
   readonly keyStore: KeyStore;
-  readonly values: { limit?: string; month?: string; out?: string; dir?: string };
+  readonly values: { limit?: string; month?: string; out?: string; dir?: string; 'from-checkpoint'?: string };
 }
 
 const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
-  async verify({ trail, checkpoints }) {
-    const result = await verifyAudit(trail, checkpoints);
+  async verify({ trail, checkpoints, values }) {
+    const from = values['from-checkpoint'] === undefined ? undefined : Number(values['from-checkpoint']);
+    if (from !== undefined && !(Number.isInteger(from) && from >= 1)) return usage();
+    const result = await verifyAudit(trail, checkpoints, { fromCheckpoint: from });
     for (const stream of result.streams) console.log(JSON.stringify(stream));
     console.log(JSON.stringify({ checkpoints: result.checkpoints }));
     console.log(
@@ -81,6 +84,7 @@ export async function runAuditCommand(config: PraesidiumConfig, args: string[]):
       month: { type: 'string' },
       out: { type: 'string' },
       dir: { type: 'string' },
+      'from-checkpoint': { type: 'string' },
     },
   });
   if (sub === 'verify-archive') return verifyArchiveFiles(values.dir ?? '.', values.month);

@@ -93,26 +93,30 @@ export class AuditTrail {
   }
 
   /** Recomputes every stream's chain; `onProgress` gets the share of streams done. */
-  async verify(onProgress?: (percent: number) => Promise<void>): Promise<TrailVerification> {
+  async verify(
+    onProgress?: (percent: number) => Promise<void>,
+    startAfter: ReadonlyMap<string, { seq: number; hash: string }> = new Map(),
+  ): Promise<TrailVerification> {
     const streams = await this.streams.find({ order: { createdAt: 'ASC' } });
     const results: ChainVerification[] = [];
     for (const [index, stream] of streams.entries()) {
-      results.push(await this.verifyStream(stream.id));
+      results.push(await this.verifyStream(stream.id, startAfter.get(stream.id)));
       await onProgress?.(((index + 1) / streams.length) * 100);
     }
     return { valid: results.every((result) => result.valid), streams: results };
   }
 
-  async verifyStream(streamId: string): Promise<ChainVerification> {
-    const verifier = new ChainVerifier(streamId);
-    let after = 0;
+  /** Recomputes a stream's chain from its start, or from a record known good (`after`). */
+  async verifyStream(streamId: string, after?: { seq: number; hash: string }): Promise<ChainVerification> {
+    const verifier = new ChainVerifier(streamId, after);
+    let lastSeq = after?.seq ?? 0;
     for (;;) {
       // Raw keyset pages: the hash check is cheap, reading rows is what verification costs.
       const page: { seq: string; event: AuditRecord['event']; prev_hash: string; hash: string }[] =
         await this.events.manager.query(
           `SELECT seq, event, prev_hash, hash FROM audit.event
             WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-          [streamId, after, PAGE],
+          [streamId, lastSeq, PAGE],
         );
       for (const row of page) {
         verifier.add({
@@ -124,7 +128,7 @@ export class AuditTrail {
         });
       }
       if (page.length < PAGE) return verifier.result();
-      after = Number(page[page.length - 1].seq);
+      lastSeq = Number(page[page.length - 1].seq);
     }
   }
 

@@ -4,6 +4,12 @@ import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 
 export const AUDIT_VERIFY_JOB = 'audit.verify';
 
+export interface AuditVerifyRequest {
+  readonly requestedBy: string;
+  /** Check only what came after this checkpoint, verified earlier. */
+  readonly fromCheckpoint?: number;
+}
+
 /** Verifying every chain reads the whole trail: it runs as a job with visible progress. */
 @Injectable()
 export class AuditVerifyJob implements OnModuleInit {
@@ -14,10 +20,11 @@ export class AuditVerifyJob implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<{ requestedBy: string }, AuditVerification>(AUDIT_VERIFY_JOB, async (job) => {
-      const result = await verifyAudit(this.trail, this.checkpoints, (percent) =>
-        job.reportProgress(percent),
-      );
+    this.jobs.register<AuditVerifyRequest, AuditVerification>(AUDIT_VERIFY_JOB, async (job) => {
+      const result = await verifyAudit(this.trail, this.checkpoints, {
+        onProgress: (percent) => job.reportProgress(percent),
+        fromCheckpoint: job.data.fromCheckpoint,
+      });
       await this.trail.append({
         action: 'audit.verified',
         outcome: result.valid ? 'success' : 'failure',

@@ -8,7 +8,7 @@ import { Pseudonymizer } from '@praesidium/keys';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import { enqueue } from '../jobs/enqueue.js';
-import { AUDIT_VERIFY_JOB } from './audit-verify.job.js';
+import { AUDIT_VERIFY_JOB, type AuditVerifyRequest } from './audit-verify.job.js';
 
 const searchQuery = z
   .object({
@@ -26,6 +26,11 @@ const searchQuery = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
+
+const verifyBody = z
+  .object({ fromCheckpoint: z.number().int().min(1).optional() })
+  .strict()
+  .optional();
 
 const exportQuery = searchQuery.extend({ format: z.enum(['ndjson', 'csv', 'fhir']) }).strict();
 
@@ -110,10 +115,14 @@ export class AuditController {
   @HttpCode(202)
   async verify(
     @CurrentPrincipal() principal: Principal,
-    @Body(new ZodPipe(z.object({}).strict().optional())) _body: unknown,
+    @Body(new ZodPipe(verifyBody)) body: z.infer<typeof verifyBody>,
   ) {
     requireAbility(principal, 'verify', 'AuditTrail');
-    const id = await enqueue(this.jobs, AUDIT_VERIFY_JOB, { requestedBy: principal.subject });
+    const request: AuditVerifyRequest = {
+      requestedBy: principal.subject,
+      fromCheckpoint: body?.fromCheckpoint,
+    };
+    const id = await enqueue(this.jobs, AUDIT_VERIFY_JOB, request);
     return { job: id, status: `/jobs/${id}` };
   }
 }

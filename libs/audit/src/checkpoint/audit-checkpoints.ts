@@ -156,11 +156,22 @@ export class AuditCheckpoints {
    * says what it signed, that no checkpoint is missing, that every leaf's record still exists with the
    * same hash, and that the root matches.
    */
-  async verify(): Promise<CheckpointVerification> {
-    const rows: CheckpointRow[] = await this.dataSource.query(`SELECT * FROM audit.checkpoint ORDER BY id`);
+  async verify(fromCheckpoint?: StoredCheckpoint): Promise<CheckpointVerification> {
+    const firstId = fromCheckpoint ? fromCheckpoint.id : 1;
+    const rows: CheckpointRow[] = await this.dataSource.query(
+      `SELECT * FROM audit.checkpoint WHERE id >= $1 ORDER BY id`,
+      [firstId],
+    );
     const keys = await verificationKeys(await this.publicKeys());
-    const leaves = this.leafPages();
-    const accumulator = new MerkleAccumulator();
+    // From a checkpoint verified earlier: resume its tree from the frontier stored with it; the
+    // signed root of that checkpoint is checked against the frontier below, like any other.
+    const accumulator = fromCheckpoint
+      ? MerkleAccumulator.fromFrontier({
+          size: fromCheckpoint.treeSize,
+          subtreeRoots: fromCheckpoint.frontier.map((hex) => Buffer.from(hex, 'hex')),
+        })
+      : new MerkleAccumulator();
+    const leaves = this.leafPages(accumulator.size);
     let pending: LeafRow[] = [];
     let checked = 0;
     for (const [position, row] of rows.entries()) {
@@ -178,7 +189,7 @@ export class AuditCheckpoints {
           ...(record ? { record: { streamId: record.stream_id, seq: Number(record.seq) } } : {}),
         },
       });
-      if (checkpoint.id !== position + 1) return fail('checkpoint_gap');
+      if (checkpoint.id !== position + firstId) return fail('checkpoint_gap');
       const signed = await readSigned(keys, checkpoint.jws);
       if (!signed) return fail('signature');
       if (!sameHead(signed, checkpoint)) return fail('payload_mismatch');
@@ -234,6 +245,17 @@ export class AuditCheckpoints {
     };
   }
 
+  /** Per stream, the last record a checkpoint holds and its hash: where incremental chain checks start. */
+  async headsOf(checkpoint: StoredCheckpoint): Promise<Map<string, { seq: number; hash: string }>> {
+    const rows: { stream_id: string; seq: string; hash: string }[] = await this.dataSource.query(
+      `SELECT e.stream_id, e.seq, e.hash
+         FROM jsonb_each_text($1::jsonb) h
+         JOIN audit.event e ON e.stream_id = h.key AND e.seq = h.value::bigint`,
+      [JSON.stringify(checkpoint.heads)],
+    );
+    return new Map(rows.map((row) => [row.stream_id, { seq: Number(row.seq), hash: row.hash }]));
+  }
+
   async checkpoint(id: number): Promise<StoredCheckpoint | undefined> {
     const [row]: CheckpointRow[] = await this.dataSource.query(
       `SELECT * FROM audit.checkpoint WHERE id = $1`,
@@ -253,8 +275,7 @@ export class AuditCheckpoints {
     return hashes;
   }
 
-  private async *leafPages(): AsyncGenerator<LeafRow[], undefined> {
-    let from = 0;
+  private async *leafPages(from = 0): AsyncGenerator<LeafRow[], undefined> {
     for (;;) {
       const page: LeafRow[] = await this.dataSource.query(
         `SELECT l.leaf_index, l.stream_id, l.seq, e.hash

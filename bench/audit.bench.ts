@@ -38,6 +38,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { positiveInt, print, round, summarizeLatencies, type LatencySummary } from './support/stats.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ITERATIONS = positiveInt(process.env.BENCH_ITERATIONS, 1000);
@@ -69,14 +70,6 @@ const PROBE_INSERT = 'INSERT INTO bench.commit_probe (stream_id, seq, event) VAL
 
 const streams = new Map<AuditTrail, string>();
 const appended = new Map<AuditTrail, number>();
-
-interface Latency {
-  ops: number;
-  p50_us: number;
-  p95_us: number;
-  mean_us: number;
-  ops_per_s: number;
-}
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -227,7 +220,7 @@ async function measureLatencies(
   probe: pg.Client,
   trail: AuditTrail,
   inputs: readonly AuditEventInput[],
-): Promise<{ commit: Latency; single: Latency }> {
+): Promise<{ commit: LatencySummary; single: LatencySummary }> {
   const probeStream = `probe-${randomBytes(4).toString('hex')}`;
   let probeSeq = 0;
   let next = 0;
@@ -262,8 +255,8 @@ async function measureLatencies(
     }
   }
   return {
-    commit: summarize(series[0].samples, series[0].ms),
-    single: summarize(series[1].samples, series[1].ms),
+    commit: summarizeLatencies(series[0].samples, series[0].ms),
+    single: summarizeLatencies(series[1].samples, series[1].ms),
   };
 }
 
@@ -274,7 +267,7 @@ async function measureLatencies(
 async function measureThroughput(
   trails: readonly AuditTrail[],
   inputs: readonly AuditEventInput[],
-): Promise<Latency & { appends: number; appends_per_s: number; seconds: number }> {
+): Promise<LatencySummary & { appends: number; appends_per_s: number; seconds: number }> {
   const run = async (total: number, deadline: number, samples?: Float64Array) => {
     let issued = 0;
     const writer = async (w: number) => {
@@ -298,7 +291,7 @@ async function measureThroughput(
     appends,
     appends_per_s: round(appends / (ms / 1000), 0),
     seconds: round(ms / 1000, 3),
-    ...summarize(samples.subarray(0, appends), ms),
+    ...summarizeLatencies(samples.subarray(0, appends), ms),
   };
 }
 
@@ -390,23 +383,6 @@ function inferenceEvent(i: number): AuditEventInput {
   };
 }
 
-function summarize(samples: Float64Array, elapsedMs: number): Latency {
-  const sorted = Float64Array.from(samples).sort();
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
-  return {
-    ops: sorted.length,
-    p50_us: round(percentile(sorted, 0.5), 1),
-    p95_us: round(percentile(sorted, 0.95), 1),
-    mean_us: round(mean, 1),
-    ops_per_s: round(sorted.length / (elapsedMs / 1000), 0),
-  };
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
-}
-
 async function connectClient(connectionString: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
   try {
@@ -423,23 +399,9 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => (running ??= fn());
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined ? NaN : Number.parseInt(raw, 10);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
 function warn(what: string): (error: unknown) => void {
   return (error) =>
     process.stderr.write(`audit bench: ${what}: ${error instanceof Error ? error.message : String(error)}\n`);
-}
-
-function print(line: object): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { percentile, positiveInt, print, round } from './support/stats.js';
 
 type PathName = 'pglite-direct' | 'pglite-socket' | 'postgres';
 type Workload = 'select_pk' | 'insert_row' | 'tx_insert_x10';
@@ -367,11 +368,6 @@ function summarize(
   };
 }
 
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
-}
-
 function clientConfig(connection: PostgresConnection): pg.ClientConfig {
   return connection.kind === 'server'
     ? { connectionString: connection.url }
@@ -389,16 +385,6 @@ async function connectClient(config: pg.ClientConfig): Promise<pg.Client> {
   return client;
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined ? NaN : Number.parseInt(raw, 10);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
 function redact(url: string): string {
   try {
     const parsed = new URL(url);
@@ -412,10 +398,6 @@ function redact(url: string): string {
 function warn(what: string): (error: unknown) => void {
   return (error) =>
     process.stderr.write(`embedded-db bench: ${what}: ${(error as Error)?.message ?? error}\n`);
-}
-
-function print(line: object): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
 import { MerkleAccumulator } from '../merkle/merkle-accumulator.js';
 import {
@@ -6,6 +6,14 @@ import {
   consistencyProofFromLeafHashes,
   inclusionProofFromLeafHashes,
 } from '../merkle/merkle-tree.js';
+import {
+  latestCheckpoint,
+  readLeafHashes,
+  readLeafPages,
+  toStored,
+  type CheckpointRow,
+  type LeafRow,
+} from './checkpoint-store.js';
 import {
   CHECKPOINT_JWS_TYPE,
   type CheckpointPayload,
@@ -16,24 +24,6 @@ import {
 // Any id of ours: one checkpoint at a time across every process of a deployment.
 const CHECKPOINT_LOCK_ID = 7_235_002;
 const MAX_LEAVES_PER_CHECKPOINT = 200_000;
-const PAGE = 10_000;
-
-interface CheckpointRow {
-  id: string;
-  tree_size: string;
-  root_hash: string;
-  heads: Record<string, number>;
-  frontier: string[];
-  created_at: Date;
-  jws: string;
-}
-
-interface LeafRow {
-  leaf_index: string;
-  stream_id: string;
-  seq: string;
-  hash: string | null;
-}
 
 export interface InclusionProof {
   readonly streamId: string;
@@ -171,7 +161,7 @@ export class AuditCheckpoints {
           subtreeRoots: fromCheckpoint.frontier.map((hex) => Buffer.from(hex, 'hex')),
         })
       : new MerkleAccumulator();
-    const leaves = this.leafPages(accumulator.size);
+    const leaves = readLeafPages(this.dataSource, accumulator.size);
     let pending: LeafRow[] = [];
     let checked = 0;
     for (const [position, row] of rows.entries()) {
@@ -218,7 +208,7 @@ export class AuditCheckpoints {
     );
     const checkpoint = checkpointId ? await this.checkpoint(checkpointId) : await this.latest();
     if (!leaf || !checkpoint || Number(leaf.leaf_index) >= checkpoint.treeSize) return undefined;
-    const hashes = await this.leafHashes(checkpoint.treeSize);
+    const hashes = await readLeafHashes(this.dataSource, checkpoint.treeSize);
     const leafIndex = Number(leaf.leaf_index);
     return {
       streamId,
@@ -235,7 +225,7 @@ export class AuditCheckpoints {
   async consistencyProof(fromId: number, toId: number): Promise<ConsistencyProof | undefined> {
     const [from, to] = await Promise.all([this.checkpoint(fromId), this.checkpoint(toId)]);
     if (!from || !to || from.treeSize > to.treeSize) return undefined;
-    const hashes = await this.leafHashes(to.treeSize);
+    const hashes = await readLeafHashes(this.dataSource, to.treeSize);
     return {
       fromSize: from.treeSize,
       toSize: to.treeSize,
@@ -263,53 +253,6 @@ export class AuditCheckpoints {
     );
     return row ? toStored(row) : undefined;
   }
-
-  private async leafHashes(treeSize: number): Promise<Buffer[]> {
-    const hashes: Buffer[] = [];
-    for await (const page of this.leafPages()) {
-      for (const leaf of page) {
-        if (hashes.length >= treeSize) return hashes;
-        hashes.push(auditLeaf({ streamId: leaf.stream_id, seq: Number(leaf.seq), hash: leaf.hash ?? '' }));
-      }
-    }
-    return hashes;
-  }
-
-  private async *leafPages(from = 0): AsyncGenerator<LeafRow[], undefined> {
-    for (;;) {
-      const page: LeafRow[] = await this.dataSource.query(
-        `SELECT l.leaf_index, l.stream_id, l.seq, e.hash
-           FROM audit.merkle_leaf l
-           LEFT JOIN audit.event e ON e.stream_id = l.stream_id AND e.seq = l.seq
-          WHERE l.leaf_index >= $1
-          ORDER BY l.leaf_index
-          LIMIT $2`,
-        [from, PAGE],
-      );
-      if (page.length === 0) return undefined;
-      yield page;
-      from = Number(page[page.length - 1].leaf_index) + 1;
-    }
-  }
-}
-
-async function latestCheckpoint(manager: EntityManager): Promise<StoredCheckpoint | undefined> {
-  const [row]: CheckpointRow[] = await manager.query(
-    `SELECT * FROM audit.checkpoint ORDER BY id DESC LIMIT 1`,
-  );
-  return row ? toStored(row) : undefined;
-}
-
-function toStored(row: CheckpointRow): StoredCheckpoint {
-  return {
-    id: Number(row.id),
-    treeSize: Number(row.tree_size),
-    rootHash: row.root_hash,
-    heads: row.heads,
-    frontier: row.frontier,
-    createdAt: new Date(row.created_at).toISOString(),
-    jws: row.jws,
-  };
 }
 
 async function readSigned(

@@ -27,6 +27,8 @@
  *   es256_sign_node_crypto        (g) `crypto.sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' })` of
  *                                 an assertion's signing input
  *   es256_verify_node_crypto      (g) `crypto.verify` of node-jose's signature over that same input
+ * Decision lines also give the figures of allowed and of denied requests apart (the request mix, 64
+ * principals × 8 models in a fixed shuffled order, is mostly denials; real traffic is mostly allowed).
  * Measurements run in interleaved rounds (ROUNDS), after a warm-up each, so load from other processes
  * falls on all of them alike. Before timing, every decision path is checked to agree with
  * `defineAbilityFor` on every principal × model pair, and node-jose and node:crypto are checked to accept
@@ -67,6 +69,7 @@ import {
   GatewayAssertionSigner,
   type AssertionSubject,
 } from '../apps/gateway/src/backend/gateway-assertion.js';
+import { percentile, positiveInt, print, round } from './support/stats.js';
 
 const FAST = positiveInt(process.env.BENCH_FAST_ITERATIONS, 200_000);
 const BUILD = positiveInt(process.env.BENCH_BUILD_ITERATIONS, 20_000);
@@ -121,6 +124,8 @@ interface Spec {
   readonly path: string;
   readonly iterations: number;
   readonly warmup: number;
+  /** An authorization decision: its figures are also given apart for allowed and denied requests. */
+  readonly decision?: true;
   readonly run: Measurement;
 }
 
@@ -137,16 +142,34 @@ interface Result {
   readonly min_us: number;
   readonly max_us: number;
   readonly ops_per_s: number;
+  /** Decisions only: the same figures split by outcome (allowed and denied requests cost differently). */
+  readonly allowed?: OutcomeFigures;
+  readonly denied?: OutcomeFigures;
 }
+
+interface OutcomeFigures {
+  readonly ops: number;
+  readonly median_us: number;
+  readonly p99_us: number;
+}
+
+const NO_OUTCOME = 0;
+const ALLOWED = 1;
+const DENIED = 2;
 
 /** Results are folded in here so no timed operation is dead code. */
 let sink = 0;
 
-function consume(value: unknown): void {
-  if (value === true) sink += 1;
-  else if (typeof value === 'string') sink += value.length;
-  else if (value instanceof Uint8Array) sink += value.length;
-  else if (value !== false && value !== undefined) sink += 1;
+/** Folds a result into the sink and tells a decision's outcome. */
+function consume(value: unknown): number {
+  if (value === true) {
+    sink += 1;
+    return ALLOWED;
+  }
+  if (value === false) return DENIED;
+  if (typeof value === 'string' || value instanceof Uint8Array) sink += value.length;
+  else if (value !== undefined) sink += 1;
+  return NO_OUTCOME;
 }
 
 /**
@@ -304,6 +327,7 @@ async function main(): Promise<void> {
       path: "(a) defineAbilityFor(principal).can('infer', subject), as the gateway does per request",
       iterations: BUILD,
       warmup: BUILD_WARMUP,
+      decision: true,
       run: {
         kind: 'sync',
         op: () => {
@@ -317,6 +341,7 @@ async function main(): Promise<void> {
       path: "(b) ability.can('infer', subject) on an ability built beforehand",
       iterations: FAST,
       warmup: FAST_WARMUP,
+      decision: true,
       run: {
         kind: 'sync',
         op: () => {
@@ -330,6 +355,7 @@ async function main(): Promise<void> {
       path: "(c) Map.get(JSON.stringify([roles, departments, trainings])) then can('infer', subject)",
       iterations: FAST,
       warmup: FAST_WARMUP,
+      decision: true,
       run: {
         kind: 'sync',
         op: () => {
@@ -343,6 +369,7 @@ async function main(): Promise<void> {
       path: "WeakMap.get(principal) then can('infer', subject)",
       iterations: FAST,
       warmup: FAST_WARMUP,
+      decision: true,
       run: {
         kind: 'sync',
         op: () => {
@@ -436,9 +463,9 @@ async function main(): Promise<void> {
     },
   ];
 
-  const samples = specs.map((spec) => new Float64Array(spec.iterations));
+  const samples = specs.map((spec) => newSamples(spec.iterations));
   const counts = specs.map(() => 0);
-  for (const spec of specs) await timed(spec, spec.warmup, new Float64Array(spec.warmup), 0, noDeadline());
+  for (const spec of specs) await timed(spec, spec.warmup, newSamples(spec.warmup), 0, noDeadline());
   const budgetNs = BigInt(Math.floor((MAX_SECONDS * 1e9) / (specs.length * ROUNDS)));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, spec] of specs.entries()) {
@@ -451,7 +478,7 @@ async function main(): Promise<void> {
 
   const results = new Map<string, Result>();
   for (const [i, spec] of specs.entries()) {
-    const result = summarize(spec, samples[i].subarray(0, counts[i]));
+    const result = summarize(spec, samples[i], counts[i]);
     results.set(spec.name, result);
     print(result);
   }
@@ -482,11 +509,22 @@ async function main(): Promise<void> {
   );
 }
 
+interface Samples {
+  /** Nanoseconds per operation. */
+  readonly ns: Float64Array;
+  /** ALLOWED or DENIED for decisions, NO_OUTCOME otherwise. */
+  readonly outcomes: Uint8Array;
+}
+
+function newSamples(capacity: number): Samples {
+  return { ns: new Float64Array(capacity), outcomes: new Uint8Array(capacity) };
+}
+
 /** Runs `n` operations of a measurement, each timed alone, into `into` from `offset`; returns how many ran. */
 async function timed(
   spec: Spec,
   n: number,
-  into: Float64Array,
+  into: Samples,
   offset: number,
   deadline: bigint,
 ): Promise<number> {
@@ -496,8 +534,8 @@ async function timed(
       const start = process.hrtime.bigint();
       const value = run.op();
       const end = process.hrtime.bigint();
-      consume(value);
-      into[offset + i] = Number(end - start);
+      into.outcomes[offset + i] = consume(value);
+      into.ns[offset + i] = Number(end - start);
       if (end > deadline) return i + 1;
     }
     return n;
@@ -506,8 +544,8 @@ async function timed(
     const start = process.hrtime.bigint();
     const value = await run.op();
     const end = process.hrtime.bigint();
-    consume(value);
-    into[offset + i] = Number(end - start);
+    into.outcomes[offset + i] = consume(value);
+    into.ns[offset + i] = Number(end - start);
     if (end > deadline) return i + 1;
   }
   return n;
@@ -517,10 +555,23 @@ function noDeadline(): bigint {
   return process.hrtime.bigint() + 3_600_000_000_000n;
 }
 
-function summarize(spec: Spec, samplesNs: Float64Array): Result {
-  const sorted = Float64Array.from(samplesNs).sort();
+function summarize(spec: Spec, samples: Samples, count: number): Result {
+  const ns = samples.ns.subarray(0, count);
+  const outcomes = samples.outcomes.subarray(0, count);
+  const sorted = Float64Array.from(ns).sort();
   const total = sorted.reduce((sum, x) => sum + x, 0);
-  const us = (ns: number): number => round(ns / 1000, 3);
+  const us = (x: number): number => round(x / 1000, 3);
+  const byOutcome = (outcome: number): OutcomeFigures | undefined => {
+    const picked = ns.filter((_, i) => outcomes[i] === outcome).sort();
+    if (picked.length === 0) return undefined;
+    return {
+      ops: picked.length,
+      median_us: us(percentile(picked, 0.5)),
+      p99_us: us(percentile(picked, 0.99)),
+    };
+  };
+  const allowed = spec.decision ? byOutcome(ALLOWED) : undefined;
+  const denied = spec.decision ? byOutcome(DENIED) : undefined;
   return {
     bench: 'policy',
     measurement: spec.name,
@@ -534,6 +585,8 @@ function summarize(spec: Spec, samplesNs: Float64Array): Result {
     min_us: us(sorted[0]),
     max_us: us(sorted[sorted.length - 1]),
     ops_per_s: Math.round(sorted.length / (total / 1e9)),
+    ...(allowed ? { allowed } : {}),
+    ...(denied ? { denied } : {}),
   };
 }
 
@@ -655,23 +708,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined ? NaN : Number.parseInt(raw, 10);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-function print(line: object): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-await main();
+main().catch((error: unknown) => {
+  process.stderr.write(`policy bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

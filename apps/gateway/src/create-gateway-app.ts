@@ -1,15 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@praesidium/http';
 import type { PlatformDeps } from '@praesidium/platform';
-import { auditEdgeRefusals } from './edge-refusal-auditor.js';
+import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
 
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
+  // The auditor needs the app's audit trail, which exists only once the app does.
+  const edge: { auditor?: EdgeRefusalAuditor } = {};
   const app = await createHttpApp(
     GatewayModule.forRoot(deps),
     deps.config,
     deps.config.gateway.bodyLimitBytes,
+    (refusal) => edge.auditor?.recordClientError(refusal),
   );
-  auditEdgeRefusals(app);
+  edge.auditor = new EdgeRefusalAuditor(app);
   return app;
 }

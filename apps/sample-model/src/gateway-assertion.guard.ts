@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RemoteJwksSource, TokenVerifier } from '@praesidium/access';
+import { RemoteJwksSource, requestBearerToken, TokenVerifier } from '@praesidium/access';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { sha256Hex } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
@@ -22,11 +22,15 @@ export class GatewayAssertionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ')) throw new ProblemError('assertion.missing');
+    let assertion: string;
+    try {
+      assertion = requestBearerToken(request.raw);
+    } catch {
+      throw new ProblemError('assertion.missing');
+    }
     const modelName = (request.params as { name?: string }).name ?? '';
     const claims = await this.verifierFor(modelName)
-      .verifyClaims(header.slice('Bearer '.length))
+      .verifyClaims(assertion)
       .catch((error: unknown) => {
         if (error instanceof ProblemError && error.code === 'token.keys_unavailable') throw error;
         throw new ProblemError('assertion.invalid');

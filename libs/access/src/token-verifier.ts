@@ -116,7 +116,8 @@ function decodeHeader(token: string): JwtHeader {
   }
   try {
     const header: unknown = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-    if (typeof header !== 'object' || header === null) throw new Error('not an object');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw new Error('not an object');
     return header;
   } catch {
     throw new ProblemError('token.malformed');

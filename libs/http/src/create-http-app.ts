@@ -8,9 +8,16 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { PraesidiumConfig } from '@praesidium/config';
-import { ProblemFilter } from '@praesidium/problem';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  ProblemFilter,
+  toProblemDocument,
+  type ReasonCode,
+} from '@praesidium/problem';
 
 const LEVELS: Record<PraesidiumConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -40,10 +47,12 @@ export async function createHttpApp(
   module: Type | DynamicModule,
   config: PraesidiumConfig,
   bodyLimit = 1024 * 1024,
+  onClientError?: ClientErrorListener,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit,
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, onClientError),
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
@@ -65,6 +74,43 @@ export async function createHttpApp(
     void reply.header('referrer-policy', 'no-referrer');
   });
   return app;
+}
+
+/** Told of a request refused before it could be parsed (headers too large, not HTTP). */
+export type ClientErrorListener = (refusal: {
+  readonly code: ReasonCode;
+  readonly correlationId: string;
+  readonly address: string | undefined;
+}) => void;
+
+/**
+ * Node refuses some requests before any framework sees them (a header block over 16 KiB, bytes that
+ * are not HTTP). They still get the one error shape, and a correlation id the audit can carry.
+ */
+function answerClientError(error: Error, socket: Socket, listener: ClientErrorListener | undefined): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ReasonCode =
+    (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
+      ? 'request.headers_too_large'
+      : 'request.invalid';
+  const problem = new ProblemError(code);
+  const correlationId = randomUUID();
+  const body = JSON.stringify(toProblemDocument(problem, correlationId));
+  socket.end(
+    [
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
+      `content-type: ${PROBLEM_CONTENT_TYPE}`,
+      `content-length: ${Buffer.byteLength(body)}`,
+      `x-correlation-id: ${correlationId}`,
+      'connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+  listener?.({ code, correlationId, address: socket.remoteAddress });
 }
 
 export async function listen(app: INestApplication, port: number, host: string): Promise<void> {

@@ -41,6 +41,7 @@ export const REASONS = {
     title: 'A supported purpose of use (v3 PurposeOfUse code) is required',
   },
   'request.too_large': { status: 413, title: 'The request body is larger than allowed' },
+  'request.headers_too_large': { status: 431, title: 'The request headers are larger than allowed' },
   'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
   'request.not_found': { status: 404, title: 'No such resource' },
   'audit.unavailable': { status: 503, title: 'The audit trail cannot be written; nothing was forwarded' },

@@ -3,7 +3,7 @@ import {
   defineAbilityFor,
   modelSubject,
   TokenVerifier,
-  bearerToken,
+  singleBearerToken,
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
@@ -19,7 +19,8 @@ import { SchemaValidator } from './schema-validator.js';
 
 export interface InferenceCall {
   readonly modelName: string;
-  readonly authorization: string | undefined;
+  /** Every Authorization field of the request: exactly one bearer token is accepted. */
+  readonly authorizationFields: readonly string[];
   readonly rawBody: Buffer;
   readonly body: unknown;
   readonly correlationId: string;
@@ -73,7 +74,7 @@ export class InferencePipeline {
 
   private async run(call: InferenceCall, facts: CallFacts): Promise<Record<string, unknown>> {
     facts.principal = await traced('gateway.authenticate', {}, () =>
-      this.tokens.verify(bearerToken(call.authorization)),
+      this.tokens.verify(singleBearerToken(call.authorizationFields)),
     );
     const principal = facts.principal;
     facts.deployed = await traced('gateway.resolve', { 'praesidium.model': call.modelName }, () =>

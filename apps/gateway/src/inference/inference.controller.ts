@@ -1,4 +1,4 @@
-import { Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { markPipelineAudited } from '../edge-refusal-auditor.js';
 import { InferencePipeline } from './inference-pipeline.service.js';
@@ -10,15 +10,11 @@ export class InferenceController {
 
   @Post(':name/infer')
   @HttpCode(200)
-  infer(
-    @Param('name') modelName: string,
-    @Headers('authorization') authorization: string | undefined,
-    @Req() request: FastifyRequest & { rawBody?: Buffer },
-  ) {
+  infer(@Param('name') modelName: string, @Req() request: FastifyRequest & { rawBody?: Buffer }) {
     markPipelineAudited(request);
     return this.pipeline.infer({
       modelName,
-      authorization,
+      authorizationFields: request.raw.headersDistinct.authorization ?? [],
       rawBody: request.rawBody ?? Buffer.alloc(0),
       body: request.body,
       correlationId: String(request.id),

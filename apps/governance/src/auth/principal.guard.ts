@@ -1,8 +1,8 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
-  bearerToken,
   defineAbilityFor,
+  requestBearerToken,
   TokenVerifier,
   type Action,
   type Principal,
@@ -19,7 +19,7 @@ export class PrincipalGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.principal = await this.tokens.verify(bearerToken(request.headers.authorization));
+    request.principal = await this.tokens.verify(requestBearerToken(request.raw));
     return true;
   }
 }

@@ -6,7 +6,8 @@ import {
   PERSONAS,
   type PersonaName,
 } from '@praesidium/demo';
-import { APP_NAMES, type RunningPlatform } from './platform.js';
+import { APP_NAMES } from './app-names.js';
+import type { RunningPlatform } from './platform.js';
 
 /** The text `npm start` prints: where everything is, who you can be, and two curls to try. */
 export function banner(platform: RunningPlatform, tokens: Partial<Record<PersonaName, string>>): string {

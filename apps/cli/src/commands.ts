@@ -5,7 +5,7 @@ import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praes
 import { KeyStore } from '@praesidium/keys';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
-import { APP_NAMES, migrate, startPlatform, type AppName } from './platform.js';
+import { APP_NAMES, type AppName } from './app-names.js';
 
 export const USAGE = `Usage: praesidium <command> [options]
 
@@ -25,6 +25,7 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return start(config, rest);
     case 'migrate':
       return withDatabase(config, async (database) => {
+        const { migrate } = await import('./platform.js');
         const applied = await migrate(database);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
         return 0;
@@ -52,6 +53,8 @@ async function start(config: PraesidiumConfig, args: string[]): Promise<number> 
     console.error(`unknown app(s): ${unknown.join(', ')}; choose from ${APP_NAMES.join(', ')}`);
     return 2;
   }
+  // Nest and the apps load only for the commands that run them: `token` and `audit` stay quick.
+  const { startPlatform } = await import('./platform.js');
   const platform = await startPlatform(config, apps);
   const tokens: Partial<Record<PersonaName, string>> = {};
   if (config.demo && platform.deps) {

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { APP_NAMES, type AppName } from './app-names.js';
 import type { PraesidiumConfig } from '@praesidium/config';
 import {
   acquireDatabase,
@@ -13,9 +14,6 @@ import type { PlatformDeps } from '@praesidium/platform';
 import { createGatewayApp } from '../../gateway/src/create-gateway-app.js';
 import { createGovernanceApp } from '../../governance/src/create-governance-app.js';
 import { createSampleModelApp } from '../../sample-model/src/create-sample-model-app.js';
-
-export const APP_NAMES = ['sample-model', 'governance', 'gateway'] as const;
-export type AppName = (typeof APP_NAMES)[number];
 
 export interface RunningPlatform {
   readonly config: PraesidiumConfig;

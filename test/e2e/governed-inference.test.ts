@@ -238,6 +238,24 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     );
   });
 
+  it('refuses a consent that is not valid FHIR R4, naming the path of each problem, and stores nothing', async () => {
+    const patient = `Patient/invalid-${randomUUID().slice(0, 8)}`;
+    const consentsUrl = `${platform.config.http.governanceUrl}/consents`;
+    const invalid = { ...treatmentConsent(patient, 'permit'), status: 'approved', colour: 'blue' };
+    const refused = await call('POST', consentsUrl, { token: clinician, body: invalid });
+    expectProblem(refused, 400, 'request.invalid');
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '$.status' }),
+        expect.objectContaining({ path: '$.colour' }),
+      ]),
+    );
+    const stored = await call('GET', `${consentsUrl}?patient=${encodeURIComponent(patient)}`, {
+      token: clinician,
+    });
+    expect(stored.body.total).toBe(0);
+  });
+
   it('lets a security officer verify every audit chain as a job, and nobody else', async () => {
     const clinicianTry = await call('POST', `${platform.config.http.governanceUrl}/audit/verifications`, {
       token: clinician,

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { FhirSchema } from '@praesidium/fhir';
 import { Pseudonymizer } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
 import { decideConsent, type ConsentDecision, type ConsentQuestion } from './consent-decision.js';
@@ -11,6 +12,9 @@ import { fhirConsentSchema, type FhirConsentInput } from './dto/fhir-consent.sch
 
 @Injectable()
 export class ConsentService {
+  /** Compiled on the first import only: the gateway, which never records consents, never pays for it. */
+  private fhir: FhirSchema | undefined;
+
   constructor(
     @InjectRepository(ConsentEntity) private readonly consents: Repository<ConsentEntity>,
     private readonly pseudonymizer: Pseudonymizer,
@@ -29,6 +33,11 @@ export class ConsentService {
 
   /** Stores a FHIR R4 Consent; the patient reference is kept only as its pseudonym. */
   async recordConsent(resource: unknown, recordedBy: string): Promise<ConsentEntity> {
+    // First the standard (every R4 rule, each problem by JSON path), then what this store can decide on.
+    this.fhir ??= new FhirSchema();
+    const problems = this.fhir.validate('Consent', resource);
+    if (problems.length > 0)
+      throw new ProblemError('request.invalid', 'not a valid FHIR R4 Consent', problems);
     const parsed = fhirConsentSchema.safeParse(resource);
     if (!parsed.success) {
       throw new ProblemError(

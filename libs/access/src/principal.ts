@@ -21,3 +21,6 @@ export interface Principal {
   readonly trainings: readonly string[];
   readonly expiresAt: number;
 }
+
+/** The `iss` of the assertions the gateway signs for model backends. */
+export const GATEWAY_ASSERTION_ISSUER = 'praesidium-gateway';

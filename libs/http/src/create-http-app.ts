@@ -1,10 +1,4 @@
-import {
-  ConsoleLogger,
-  type DynamicModule,
-  type INestApplication,
-  type LogLevel,
-  type Type,
-} from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -111,8 +105,4 @@ function answerClientError(error: Error, socket: Socket, listener: ClientErrorLi
     ].join('\r\n'),
   );
   listener?.({ code, correlationId, address: socket.remoteAddress });
-}
-
-export async function listen(app: INestApplication, port: number, host: string): Promise<void> {
-  await app.listen(port, host);
 }

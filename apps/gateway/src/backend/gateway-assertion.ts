@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { GATEWAY_ASSERTION_ISSUER } from '@praesidium/access';
 import { sha256Hex } from '@praesidium/digest';
 import { KeyStore, signJwt } from '@praesidium/keys';
 
-export const GATEWAY_ISSUER = 'praesidium-gateway';
 const LIFETIME_SECONDS = 30;
 
 export interface AssertionSubject {
@@ -24,7 +24,7 @@ export class GatewayAssertionSigner {
   sign(subject: AssertionSubject, body: Uint8Array): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return signJwt(this.keyStore.current('gateway-assertion'), {
-      iss: GATEWAY_ISSUER,
+      iss: GATEWAY_ASSERTION_ISSUER,
       aud: subject.model,
       sub: subject.caller,
       iat: now,

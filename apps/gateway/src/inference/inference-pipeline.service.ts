@@ -29,6 +29,8 @@ export interface InferenceCall {
 
 /** What the audit record of a call says, filled in as the steps learn it. */
 interface CallFacts {
+  /** SHA-256 of the body as received, computed once: every record of the call carries it. */
+  requestSha256: string;
   principal?: Principal;
   deployed?: DeployedModel;
   context?: ClinicalContext;
@@ -62,7 +64,7 @@ export class InferencePipeline {
 
   infer(call: InferenceCall): Promise<Record<string, unknown>> {
     return traced('gateway.infer', { 'praesidium.model': call.modelName }, async () => {
-      const facts: CallFacts = {};
+      const facts: CallFacts = { requestSha256: sha256Hex(call.rawBody) };
       try {
         return await this.run(call, facts);
       } catch (error) {
@@ -205,7 +207,7 @@ export class InferencePipeline {
         provisionPath: facts.consent?.provisionPath,
       },
       purposeOfUse: facts.context?.purposeOfUse,
-      requestSha256: sha256Hex(call.rawBody),
+      requestSha256: facts.requestSha256,
       traceId: currentTraceId(),
       correlationId: call.correlationId,
     };

@@ -25,6 +25,8 @@ export interface AuditAgent {
   readonly issuer?: string;
   readonly roles?: readonly string[];
   readonly address?: string;
+  /** SHA-256 thumbprint (base64url, as in RFC 8705 `x5t#S256`) of the mutual-TLS client certificate. */
+  readonly certificateThumbprint?: string;
 }
 
 export interface AuditEntity {
@@ -34,6 +36,10 @@ export interface AuditEntity {
   readonly consentId?: string;
   readonly consentVersion?: number;
   readonly provisionPath?: string;
+  /** The access-policy version that decided the call. */
+  readonly policyVersion?: number;
+  /** The break-glass grant the call was made under, if any. */
+  readonly breakGlassGrantId?: string;
 }
 
 /** The stored, hashed event: the input plus its identity and time. */

@@ -76,6 +76,15 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
       ...(event.responseSha256 ? [{ type: 'responseSha256', valueString: event.responseSha256 }] : []),
       ...(event.traceId ? [{ type: 'traceId', valueString: event.traceId }] : []),
       ...(event.correlationId ? [{ type: 'correlationId', valueString: event.correlationId }] : []),
+      ...(event.entity?.policyVersion !== undefined
+        ? [{ type: 'policyVersion', valueString: String(event.entity.policyVersion) }]
+        : []),
+      ...(event.entity?.breakGlassGrantId
+        ? [{ type: 'breakGlassGrant', valueString: event.entity.breakGlassGrantId }]
+        : []),
+      ...(event.agent?.certificateThumbprint
+        ? [{ type: 'clientCertificateThumbprint', valueString: event.agent.certificateThumbprint }]
+        : []),
     ],
   });
   const subtype: Coding[] = [{ system: SYSTEMS.action, code: event.action }];

@@ -3,6 +3,7 @@ import { createHttpApp } from '@praesidium/http';
 import type { PlatformDeps } from '@praesidium/platform';
 import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
+import { gatewayHttpsOptions } from './gateway-tls.js';
 
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
   // The auditor needs the app's audit trail, which exists only once the app does.
@@ -12,6 +13,7 @@ export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyA
     deps.config,
     deps.config.gateway.bodyLimitBytes,
     (refusal) => edge.auditor?.recordClientError(refusal),
+    gatewayHttpsOptions(deps.config),
   );
   edge.auditor = new EdgeRefusalAuditor(app);
   return app;

@@ -4,3 +4,5 @@ export * from './token-verifier.js';
 export * from './bearer-token.js';
 export * from './ability.js';
 export * from './access.module.js';
+export * from './claim-mapping.js';
+export * from './client-certificate.js';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { request } from 'undici';
 import { verificationKeys, type Jwks, type VerificationKeys } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
 
@@ -35,9 +36,7 @@ export class RemoteJwksSource implements JwksSource {
   private async fetchKeys(): Promise<VerificationKeys> {
     this.fetchedAt = Date.now();
     try {
-      const response = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return await verificationKeys((await response.json()) as Jwks);
+      return await verificationKeys((await fetchJson(this.url)) as Jwks);
     } catch {
       // Fail closed, and let the next request try again rather than caching the outage.
       this.keys = undefined;
@@ -80,9 +79,80 @@ export class StaticJwksSource implements JwksSource {
   }
 }
 
-/** The issuer's key source as configured: a static file for air-gapped sites, else the JWKS URL. */
-export function jwksSourceFor(auth: { jwksUrl?: string; jwksFile?: string }): JwksSource {
-  if (auth.jwksFile) return new FileJwksSource(auth.jwksFile);
-  if (auth.jwksUrl) return new RemoteJwksSource(auth.jwksUrl);
-  throw new Error('PRAESIDIUM_AUTH_JWKS_URL or PRAESIDIUM_AUTH_JWKS_FILE must name the issuer keys');
+/**
+ * An issuer's keys found through OpenID Connect Discovery: `<issuer>/.well-known/openid-configuration`
+ * must name exactly the configured issuer (OIDC Discovery 1.0 §4.3, so a document served for another
+ * issuer cannot lend its keys), and its `jwks_uri` is fetched. A refresh (an unknown `kid`) repeats
+ * both, at most once per `minRefreshMs`, so an IdP that rotates keys or moves its JWKS needs no restart.
+ */
+export class DiscoveryJwksSource implements JwksSource {
+  private keys: Promise<VerificationKeys> | undefined;
+  private fetchedAt = 0;
+
+  constructor(
+    private readonly issuer: string,
+    private readonly minRefreshMs = 30_000,
+  ) {}
+
+  current(): Promise<VerificationKeys> {
+    this.keys ??= this.discover();
+    return this.keys;
+  }
+
+  refresh(): Promise<VerificationKeys> {
+    if (Date.now() - this.fetchedAt < this.minRefreshMs && this.keys) return this.keys;
+    this.keys = this.discover();
+    return this.keys;
+  }
+
+  private async discover(): Promise<VerificationKeys> {
+    this.fetchedAt = Date.now();
+    try {
+      const document = await fetchJson(`${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+      const { issuer, jwks_uri: jwksUri } = document as { issuer?: unknown; jwks_uri?: unknown };
+      if (issuer !== this.issuer) throw new ProblemError('token.discovery_invalid');
+      if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri))
+        throw new ProblemError('token.discovery_invalid', 'the discovery document has no jwks_uri');
+      return await verificationKeys((await fetchJson(jwksUri)) as Jwks);
+    } catch (error) {
+      this.keys = undefined;
+      this.fetchedAt = 0;
+      if (error instanceof ProblemError) throw error;
+      throw new ProblemError('token.keys_unavailable');
+    }
+  }
+}
+
+/**
+ * A JSON document over HTTP(S) with a timeout; a non-2xx answer (redirects are not followed) or a body
+ * that is not JSON throws.
+ */
+async function fetchJson(url: string): Promise<unknown> {
+  const response = await request(url, {
+    headersTimeout: FETCH_TIMEOUT_MS,
+    bodyTimeout: FETCH_TIMEOUT_MS,
+  });
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    await response.body.dump();
+    throw new Error(`HTTP ${response.statusCode}`);
+  }
+  return response.body.json();
+}
+
+/** What names an issuer's keys: discovery, a JWKS URL, or a static file for air-gapped sites. */
+export interface KeySourceConfig {
+  readonly issuer?: string;
+  readonly discovery?: boolean;
+  readonly jwksUrl?: string;
+  readonly jwksFile?: string;
+  readonly jwksMinRefreshSeconds?: number;
+}
+
+/** The issuer's key source as configured. */
+export function jwksSourceFor(config: KeySourceConfig): JwksSource {
+  const minRefreshMs = (config.jwksMinRefreshSeconds ?? 30) * 1000;
+  if (config.jwksFile) return new FileJwksSource(config.jwksFile);
+  if (config.discovery && config.issuer) return new DiscoveryJwksSource(config.issuer, minRefreshMs);
+  if (config.jwksUrl) return new RemoteJwksSource(config.jwksUrl, minRefreshMs);
+  throw new Error('an issuer needs discovery, a JWKS URL or a JWKS file to name its keys');
 }

@@ -20,6 +20,13 @@ export interface Principal {
   /** Models whose training the person has attested (by model name). */
   readonly trainings: readonly string[];
   readonly expiresAt: number;
+  /**
+   * The calling client: for a service principal, the URI (else DNS) SAN of its verified client
+   * certificate; otherwise the token's client claim (`azp`, `client_id`, … as mapped), if any.
+   */
+  readonly clientId?: string;
+  /** SHA-256 thumbprint (base64url, RFC 8705 `x5t#S256`) of the verified client certificate, if any. */
+  readonly certificateThumbprint?: string;
 }
 
 /** The `iss` of the assertions the gateway signs for model backends. */

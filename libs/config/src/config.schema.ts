@@ -1,5 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  DEFAULT_CLAIM_MAPPING,
+  JWT_ALGORITHMS,
+  type JwtAlgorithm,
+  type TrustedIssuerConfig,
+} from './trusted-issuers.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -24,7 +30,9 @@ export const PURPOSES_OF_USE = [
 ] as const;
 export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 
-export const JWT_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const;
+/** Mutual TLS on the gateway: no client certificate asked, asked and checked when sent, or required. */
+export const MTLS_MODES = ['off', 'optional', 'required'] as const;
+export type MtlsMode = (typeof MTLS_MODES)[number];
 
 /**
  * Every environment variable Praesidium reads. Names are grouped by subsystem with the PRAESIDIUM_
@@ -62,6 +70,12 @@ export const environmentSchema = z
     PRAESIDIUM_AUTH_ALGORITHMS: commaList.pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1)).default(['ES256']),
     PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    PRAESIDIUM_AUTH_ISSUERS_FILE: z.string().min(1).optional(),
+
+    PRAESIDIUM_GATEWAY_TLS_CERT_FILE: z.string().min(1).optional(),
+    PRAESIDIUM_GATEWAY_TLS_KEY_FILE: z.string().min(1).optional(),
+    PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+    PRAESIDIUM_GATEWAY_MTLS: z.enum(MTLS_MODES).default('off'),
 
     PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES: z.coerce
       .number()
@@ -83,14 +97,19 @@ export const environmentSchema = z
         message: 'the demo cannot run with NODE_ENV=production',
       });
     }
-    if (production && !env.PRAESIDIUM_AUTH_ISSUER) {
+    if (production && !env.PRAESIDIUM_AUTH_ISSUER && !env.PRAESIDIUM_AUTH_ISSUERS_FILE) {
       ctx.addIssue({
         code: 'custom',
         path: ['PRAESIDIUM_AUTH_ISSUER'],
-        message: 'required with NODE_ENV=production',
+        message: 'required with NODE_ENV=production (or PRAESIDIUM_AUTH_ISSUERS_FILE)',
       });
     }
-    if (production && !env.PRAESIDIUM_AUTH_JWKS_URL && !env.PRAESIDIUM_AUTH_JWKS_FILE) {
+    if (
+      production &&
+      env.PRAESIDIUM_AUTH_ISSUER &&
+      !env.PRAESIDIUM_AUTH_JWKS_URL &&
+      !env.PRAESIDIUM_AUTH_JWKS_FILE
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['PRAESIDIUM_AUTH_JWKS_URL'],
@@ -115,6 +134,32 @@ export const environmentSchema = z
         code: 'custom',
         path: ['PRAESIDIUM_AUTH_JWKS_FILE'],
         message: 'set either the JWKS URL or the file, not both',
+      });
+    }
+    const tls = [env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE, env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE];
+    if (tls.filter(Boolean).length === 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE
+            ? 'PRAESIDIUM_GATEWAY_TLS_KEY_FILE'
+            : 'PRAESIDIUM_GATEWAY_TLS_CERT_FILE',
+        ],
+        message: 'the gateway TLS certificate and key go together',
+      });
+    }
+    if (env.PRAESIDIUM_GATEWAY_MTLS !== 'off' && !env.PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE'],
+        message: 'required when PRAESIDIUM_GATEWAY_MTLS is optional or required',
+      });
+    }
+    if (env.PRAESIDIUM_GATEWAY_MTLS !== 'off' && !env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_GATEWAY_TLS_CERT_FILE'],
+        message: 'mutual TLS needs the gateway to serve HTTPS',
       });
     }
   });
@@ -147,25 +192,44 @@ export interface PraesidiumConfig {
     readonly audience: string;
     readonly jwksUrl: string | undefined;
     readonly jwksFile: string | undefined;
-    readonly algorithms: readonly (typeof JWT_ALGORITHMS)[number][];
+    readonly algorithms: readonly JwtAlgorithm[];
     readonly clockSkewSeconds: number;
     readonly maxTokenLifetimeSeconds: number;
+    /**
+     * Every trusted issuer: the single issuer above (the env shorthand, or the demo issuer when the
+     * demo runs), then those of PRAESIDIUM_AUTH_ISSUERS_FILE.
+     */
+    readonly issuers: readonly TrustedIssuerConfig[];
   };
   readonly gateway: {
     readonly bodyLimitBytes: number;
     readonly backendTimeoutMs: number;
     readonly jwksUrl: string;
+    /** HTTPS when a certificate is configured; mutual TLS against `clientCaFile` unless `mtls` is off. */
+    readonly tls:
+      | {
+          readonly certFile: string;
+          readonly keyFile: string;
+          readonly clientCaFile: string | undefined;
+          readonly mtls: MtlsMode;
+        }
+      | undefined;
   };
   readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
   /** Seconds between signed audit checkpoints; 0 turns the timer off (checkpoints on demand only). */
   readonly audit: { readonly checkpointIntervalSeconds: number };
 }
 
-export function toConfig(env: Environment): PraesidiumConfig {
+export function toConfig(
+  env: Environment,
+  fileIssuers: readonly TrustedIssuerConfig[] = [],
+): PraesidiumConfig {
   const isProduction = env.NODE_ENV === 'production';
   const demo = env.PRAESIDIUM_DEMO ?? !isProduction;
   const localHost = env.PRAESIDIUM_HOST === '0.0.0.0' ? '127.0.0.1' : env.PRAESIDIUM_HOST;
-  const gatewayUrl = env.PRAESIDIUM_GATEWAY_URL ?? `http://${localHost}:${env.PRAESIDIUM_GATEWAY_PORT}`;
+  const gatewayScheme = env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE ? 'https' : 'http';
+  const gatewayUrl =
+    env.PRAESIDIUM_GATEWAY_URL ?? `${gatewayScheme}://${localHost}:${env.PRAESIDIUM_GATEWAY_PORT}`;
   const governanceUrl =
     env.PRAESIDIUM_GOVERNANCE_URL ?? `http://${localHost}:${env.PRAESIDIUM_GOVERNANCE_PORT}`;
   const demoIssuer = `${governanceUrl}/demo-issuer`;
@@ -177,6 +241,23 @@ export function toConfig(env: Environment): PraesidiumConfig {
       : issuer === demoIssuer
         ? `${demoIssuer}/jwks.json`
         : undefined);
+  // The env shorthand names one issuer; with an issuers file it still counts when set explicitly, and
+  // the demo issuer stays trusted while the demo runs, so the embedded demo works with any file.
+  const hasShorthandIssuer =
+    fileIssuers.length === 0 || env.PRAESIDIUM_AUTH_ISSUER !== undefined || (demo && issuer === demoIssuer);
+  const shorthandIssuer: TrustedIssuerConfig = {
+    issuer,
+    audience: env.PRAESIDIUM_AUTH_AUDIENCE,
+    discovery: false,
+    ...(env.PRAESIDIUM_AUTH_JWKS_FILE ? { jwksFile: env.PRAESIDIUM_AUTH_JWKS_FILE } : { jwksUrl }),
+    algorithms: env.PRAESIDIUM_AUTH_ALGORITHMS,
+    clockSkewSeconds: env.PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS,
+    maxTokenLifetimeSeconds: env.PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+    jwksMinRefreshSeconds: 30,
+    requiredClaims: [],
+    requireCertificateBound: false,
+    claims: DEFAULT_CLAIM_MAPPING,
+  };
   return {
     env: env.NODE_ENV,
     isProduction,
@@ -205,11 +286,21 @@ export function toConfig(env: Environment): PraesidiumConfig {
       algorithms: env.PRAESIDIUM_AUTH_ALGORITHMS,
       clockSkewSeconds: env.PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS,
       maxTokenLifetimeSeconds: env.PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+      issuers: [...(hasShorthandIssuer ? [shorthandIssuer] : []), ...fileIssuers],
     },
     gateway: {
       bodyLimitBytes: env.PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES,
       backendTimeoutMs: env.PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS,
       jwksUrl: env.PRAESIDIUM_GATEWAY_JWKS_URL ?? `${gatewayUrl}/.well-known/jwks.json`,
+      tls:
+        env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE && env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE
+          ? {
+              certFile: env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE,
+              keyFile: env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE,
+              clientCaFile: env.PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE,
+              mtls: env.PRAESIDIUM_GATEWAY_MTLS,
+            }
+          : undefined,
     },
     consent: { defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },

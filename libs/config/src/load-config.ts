@@ -1,4 +1,5 @@
 import { environmentSchema, toConfig, type PraesidiumConfig } from './config.schema.js';
+import { readIssuersFile } from './trusted-issuers.js';
 
 /** Thrown when the environment does not validate; its message names every bad variable. */
 export class ConfigError extends Error {
@@ -19,5 +20,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): PraesidiumC
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
     );
   }
-  return toConfig(parsed.data);
+  const file = parsed.data.PRAESIDIUM_AUTH_ISSUERS_FILE;
+  if (!file) return toConfig(parsed.data);
+  const issuers = readIssuersFile(file);
+  if (!issuers.ok) throw new ConfigError(issuers.problems);
+  const config = toConfig(parsed.data, issuers.issuers);
+  const names = config.auth.issuers.map((issuer) => issuer.issuer);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice) throw new ConfigError([`PRAESIDIUM_AUTH_ISSUERS_FILE: ${twice} is also PRAESIDIUM_AUTH_ISSUER`]);
+  return config;
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { PraesidiumConfig } from '@praesidium/config';
 import {
@@ -42,8 +43,10 @@ export async function createHttpApp(
   config: PraesidiumConfig,
   bodyLimit = 1024 * 1024,
   onClientError?: ClientErrorListener,
+  https?: HttpsOptions,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     logger: false,
     bodyLimit,
     clientErrorHandler: (error, socket) => answerClientError(error, socket, onClientError),

@@ -26,6 +26,35 @@ export const REASONS = {
     status: 503,
     title: 'The issuer keys cannot be fetched; no token can be verified',
   },
+  'token.header_forbidden': {
+    status: 401,
+    title: 'The token header names a key (jku, x5u, jwk, x5c); keys come from the issuer configuration only',
+  },
+  'token.roles_missing': {
+    status: 403,
+    title: 'The token carries no role that maps to a Praesidium role',
+  },
+  'token.discovery_invalid': {
+    status: 503,
+    title: 'The issuer discovery document does not name the configured issuer or its keys',
+  },
+  'token.binding_required': {
+    status: 401,
+    title: 'This issuer requires certificate-bound tokens (RFC 8705 cnf.x5t#S256)',
+  },
+  'token.certificate_required': {
+    status: 401,
+    title: 'The token is bound to a client certificate and none was presented',
+  },
+  'token.certificate_mismatch': {
+    status: 401,
+    title: 'The token is bound to another client certificate than the one presented',
+  },
+  'certificate.required': { status: 401, title: 'A client certificate is required (mutual TLS)' },
+  'certificate.untrusted': {
+    status: 401,
+    title: 'The client certificate does not verify against the trusted client CA bundle',
+  },
   'token.demo_refused': { status: 403, title: 'Demo tokens are refused in production' },
   'assertion.missing': { status: 401, title: 'This model accepts calls through the Praesidium gateway only' },
   'assertion.invalid': { status: 401, title: 'The gateway assertion does not verify' },

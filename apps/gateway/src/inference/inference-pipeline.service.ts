@@ -4,6 +4,7 @@ import {
   modelSubject,
   TokenVerifier,
   singleBearerToken,
+  type ClientConnection,
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
@@ -25,6 +26,8 @@ export interface InferenceCall {
   readonly body: unknown;
   readonly correlationId: string;
   readonly remoteAddress: string;
+  /** The TLS connection, for mutual TLS and certificate-bound tokens. */
+  readonly connection?: ClientConnection;
 }
 
 /** What the audit record of a call says, filled in as the steps learn it. */
@@ -76,7 +79,7 @@ export class InferencePipeline {
 
   private async run(call: InferenceCall, facts: CallFacts): Promise<Record<string, unknown>> {
     facts.principal = await traced('gateway.authenticate', {}, () =>
-      this.tokens.verify(singleBearerToken(call.authorizationFields)),
+      this.tokens.verify(singleBearerToken(call.authorizationFields), call.connection),
     );
     const principal = facts.principal;
     facts.deployed = await traced('gateway.resolve', { 'praesidium.model': call.modelName }, () =>
@@ -196,8 +199,13 @@ export class InferencePipeline {
             issuer: facts.principal.issuer,
             roles: facts.principal.roles,
             address: call.remoteAddress,
+            certificateThumbprint: call.connection?.certificate?.thumbprint,
           }
-        : { subject: 'unauthenticated', address: call.remoteAddress },
+        : {
+            subject: 'unauthenticated',
+            address: call.remoteAddress,
+            certificateThumbprint: call.connection?.certificate?.thumbprint,
+          },
       entity: {
         model: facts.deployed?.model.name ?? call.modelName,
         modelVersion: facts.deployed?.version.version,

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { presentedCertificate } from '@praesidium/access';
 import { markPipelineAudited } from '../edge-refusal-auditor.js';
 import { InferencePipeline } from './inference-pipeline.service.js';
 
@@ -19,6 +20,7 @@ export class InferenceController {
       body: request.body,
       correlationId: String(request.id),
       remoteAddress: request.ip,
+      connection: { certificate: presentedCertificate(request.raw.socket) },
     });
   }
 }

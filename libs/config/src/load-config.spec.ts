@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './load-config.js';
 
 describe('loadConfig', () => {
@@ -35,5 +39,131 @@ describe('loadConfig', () => {
       PRAESIDIUM_AUTH_JWKS_URL: 'https://idp.example.org/realms/h/certs',
     });
     expect(config.demo).toBe(false);
+  });
+});
+
+describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'praesidium-issuers-'));
+  function issuersFile(content: unknown, name = 'issuers.json'): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  }
+  const keycloak = {
+    issuer: 'https://kc.example.org/realms/h',
+    audience: 'praesidium-gateway',
+    discovery: true,
+  };
+
+  it('trusts every issuer of the file, with defaults, beside the demo issuer while the demo runs', () => {
+    const file = issuersFile({
+      issuers: [
+        keycloak,
+        { issuer: 'https://airgap.example.org', audience: ['a', 'b'], jwksFile: 'keys/jwks.json' },
+      ],
+    });
+    const config = loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file });
+    expect(config.auth.issuers.map((issuer) => issuer.issuer)).toEqual([
+      'http://127.0.0.1:8081/demo-issuer',
+      keycloak.issuer,
+      'https://airgap.example.org',
+    ]);
+    expect(config.auth.issuers[1]).toMatchObject({
+      algorithms: ['ES256'],
+      clockSkewSeconds: 30,
+      jwksMinRefreshSeconds: 30,
+      requireCertificateBound: false,
+      claims: { roles: ['roles'], departments: ['department', 'departments'] },
+    });
+    const shorthand = issuersFile({ issuers: [{ ...keycloak, claims: { roles: 'realm_access.roles' } }] });
+    expect(loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: shorthand }).auth.issuers[1].claims.roles).toEqual([
+      'realm_access.roles',
+    ]);
+    // A relative JWKS file is found next to the issuers file.
+    expect(config.auth.issuers[2].jwksFile).toBe(path.join(dir, 'keys/jwks.json'));
+  });
+
+  it('needs no PRAESIDIUM_AUTH_ISSUER in production, and trusts no demo issuer there', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PRAESIDIUM_AUTH_ISSUERS_FILE: issuersFile({ issuers: [keycloak] }),
+    });
+    expect(config.auth.issuers.map((issuer) => issuer.issuer)).toEqual([keycloak.issuer]);
+  });
+
+  it.each([
+    [{ issuers: [{ ...keycloak, audience: undefined }] }, /issuers\.0\.audience/],
+    [{ issuers: [{ ...keycloak, discovery: false }] }, /issuers\.0\.discovery: name exactly one key source/],
+    [{ issuers: [{ ...keycloak, jwksUrl: 'https://kc.example.org/certs' }] }, /issuers\.0\.discovery/],
+    [{ issuers: [{ ...keycloak, algorithms: ['HS256'] }] }, /issuers\.0\.algorithms\.0/],
+    [{ issuers: [{ ...keycloak, algorithms: ['none'] }] }, /issuers\.0\.algorithms\.0/],
+    [{ issuers: [{ ...keycloak, clockSkewSeconds: 3600 }] }, /issuers\.0\.clockSkewSeconds/],
+    [{ issuers: [{ ...keycloak, claims: { roles: 42 } }] }, /issuers\.0\.claims\.roles/],
+    [
+      { issuers: [{ ...keycloak, claims: { roleMap: { admin: 'Root User' } } }] },
+      /issuers\.0\.claims\.roleMap\.admin/,
+    ],
+    [{ issuers: [{ ...keycloak, jku: true }] }, /issuers\.0: Unrecognized key/],
+    [{ issuers: [keycloak, keycloak] }, /issuers\.1\.issuer: listed twice/],
+    [{ issuers: [] }, /issuers: /],
+    ['{ "issuers": [', /cannot be read as JSON/],
+  ])('refuses a bad file, naming the bad field (%#)', (content, message) => {
+    const attempt = () =>
+      loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: issuersFile(content, `bad-${randomUUID()}.json`) });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+    expect(attempt).toThrow(/PRAESIDIUM_AUTH_ISSUERS_FILE/);
+  });
+
+  it('refuses a missing file and an issuer given both in the env and in the file', () => {
+    expect(() => loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'nope.json') })).toThrow(
+      /PRAESIDIUM_AUTH_ISSUERS_FILE.*cannot be read/,
+    );
+    const file = issuersFile({ issuers: [keycloak] });
+    expect(() =>
+      loadConfig({
+        PRAESIDIUM_AUTH_ISSUERS_FILE: file,
+        PRAESIDIUM_AUTH_ISSUER: keycloak.issuer,
+        PRAESIDIUM_AUTH_JWKS_URL: 'https://kc.example.org/certs',
+      }),
+    ).toThrow(/also PRAESIDIUM_AUTH_ISSUER/);
+  });
+
+  it.each(['keycloak', 'entra-id'])('accepts the shipped example docs/issuers/%s.issuers.json', (name) => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PRAESIDIUM_AUTH_ISSUERS_FILE: path.resolve(`docs/issuers/${name}.issuers.json`),
+    });
+    expect(config.auth.issuers).toHaveLength(1);
+    expect(config.auth.issuers[0].discovery).toBe(true);
+  });
+});
+
+describe('gateway TLS', () => {
+  it('serves HTTPS when given a certificate, and names the gateway URL https', () => {
+    const config = loadConfig({
+      PRAESIDIUM_GATEWAY_TLS_CERT_FILE: '/etc/praesidium/gateway.pem',
+      PRAESIDIUM_GATEWAY_TLS_KEY_FILE: '/etc/praesidium/gateway.key',
+      PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE: '/etc/praesidium/clients-ca.pem',
+      PRAESIDIUM_GATEWAY_MTLS: 'required',
+    });
+    expect(config.http.gatewayUrl).toBe('https://127.0.0.1:8080');
+    expect(config.gateway.tls).toEqual({
+      certFile: '/etc/praesidium/gateway.pem',
+      keyFile: '/etc/praesidium/gateway.key',
+      clientCaFile: '/etc/praesidium/clients-ca.pem',
+      mtls: 'required',
+    });
+    expect(loadConfig({}).gateway.tls).toBeUndefined();
+  });
+
+  it('refuses mutual TLS without a client CA or a server certificate, a lone key, and an unknown mode', () => {
+    expect(() => loadConfig({ PRAESIDIUM_GATEWAY_MTLS: 'optional' })).toThrow(
+      /PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE[\s\S]*PRAESIDIUM_GATEWAY_TLS_CERT_FILE|PRAESIDIUM_GATEWAY_TLS_CERT_FILE[\s\S]*PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE/,
+    );
+    expect(() => loadConfig({ PRAESIDIUM_GATEWAY_TLS_KEY_FILE: '/k' })).toThrow(
+      /PRAESIDIUM_GATEWAY_TLS_CERT_FILE/,
+    );
+    expect(() => loadConfig({ PRAESIDIUM_GATEWAY_MTLS: 'on' })).toThrow(/PRAESIDIUM_GATEWAY_MTLS/);
   });
 });

@@ -8,7 +8,14 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 const url = z.url({ protocol: /^https?$/ });
 /** A claim path: `realm_access.roles`, or its segments when a name holds a dot (`["resource_access", "my.app", "roles"]`). */
 const claimPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const claimPaths = z.array(claimPath);
+/** One path, or several: `"roles"` is short for `["roles"]`. */
+const claimPaths = z.union([
+  z
+    .string()
+    .min(1)
+    .transform((one) => [one]),
+  z.array(claimPath),
+]);
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 export type ClaimPath = z.infer<typeof claimPath>;

@@ -111,8 +111,10 @@ export class DiscoveryJwksSource implements JwksSource {
       const document = await fetchJson(`${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
       const { issuer, jwks_uri: jwksUri } = document as { issuer?: unknown; jwks_uri?: unknown };
       if (issuer !== this.issuer) throw new ProblemError('token.discovery_invalid');
-      if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri))
-        throw new ProblemError('token.discovery_invalid', 'the discovery document has no jwks_uri');
+      // No downgrade: an issuer served over HTTPS publishes its keys over HTTPS too.
+      const scheme = this.issuer.startsWith('https://') ? /^https:\/\// : /^https?:\/\//;
+      if (typeof jwksUri !== 'string' || !scheme.test(jwksUri))
+        throw new ProblemError('token.discovery_invalid', 'the discovery document has no usable jwks_uri');
       return await verificationKeys((await fetchJson(jwksUri)) as Jwks);
     } catch (error) {
       this.keys = undefined;

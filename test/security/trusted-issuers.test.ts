@@ -312,6 +312,7 @@ class Ctx {
     certificate: TestCertificate | undefined,
     status: number,
     code: ReasonCode,
+    subject = 'unauthenticated',
   ): Promise<AuditEvent> {
     const callsBefore = backendCalls;
     const response = await this.infer(authorization, certificate);
@@ -325,7 +326,7 @@ class Ctx {
         outcome: 'refused',
         reasonCode: code,
         agent: expect.objectContaining({
-          subject: 'unauthenticated',
+          subject,
           ...(certificate ? { certificateThumbprint: certificate.thumbprint } : {}),
         }),
       }),
@@ -410,6 +411,22 @@ describePlatform('optional', (ctx) => {
 
     it('an Entra ID token: app role `Praesidium.Clinician` → clinician, directory extension attributes', async () => {
       await ctx().expectServed(bearer(await signJwt(w.entra.keys[0], entraClaims())), undefined, {
+        issuer: w.entra.issuer,
+        subject: entraClaims().sub as string,
+      });
+    });
+
+    it('an Entra ID token with the `x5t` header Entra sets (a thumbprint, not a key: allowed)', async () => {
+      const key = w.entra.keys[0];
+      const token = forge(
+        { typ: 'JWT', alg: 'ES256', kid: key.kid, x5t: 'nYyf3ERk9dnSoSDMQq4yUSzTwj4' },
+        entraClaims(),
+        {
+          alg: 'ES256',
+          key: privateKeyOf(key),
+        },
+      );
+      await ctx().expectServed(bearer(token), undefined, {
         issuer: w.entra.issuer,
         subject: entraClaims().sub as string,
       });
@@ -621,6 +638,24 @@ describePlatform('optional', (ctx) => {
     it('never contacted the untrusted IdP, nor any URL taken from a token header', () => {
       expect(w.rogue.hits).toEqual([]);
       expect(w.idp.strayHits).toEqual([]);
+    });
+  });
+
+  describe('service principals', () => {
+    it('authenticates a bound service token over its certificate, then policy refuses it inference (audited)', async () => {
+      const token = await keycloakToken({
+        sub: 'service-account-inference-client',
+        realm_access: { roles: ['inference-client'] },
+        ...cnf(w.serviceCert),
+      });
+      const event = await ctx().expectRefusal(
+        bearer(token),
+        w.serviceCert,
+        403,
+        'access.denied',
+        'service-account-inference-client',
+      );
+      expect(event.agent).toMatchObject({ issuer: w.keycloak.issuer, roles: ['service'] });
     });
   });
 

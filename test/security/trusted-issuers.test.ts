@@ -202,16 +202,16 @@ beforeAll(async () => {
     rogue: idp.add('rogue', [await generateKey('sign', 'rogue-1')]),
     airgappedKey: await generateKey('sign', 'airgapped-1'),
     keycloakRsa,
-    serviceCert: pki.issue(
-      'inference-client',
-      'URI:spiffe://hospital.test/inference-client,DNS:client.hospital.test',
-    ),
-    otherCert: pki.issue('other-client', 'DNS:other.hospital.test'),
-    rogueCert: pki.issue('rogue-client', 'URI:spiffe://hospital.test/inference-client', pki.rogueCa),
+    serviceCert: pki.issue('inference-client', [
+      'URI:spiffe://hospital.test/inference-client',
+      'DNS:client.hospital.test',
+    ]),
+    otherCert: pki.issue('other-client', ['DNS:other.hospital.test']),
+    rogueCert: pki.issue('rogue-client', ['URI:spiffe://hospital.test/inference-client'], pki.rogueCa),
   };
   // The discovery document of this issuer names another issuer: its keys must not be used.
   world.mismatch.discoveredIssuer = world.keycloak.issuer;
-  const server = pki.issue('gateway', 'IP:127.0.0.1,DNS:localhost', pki.ca, true);
+  const server = pki.issue('gateway', ['IP:127.0.0.1', 'DNS:localhost'], pki.ca, true);
   w = {
     ...world,
     issuersFile: await writeIssuersFile(pki.dir, world),

@@ -20,10 +20,13 @@ export interface TestPki {
   readonly dir: string;
   readonly ca: TestCertificate;
   readonly rogueCa: TestCertificate;
-  /** Issue a certificate signed by `issuer` with the given subjectAltName (e.g. `URI:spiffe://x,DNS:y`). */
+  /**
+   * Issue a certificate signed by `issuer` with the given subject alternative names, one per entry
+   * (`URI:spiffe://x`, `DNS:y`, `IP:127.0.0.1`); a value may hold a comma.
+   */
   issue(
     name: string,
-    subjectAltName: string,
+    altNames: readonly string[],
     issuer?: TestCertificate,
     serverAuth?: boolean,
   ): TestCertificate;
@@ -70,11 +73,21 @@ export function createTestPki(): TestPki {
     dir,
     ca,
     rogueCa,
-    issue(name, subjectAltName, issuer = ca, serverAuth = false) {
+    issue(name, altNames, issuer = ca, serverAuth = false) {
       const extensions = file(`${name}.ext`);
+      const section = altNames.map((entry, index) => {
+        const [type, ...value] = entry.split(':');
+        return `${type}.${index + 1}=${value.join(':')}`;
+      });
       writeFileSync(
         extensions,
-        `subjectAltName=${subjectAltName}\nextendedKeyUsage=${serverAuth ? 'serverAuth' : 'clientAuth'}\n`,
+        [
+          'subjectAltName=@alt',
+          `extendedKeyUsage=${serverAuth ? 'serverAuth' : 'clientAuth'}`,
+          '[alt]',
+          ...section,
+          '',
+        ].join('\n'),
       );
       openssl([
         'req',

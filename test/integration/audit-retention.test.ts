@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import {
   AuditCheckpoints,
   AuditEventEntity,
@@ -153,6 +154,37 @@ describe('monthly partitions of the audit trail (PostgreSQL)', () => {
   });
 });
 
+const RETENTION_ROLE = `praesidium_retention_${Math.random().toString(36).slice(2, 10)}`;
+
+/** The grants docker/README.md gives the operator's retention role, on this test's database. */
+async function retentionRoleUrl(db: TestDatabase): Promise<string> {
+  await db.dataSource.query(`CREATE ROLE ${RETENTION_ROLE} LOGIN`);
+  for (const grant of [
+    `GRANT USAGE ON SCHEMA audit TO ${RETENTION_ROLE}`,
+    `GRANT SELECT ON ALL TABLES IN SCHEMA audit TO ${RETENTION_ROLE}`,
+    `GRANT INSERT ON audit.event, audit.stream TO ${RETENTION_ROLE}`,
+    `GRANT INSERT ON audit.retention, audit.retention_anchor, audit.dropped_record TO ${RETENTION_ROLE}`,
+    `GRANT EXECUTE ON FUNCTION audit.create_month_partitions(timestamptz) TO ${RETENTION_ROLE}`,
+    `GRANT EXECUTE ON FUNCTION audit.drop_month_partition(text) TO ${RETENTION_ROLE}`,
+  ]) {
+    await db.dataSource.query(grant);
+  }
+  const url = new URL(db.connection.kind === 'server' ? db.connection.url : '');
+  url.username = RETENTION_ROLE;
+  url.password = '';
+  return url.toString();
+}
+
+async function dropRetentionRole(): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.PRAESIDIUM_TEST_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP ROLE IF EXISTS ${RETENTION_ROLE}`);
+  } finally {
+    await client.end();
+  }
+}
+
 describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
   let db: TestDatabase;
   let dataDir: string;
@@ -178,6 +210,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
   afterAll(async () => {
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
+    await dropRetentionRole();
   });
 
   const drop = (month: string, archive: ArchiveFiles) =>
@@ -260,8 +293,24 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     expect(Object.keys(await partitionsOf(db, STREAM))).toContain('audit.event_2025_01');
   });
 
+  it('is refused by the database itself unless the month has a retention row and its hashes and anchors kept', async () => {
+    await expect(db.dataSource.query(`SELECT audit.drop_month_partition('2025-01')`)).rejects.toThrow(
+      /no retention record/,
+    );
+    await expect(
+      db.dataSource.transaction(async (manager) => {
+        await manager.query(
+          `INSERT INTO audit.retention (month, records, archive_sha256, manifest_jws) VALUES ('2025-01', 3, 'x', 'x')`,
+        );
+        await manager.query(`SELECT audit.drop_month_partition('2025-01')`);
+      }),
+    ).rejects.toThrow(/not kept/);
+    expect(Object.keys(await partitionsOf(db, STREAM))).toContain('audit.event_2025_01');
+  });
+
   it('archives then drops the month from the CLI; verification anchors there; proofs still verify', async () => {
-    const url = db.connection.kind === 'server' ? db.connection.url : '';
+    // As the operator's retention role of docker/README.md: it owns nothing, yet the drop succeeds.
+    const url = await retentionRoleUrl(db);
     const archived = await praesidium(
       ['audit', 'archive', '--month', '2025-01', '--out', dataDir],
       url,
@@ -286,7 +335,10 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     });
     const { records } = await trail.search({ action: 'audit.month.dropped', outcome: 'success' });
     expect(records).toHaveLength(1);
-    expect(records[0].event).toMatchObject({ entity: { auditMonth: '2025-01' } });
+    expect(records[0].event).toMatchObject({
+      entity: { auditMonth: '2025-01' },
+      agent: { subject: `database-role:${RETENTION_ROLE}` },
+    });
 
     const verified = await praesidium(['audit', 'verify'], url, dataDir);
     expect(verified.code).toBe(0);

@@ -55,7 +55,7 @@ export async function dropAuditMonth(
     const archived = await verifiedArchive(keyStore, month, archive);
     return await dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [RETENTION_LOCK_ID]);
-      const stored = await storedMonth(manager, month, start);
+      const stored = await storedMonth(manager, month, { start, end });
       const mismatch = archiveMismatch(archived, stored);
       if (mismatch) refuse(mismatch);
       const prefix = prefixProblem(stored, await readRetentionAnchors(manager));
@@ -124,7 +124,11 @@ async function verifiedArchive(
 }
 
 /** Exactly what the month's partition holds, once no older record is kept anywhere. */
-async function storedMonth(manager: EntityManager, month: string, start: Date): Promise<StoredLink[]> {
+async function storedMonth(
+  manager: EntityManager,
+  month: string,
+  { start, end }: { start: Date; end: Date },
+): Promise<StoredLink[]> {
   if (
     await manager
       .query(`SELECT 1 FROM audit.retention WHERE month = $1`, [month])
@@ -142,7 +146,10 @@ async function storedMonth(manager: EntityManager, month: string, start: Date): 
   ]);
   if (older.length) refuse('an older month is still kept: drop months oldest first');
   const rows: { stream_id: string; seq: string; prev_hash: string; hash: string }[] = await manager.query(
-    `SELECT stream_id, seq, prev_hash, hash FROM audit.${partition} ORDER BY stream_id, seq`,
+    // Through the parent (pruned to the one partition): the retention role has no grant on partitions.
+    `SELECT stream_id, seq, prev_hash, hash FROM audit.event
+      WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY stream_id, seq`,
+    [start, end],
   );
   return rows.map((row) => ({
     streamId: row.stream_id,

@@ -20,7 +20,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   `audit.retention_anchor` (per stream, the seq and hash of the last dropped record: where the
  *   retained chain starts) and `audit.dropped_record` (the hash of every dropped record, so Merkle
  *   proofs of the remaining ones still build). All append-only. `audit.drop_month_partition(month)`
- *   drops a month's partition only once its retention row exists.
+ *   drops a month's partition only once its retention row exists and every record of it has its hash
+ *   in `dropped_record` and its stream's anchor recorded.
  */
 export class AuditPartitions1764200000000 implements MigrationInterface {
   name = 'AuditPartitions1764200000000';
@@ -154,12 +155,30 @@ export class AuditPartitions1764200000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION audit.drop_month_partition(month text) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      DECLARE
+        partition_name text := 'event_' || replace(month, '-', '_');
+        unkept boolean;
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM audit.retention r WHERE r.month = drop_month_partition.month) THEN
-          RAISE EXCEPTION 'audit month % has no retention record: archive it and run the retention command', month
+        IF NOT EXISTS (SELECT 1 FROM audit.retention r WHERE r.month = drop_month_partition.month)
+           OR to_regclass('audit.' || partition_name) IS NULL THEN
+          RAISE EXCEPTION 'audit month % has no retention record or no partition: run the retention command', month
             USING ERRCODE = 'insufficient_privilege';
         END IF;
-        EXECUTE format('DROP TABLE audit.%I', 'event_' || replace(month, '-', '_'));
+        -- The database's own last line: nothing is dropped whose hash and stream anchor are not kept.
+        EXECUTE format(
+          'SELECT EXISTS (SELECT 1 FROM audit.%1$I p LEFT JOIN audit.dropped_record d
+                            ON d.stream_id = p.stream_id AND d.seq = p.seq AND d.hash = p.hash AND d.month = $1
+                          WHERE d.seq IS NULL)
+               OR EXISTS (SELECT 1 FROM (SELECT stream_id, max(seq) AS seq FROM audit.%1$I GROUP BY stream_id) l
+                          LEFT JOIN audit.retention_anchor a
+                            ON a.stream_id = l.stream_id AND a.seq = l.seq AND a.month = $1
+                          WHERE a.seq IS NULL)', partition_name)
+          INTO unkept USING month;
+        IF unkept THEN
+          RAISE EXCEPTION 'audit month % has records whose hash or stream anchor is not kept', month
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        EXECUTE format('DROP TABLE audit.%I', partition_name);
       END $$`);
     await db.query(`REVOKE ALL ON FUNCTION audit.drop_month_partition(text) FROM PUBLIC`);
   }

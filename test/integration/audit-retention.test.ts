@@ -13,7 +13,9 @@ import {
   verifyAudit,
   verifyConsistency,
   verifyInclusion,
+  recordHash,
   type ArchiveFiles,
+  type AuditEvent,
 } from '@praesidium/audit';
 import { KeyStore } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
@@ -22,6 +24,8 @@ import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js
 const CLI = path.resolve('bin/praesidium.js');
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 const STREAM = 'gateway.2025-01-01.retention';
+/** A stream all of whose records are in January: after the drop, it continues from its anchor alone. */
+const JANUARY_ONLY = 'gateway.2025-01-01.january-only';
 /** Three records in January 2025, three in February (the first two a millisecond apart across the boundary), two in March. */
 const TIMES = [
   '2025-01-10T08:00:00.000Z',
@@ -62,6 +66,36 @@ function praesidium(args: string[], databaseUrl: string, dataDir: string): Promi
       },
     );
   });
+}
+
+/** The next record of a stream, recorded in March 2025, hashed as the writer hashes it. */
+async function continueStream(
+  db: TestDatabase,
+  streamId: string,
+  seq: number,
+  prevHash: string,
+): Promise<void> {
+  const event: AuditEvent = {
+    id: '00000000-0000-4000-8000-00000000abcd',
+    recordedAt: '2025-03-10T08:00:00.000Z',
+    action: 'inference.request',
+    outcome: 'success',
+  };
+  await db.dataSource.query(
+    `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      streamId,
+      seq,
+      event.id,
+      event.recordedAt,
+      event.action,
+      event.outcome,
+      JSON.stringify(event),
+      prevHash,
+      recordHash(streamId, seq, prevHash, event),
+    ],
+  );
 }
 
 function currentMonth(): string {
@@ -204,6 +238,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
       'governance',
     );
     await seedStream(db, STREAM, TIMES);
+    await seedStream(db, JANUARY_ONLY, ['2025-01-05T08:00:00.000Z', '2025-01-06T08:00:00.000Z']);
     await trail.append({ action: 'consent.recorded', outcome: 'success' });
     january = await exportAuditMonth(db.dataSource, keyStore, '2025-01');
   });
@@ -246,7 +281,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     try {
       await seedStream(other, STREAM, ['2025-01-10T08:00:00.000Z', '2025-01-11T08:00:00.000Z']);
       const sameKey = await exportAuditMonth(other.dataSource, keyStore, '2025-01');
-      await expect(drop('2025-01', sameKey)).rejects.toMatchObject(refused(/2 records, the database 3/));
+      await expect(drop('2025-01', sameKey)).rejects.toMatchObject(refused(/2 records, the database 5/));
       const stranger = await KeyStore.openOrCreate(
         await mkdtemp(path.join(tmpdir(), 'praesidium-stranger-')),
       );
@@ -326,8 +361,11 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     expect(dropped).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(dropped.stdout)).toMatchObject({
       month: '2025-01',
-      records: 3,
-      anchors: [{ streamId: STREAM, seq: 3 }],
+      records: 5,
+      anchors: expect.arrayContaining([
+        { streamId: STREAM, seq: 3, hash: expect.any(String) },
+        { streamId: JANUARY_ONLY, seq: 2, hash: expect.any(String) },
+      ]),
     });
     expect(await partitionsOf(db, STREAM)).toEqual({
       'audit.event_2025_02': [4, 5, 6],
@@ -340,12 +378,27 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
       agent: { subject: `database-role:${RETENTION_ROLE}` },
     });
 
+    // A stream with nothing left continues from its anchor, and from nowhere else.
+    const [anchor]: { hash: string }[] = await db.dataSource.query(
+      `SELECT hash FROM audit.retention_anchor WHERE stream_id = $1`,
+      [JANUARY_ONLY],
+    );
+    await expect(continueStream(db, JANUARY_ONLY, 1, '0'.repeat(64))).rejects.toThrow(
+      /continue their stream/,
+    );
+    await continueStream(db, JANUARY_ONLY, 3, anchor.hash);
+
     const verified = await praesidium(['audit', 'verify'], url, dataDir);
     expect(verified.code).toBe(0);
     const output = verified.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(output.find((line) => line.streamId === JANUARY_ONLY)).toMatchObject({
+      valid: true,
+      checked: 1,
+      lastSeq: 3,
+    });
     expect(output.find((line) => line.streamId === STREAM)).toMatchObject({
       valid: true,
       checked: 5,

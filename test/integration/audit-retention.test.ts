@@ -19,7 +19,7 @@ import {
 } from '@praesidium/audit';
 import { KeyStore } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
-import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
+import { openIsolatedPostgres, openPglite, type TestDatabase } from '../support/databases.js';
 
 const CLI = path.resolve('bin/praesidium.js');
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
@@ -455,5 +455,38 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
       dataDir,
     );
     expect(cli.code).toBe(1);
+  });
+});
+
+describe('retention on the embedded PGlite', () => {
+  it('drops an archived, checkpointed month and verifies what remains from its anchor', async () => {
+    const db = await openPglite(ENTITIES);
+    try {
+      const keyStore = await KeyStore.openOrCreate(
+        await mkdtemp(path.join(tmpdir(), 'praesidium-retention-')),
+      );
+      const checkpoints = new AuditCheckpoints(db.dataSource, keyStore);
+      const trail = new AuditTrail(
+        db.dataSource.getRepository(AuditEventEntity),
+        db.dataSource.getRepository(AuditStreamEntity),
+        'governance',
+      );
+      await seedStream(db, STREAM, TIMES);
+      await checkpoints.createCheckpoint();
+      const archive = await exportAuditMonth(db.dataSource, keyStore, '2025-01');
+      expect(await dropAuditMonth(db.dataSource, keyStore, 'cli', '2025-01', archive)).toMatchObject({
+        records: 3,
+        anchors: [{ streamId: STREAM, seq: 3 }],
+      });
+      expect(Object.keys(await partitionsOf(db, STREAM))).toEqual([
+        'audit.event_2025_02',
+        'audit.event_2025_03',
+      ]);
+      const result = await verifyAudit(trail, checkpoints);
+      expect(result).toMatchObject({ valid: true, checkpoints: { valid: true } });
+      expect(result.streams.find((stream) => stream.streamId === STREAM)).toMatchObject({ checked: 5 });
+    } finally {
+      await db.close();
+    }
   });
 });

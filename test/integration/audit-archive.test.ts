@@ -1,49 +1,20 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  AuditEventEntity,
-  AuditStreamEntity,
-  GENESIS_HASH,
-  exportAuditMonth,
-  recordHash,
-  verifyAuditArchive,
-  type AuditEvent,
-} from '@praesidium/audit';
+import { AuditEventEntity, AuditStreamEntity, exportAuditMonth, verifyAuditArchive } from '@praesidium/audit';
 import { KeyStore } from '@praesidium/keys';
+import { seedStream } from '../support/audit-records.js';
 import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
 
 /** Records of a stream written in January 2025 and February 2025, chained across the two months. */
 async function seedTwoMonths(db: TestDatabase): Promise<string> {
   const streamId = 'gateway.archive-test';
-  await db.dataSource.query(`INSERT INTO audit.stream (id, source) VALUES ($1, 'gateway')`, [streamId]);
-  let prevHash = GENESIS_HASH;
-  for (let seq = 1; seq <= 8; seq += 1) {
+  const times = Array.from({ length: 8 }, (_, index) => {
+    const seq = index + 1;
     const day = seq <= 5 ? `2025-01-${String(20 + seq).padStart(2, '0')}` : `2025-02-0${seq - 5}`;
-    const event: AuditEvent = {
-      id: `00000000-0000-4000-8000-00000000000${seq}`,
-      recordedAt: `${day}T10:00:00.000Z`,
-      action: 'inference.request',
-      outcome: 'success',
-    };
-    const hash = recordHash(streamId, seq, prevHash, event);
-    await db.dataSource.getRepository(AuditEventEntity).insert({
-      streamId,
-      seq,
-      id: event.id,
-      recordedAt: new Date(event.recordedAt),
-      action: event.action,
-      outcome: event.outcome,
-      reasonCode: null,
-      agentSubject: null,
-      patientPseudonym: null,
-      modelName: null,
-      event,
-      prevHash,
-      hash,
-    });
-    prevHash = hash;
-  }
+    return `${day}T10:00:00.000Z`;
+  });
+  await seedStream(db, streamId, times);
   return streamId;
 }
 

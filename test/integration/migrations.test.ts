@@ -6,12 +6,16 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
     try {
       const tables: { name: string }[] = await db.dataSource.query(
         `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
-          WHERE table_schema IN ('platform', 'registry', 'consent', 'audit') ORDER BY 1`,
+          WHERE table_schema IN ('platform', 'registry', 'consent', 'audit')
+            AND table_name !~ '^event_[0-9]{4}_[0-9]{2}$' ORDER BY 1`,
       );
       expect(tables.map((row) => row.name)).toEqual([
         'audit.checkpoint',
+        'audit.dropped_record',
         'audit.event',
         'audit.merkle_leaf',
+        'audit.retention',
+        'audit.retention_anchor',
         'audit.stream',
         'consent.consent',
         'platform.setting',
@@ -38,6 +42,25 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
       await expect(db.dataSource.query(`TRUNCATE audit.event CASCADE`)).rejects.toThrow(/append-only/);
       const rows = await db.dataSource.query(`SELECT source FROM audit.stream WHERE id = $1`, [stream]);
       expect(rows).toEqual([{ source: 'test' }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('partition the audit trail by month, with this month and the next ready, each one append-only', async () => {
+    const db = await open();
+    try {
+      const now = new Date();
+      const month = (offset: number) => {
+        const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+        return `event_${start.getUTCFullYear()}_${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
+      };
+      const partitions: { name: string }[] = await db.dataSource.query(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'audit.event'::regclass`,
+      );
+      expect(partitions.map((row) => row.name)).toEqual(expect.arrayContaining([month(0), month(1)]));
+      await expect(db.dataSource.query(`TRUNCATE audit.${month(0)}`)).rejects.toThrow(/append-only/);
     } finally {
       await db.close();
     }

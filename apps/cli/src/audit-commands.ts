@@ -7,6 +7,8 @@ import {
   AuditEventEntity,
   AuditStreamEntity,
   AuditTrail,
+  dropAuditMonth,
+  type ArchiveFiles,
   exportAuditMonth,
   verifyAudit,
   verifyAuditArchive,
@@ -15,13 +17,18 @@ import type { PraesidiumConfig } from '@praesidium/config';
 import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/database';
 import type { Jwks } from '@praesidium/keys';
 import { KeyStore } from '@praesidium/keys';
+import { ProblemError } from '@praesidium/problem';
 
 export const AUDIT_USAGE = `  audit verify [--from-checkpoint N]               recompute every hash chain and signed checkpoint (or only what
                                                    came after checkpoint N, verified earlier); exit 1 if one is broken
   audit checkpoint                                 sign a checkpoint over the records committed since the last one
   audit tail [--limit N]                           print the latest audit records as JSON lines
   audit archive --month YYYY-MM [--out DIR]        write a closed month as NDJSON with a signed manifest and its keys
-  audit verify-archive --month YYYY-MM [--dir DIR] check such an archive on its own; exit 1 if it does not verify`;
+  audit verify-archive --month YYYY-MM [--dir DIR] check such an archive on its own; exit 1 if it does not verify
+  audit retention --drop-month YYYY-MM --archive FILE
+                                                   drop a closed month's partition once FILE (its archive's .ndjson,
+                                                   beside its .manifest.jws and .jwks.json) verifies and matches it;
+                                                   exit 1 with the reason when refused`;
 
 interface AuditContext {
   readonly config: PraesidiumConfig;
@@ -29,7 +36,15 @@ interface AuditContext {
   readonly trail: AuditTrail;
   readonly checkpoints: AuditCheckpoints;
   readonly keyStore: KeyStore;
-  readonly values: { limit?: string; month?: string; out?: string; dir?: string; 'from-checkpoint'?: string };
+  readonly values: {
+    limit?: string;
+    month?: string;
+    out?: string;
+    dir?: string;
+    archive?: string;
+    'from-checkpoint'?: string;
+    'drop-month'?: string;
+  };
 }
 
 const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
@@ -72,6 +87,29 @@ const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
     console.log(JSON.stringify({ month: values.month, records: archive.manifest.records, files }));
     return 0;
   },
+  async retention({ dataSource, keyStore, values }) {
+    const month = values['drop-month'];
+    if (!month) return usage();
+    if (!values.archive) {
+      console.error(
+        'audit.retention_refused: --archive is required: archive the month first (audit archive)',
+      );
+      return 1;
+    }
+    const files = await readArchiveFiles(values.archive);
+    if (typeof files === 'string') {
+      console.error(`audit.retention_refused: ${files}`);
+      return 1;
+    }
+    try {
+      console.log(JSON.stringify(await dropAuditMonth(dataSource, keyStore, 'cli', month, files)));
+      return 0;
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      console.error(error.message);
+      return 1;
+    }
+  },
 };
 
 /** `praesidium audit …`; `verify-archive` needs no database, the others open it. */
@@ -84,7 +122,9 @@ export async function runAuditCommand(config: PraesidiumConfig, args: string[]):
       month: { type: 'string' },
       out: { type: 'string' },
       dir: { type: 'string' },
+      archive: { type: 'string' },
       'from-checkpoint': { type: 'string' },
+      'drop-month': { type: 'string' },
     },
   });
   if (sub === 'verify-archive') return verifyArchiveFiles(values.dir ?? '.', values.month);
@@ -122,6 +162,20 @@ async function verifyArchiveFiles(dir: string, month: string | undefined): Promi
   );
   console.log(JSON.stringify(result));
   return result.valid ? 0 : 1;
+}
+
+/** An archive named by any of its three files; a message when one of them cannot be read. */
+async function readArchiveFiles(file: string): Promise<ArchiveFiles | string> {
+  const base = file.replace(/\.(ndjson|manifest\.jws|jwks\.json)$/, '');
+  try {
+    return {
+      ndjson: await readFile(`${base}.ndjson`, 'utf8'),
+      manifestJws: (await readFile(`${base}.manifest.jws`, 'utf8')).trim(),
+      jwks: JSON.parse(await readFile(`${base}.jwks.json`, 'utf8')) as Jwks,
+    };
+  } catch {
+    return `the archive ${base}.ndjson, .manifest.jws and .jwks.json cannot all be read`;
+  }
 }
 
 function archiveFiles(dir: string, month: string) {

@@ -40,6 +40,10 @@ export interface AuditEntity {
   readonly policyVersion?: number;
   /** The break-glass grant the call was made under, if any. */
   readonly breakGlassGrantId?: string;
+  /** A month of the audit trail itself (`YYYY-MM`), for retention events. */
+  readonly auditMonth?: string;
+  /** SHA-256 of that month's signed archive (its NDJSON file), for retention events. */
+  readonly archiveSha256?: string;
 }
 
 /** The stored, hashed event: the input plus its identity and time. */

@@ -7,6 +7,7 @@ import type { AuditEventInput, AuditRecord } from './audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from './audit-event.entity.js';
 import { AuditStreamWriter } from './audit-stream-writer.js';
 import { ChainVerifier, type ChainVerification } from './hash-chain.js';
+import { laterStart, readRetentionAnchors } from './retention/retention-anchors.js';
 
 /** Which component this process audits as (`gateway`, `governance`, …). */
 export const AUDIT_SOURCE = Symbol('PRAESIDIUM_AUDIT_SOURCE');
@@ -42,7 +43,10 @@ export interface TrailVerification {
 
 /**
  * The tamper-evident audit trail. Each process appends to a stream of its own (no cross-process
- * contention); the (stream, seq) primary key makes a fork of a chain impossible.
+ * contention). `audit.event` is partitioned by month, so (stream, seq) cannot be a primary key; the
+ * `audit.refuse_fork` insert trigger refuses any batch that does not continue its stream's head,
+ * which makes a fork of a chain impossible short of switching triggers off (and verification then
+ * finds it).
  */
 @Injectable()
 export class AuditTrail {
@@ -92,22 +96,32 @@ export class AuditTrail {
     return rows.length > limit && last ? { records, nextCursor: encodeCursor(last) } : { records };
   }
 
-  /** Recomputes every stream's chain; `onProgress` gets the share of streams done. */
+  /**
+   * Recomputes every stream's chain; `onProgress` gets the share of streams done. A stream whose
+   * oldest months were dropped by retention is checked from its anchor (its last dropped record), so
+   * the first retained record must still link to it.
+   */
   async verify(
     onProgress?: (percent: number) => Promise<void>,
     startAfter: ReadonlyMap<string, { seq: number; hash: string }> = new Map(),
   ): Promise<TrailVerification> {
     const streams = await this.streams.find({ order: { createdAt: 'ASC' } });
+    const anchors = await readRetentionAnchors(this.events.manager);
     const results: ChainVerification[] = [];
     for (const [index, stream] of streams.entries()) {
-      results.push(await this.verifyStream(stream.id, startAfter.get(stream.id)));
+      const start = laterStart(startAfter.get(stream.id), anchors.get(stream.id));
+      results.push(await this.verifyStream(stream.id, start));
       await onProgress?.(((index + 1) / streams.length) * 100);
     }
     return { valid: results.every((result) => result.valid), streams: results };
   }
 
-  /** Recomputes a stream's chain from its start, or from a record known good (`after`). */
+  /**
+   * Recomputes a stream's chain from a record known good (`after`), by default from where its retained
+   * chain starts: its retention anchor, or the genesis.
+   */
   async verifyStream(streamId: string, after?: { seq: number; hash: string }): Promise<ChainVerification> {
+    after ??= (await readRetentionAnchors(this.events.manager, streamId)).get(streamId);
     const verifier = new ChainVerifier(streamId, after);
     let lastSeq = after?.seq ?? 0;
     for (;;) {

@@ -8,3 +8,4 @@ export * from './merkle/index.js';
 export * from './checkpoint/index.js';
 export * from './verify-audit.js';
 export * from './archive/audit-archive.js';
+export * from './retention/index.js';

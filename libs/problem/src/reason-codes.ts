@@ -74,6 +74,11 @@ export const REASONS = {
   'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
   'request.not_found': { status: 404, title: 'No such resource' },
   'audit.unavailable': { status: 503, title: 'The audit trail cannot be written; nothing was forwarded' },
+  'audit.retention_refused': {
+    status: 409,
+    title:
+      'The audit month cannot be dropped: it is open, not covered by a checkpoint, or its archive does not match',
+  },
   'database.unavailable': { status: 503, title: 'The database is unavailable' },
   'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },

@@ -240,7 +240,11 @@ export class AuditCheckpoints {
     const rows: { stream_id: string; seq: string; hash: string }[] = await this.dataSource.query(
       `SELECT e.stream_id, e.seq, e.hash
          FROM jsonb_each_text($1::jsonb) h
-         JOIN audit.event e ON e.stream_id = h.key AND e.seq = h.value::bigint`,
+         JOIN audit.event e ON e.stream_id = h.key AND e.seq = h.value::bigint
+       UNION ALL
+       SELECT d.stream_id, d.seq, d.hash
+         FROM jsonb_each_text($1::jsonb) h
+         JOIN audit.dropped_record d ON d.stream_id = h.key AND d.seq = h.value::bigint`,
       [JSON.stringify(checkpoint.heads)],
     );
     return new Map(rows.map((row) => [row.stream_id, { seq: Number(row.seq), hash: row.hash }]));

@@ -21,13 +21,17 @@ export interface LeafRow {
   hash: string | null;
 }
 
-/** The leaves of the tree in order, each with its record's current hash (null when the record is gone). */
+/**
+ * The leaves of the tree in order, each with its record's current hash, or the hash retention kept
+ * when its month was dropped (the hash holds no patient data); null when the record is gone.
+ */
 export async function* readLeafPages(dataSource: DataSource, from = 0): AsyncGenerator<LeafRow[], undefined> {
   for (;;) {
     const page: LeafRow[] = await dataSource.query(
-      `SELECT l.leaf_index, l.stream_id, l.seq, e.hash
+      `SELECT l.leaf_index, l.stream_id, l.seq, COALESCE(e.hash, d.hash) AS hash
          FROM audit.merkle_leaf l
          LEFT JOIN audit.event e ON e.stream_id = l.stream_id AND e.seq = l.seq
+         LEFT JOIN audit.dropped_record d ON d.stream_id = l.stream_id AND d.seq = l.seq
         WHERE l.leaf_index >= $1
         ORDER BY l.leaf_index
         LIMIT $2`,

@@ -54,6 +54,22 @@ describe('audit export', () => {
       record({ outcome: 'success', reasonCode: undefined, action: 'consent.recorded' }),
     ]);
     expect(validate(bundle)).toEqual([]);
+    const retention = record({
+      action: 'audit.month.dropped',
+      outcome: 'success',
+      reasonCode: undefined,
+      agent: { subject: 'database-role:praesidium_retention' },
+      entity: { auditMonth: '2026-10', archiveSha256: 'cd'.repeat(32) },
+    });
+    expect(validate(toFhirAuditBundle([retention]))).toEqual([]);
+    const dropped = toFhirAuditEvent(retention);
+    expect(dropped.action).toBe('D');
+    expect(dropped.entity?.flatMap((entity) => entity.detail ?? [])).toEqual(
+      expect.arrayContaining([
+        { type: 'auditMonth', valueString: '2026-10' },
+        { type: 'archiveSha256', valueString: 'cd'.repeat(32) },
+      ]),
+    );
     const broken = { ...toFhirAuditEvent(record()), action: 'X', recorded: 'yesterday' };
     expect(validate({ ...bundle, entry: [{ resource: broken }] }).length).toBeGreaterThan(0);
   });

@@ -22,10 +22,11 @@ const SYSTEMS = {
 /** FHIR AuditEvent.outcome: 0 success, 4 minor failure (refused by policy), 8 serious failure. */
 const OUTCOME = { success: '0', refused: '4', failure: '8' } as const;
 
-/** FHIR AuditEvent.action by our action's verb: C create, R read, U update, E execute. */
+/** FHIR AuditEvent.action by our action's verb: C create, R read, U update, D delete, E execute. */
 function fhirAction(action: string): FhirAuditEvent['action'] {
   if (action.endsWith('.recorded')) return 'C';
   if (action.endsWith('.revoked')) return 'U';
+  if (action.endsWith('.dropped')) return 'D';
   if (action.endsWith('.searched') || action.endsWith('.verified')) return 'R';
   return 'E';
 }
@@ -81,6 +82,10 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
         : []),
       ...(event.entity?.breakGlassGrantId
         ? [{ type: 'breakGlassGrant', valueString: event.entity.breakGlassGrantId }]
+        : []),
+      ...(event.entity?.auditMonth ? [{ type: 'auditMonth', valueString: event.entity.auditMonth }] : []),
+      ...(event.entity?.archiveSha256
+        ? [{ type: 'archiveSha256', valueString: event.entity.archiveSha256 }]
         : []),
       ...(event.agent?.certificateThumbprint
         ? [{ type: 'clientCertificateThumbprint', valueString: event.agent.certificateThumbprint }]

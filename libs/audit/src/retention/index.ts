@@ -1,0 +1,2 @@
+export * from './audit-retention.js';
+export * from './retention-anchors.js';

@@ -104,14 +104,39 @@ const DEPARTMENTS = [
   'pediatrics',
 ];
 const MODELS: readonly ModelSubject[] = [
-  { name: 'lumbar-esi-outcome', departments: ['pain-medicine', 'spine'], riskClass: 'IIa' },
-  { name: 'sepsis-early-warning', departments: ['emergency', 'intensive-care'], riskClass: 'IIb' },
-  { name: 'ecg-af-detector', departments: ['cardiology', 'emergency'], riskClass: 'IIa' },
-  { name: 'chest-xray-triage', departments: ['radiology', 'emergency'], riskClass: 'IIb' },
-  { name: 'oncology-toxicity', departments: ['oncology'], riskClass: 'IIa' },
-  { name: 'pediatric-dosing', departments: ['pediatrics', 'intensive-care'], riskClass: 'IIb' },
-  { name: 'readmission-risk', departments: ['cardiology', 'intensive-care', 'oncology'], riskClass: 'I' },
-  { name: 'spine-mri-grading', departments: ['spine', 'radiology'], riskClass: 'IIa' },
+  {
+    name: 'lumbar-esi-outcome',
+    departments: ['pain-medicine', 'spine'],
+    riskClass: 'IIa',
+    status: 'deployed',
+  },
+  {
+    name: 'sepsis-early-warning',
+    departments: ['emergency', 'intensive-care'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  { name: 'ecg-af-detector', departments: ['cardiology', 'emergency'], riskClass: 'IIa', status: 'deployed' },
+  {
+    name: 'chest-xray-triage',
+    departments: ['radiology', 'emergency'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  { name: 'oncology-toxicity', departments: ['oncology'], riskClass: 'IIa', status: 'deployed' },
+  {
+    name: 'pediatric-dosing',
+    departments: ['pediatrics', 'intensive-care'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  {
+    name: 'readmission-risk',
+    departments: ['cardiology', 'intensive-care', 'oncology'],
+    riskClass: 'I',
+    status: 'deployed',
+  },
+  { name: 'spine-mri-grading', departments: ['spine', 'radiology'], riskClass: 'IIa', status: 'deployed' },
 ];
 const PRINCIPALS = 64;
 
@@ -391,6 +416,7 @@ async function main(): Promise<void> {
             name: model.name,
             departments: model.departments,
             riskClass: model.riskClass,
+            status: model.status,
           });
         },
       },

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { ProblemError, type ProblemDetailItem } from '@praesidium/problem';
+import {
+  ACTIONS,
+  OPERATORS,
+  ROLES,
+  SUBJECT_FIELDS,
+  PLACEHOLDERS,
+  isPlaceholder,
+  type Action,
+  type SubjectName,
+} from './policy-vocabulary.js';
+
+export const POLICY_FORMAT = 'praesidium.policy/v1';
+
+const literal = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const ruleSchema = z
+  .object({
+    action: z.string().min(1),
+    subject: z.string().min(1),
+    conditions: z.record(z.string(), z.unknown()).optional(),
+    fields: z.array(z.string().min(1)).min(1).optional(),
+    inverted: z.boolean().optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+
+const documentSchema = z
+  .object({
+    format: z.literal(POLICY_FORMAT),
+    description: z.string().max(2000).optional(),
+    roles: z.partialRecord(z.enum(ROLES), z.array(ruleSchema).max(200)),
+  })
+  .strict();
+
+/** One rule of a role: CASL's raw rule with placeholders in its condition values. */
+export interface PolicyRule {
+  readonly action: Action;
+  readonly subject: SubjectName;
+  readonly conditions?: Readonly<Record<string, unknown>>;
+  readonly fields?: readonly string[];
+  /** A `cannot` rule: it takes away what an earlier rule of the same role gave. */
+  readonly inverted?: boolean;
+  readonly reason?: string;
+}
+
+/** An access policy as data: per role, the rules CASL builds its abilities from. */
+export interface PolicyDocument {
+  readonly format: typeof POLICY_FORMAT;
+  readonly description?: string;
+  readonly roles: Readonly<Partial<Record<(typeof ROLES)[number], readonly PolicyRule[]>>>;
+}
+
+/**
+ * A policy document checked in two passes: its shape (zod), then its meaning (every action, subject,
+ * field, condition key, operator and placeholder is one the platform knows). Anything else is refused
+ * with `policy.invalid` and the JSON pointer of each problem, so a typo never becomes a silent deny (or
+ * a silent allow) in production.
+ */
+export function parsePolicyDocument(input: unknown): PolicyDocument {
+  const parsed = documentSchema.safeParse(input);
+  if (!parsed.success) {
+    throw invalid(
+      parsed.error.issues.map((issue) => ({ path: pointer(issue.path), message: issue.message })),
+    );
+  }
+  const problems: ProblemDetailItem[] = [];
+  for (const [role, rules] of Object.entries(parsed.data.roles)) {
+    rules?.forEach((rule, index) => problems.push(...ruleProblems(rule, ['roles', role, index])));
+  }
+  if (problems.length > 0) throw invalid(problems);
+  return parsed.data as PolicyDocument;
+}
+
+function ruleProblems(
+  rule: z.infer<typeof ruleSchema>,
+  at: readonly (string | number)[],
+): ProblemDetailItem[] {
+  const problems: ProblemDetailItem[] = [];
+  const problem = (path: readonly (string | number)[], message: string) =>
+    problems.push({ path: pointer([...at, ...path]), message });
+  if (!(ACTIONS as readonly string[]).includes(rule.action))
+    problem(['action'], `unknown action; expected one of ${ACTIONS.join(', ')}`);
+  if (!Object.hasOwn(SUBJECT_FIELDS, rule.subject)) {
+    problem(['subject'], `unknown subject; expected one of ${Object.keys(SUBJECT_FIELDS).join(', ')}`);
+    return problems;
+  }
+  const known: readonly string[] = SUBJECT_FIELDS[rule.subject as SubjectName];
+  rule.fields?.forEach((field, i) => {
+    if (!known.includes(field)) problem(['fields', i], `unknown field of ${rule.subject}`);
+  });
+  for (const [key, value] of Object.entries(rule.conditions ?? {})) {
+    if (!known.includes(key)) {
+      problem(['conditions', key], `unknown field of ${rule.subject}`);
+      continue;
+    }
+    for (const [path, message] of conditionValueProblems(value))
+      problem(['conditions', key, ...path], message);
+  }
+  return problems;
+}
+
+/** A condition value is a literal, a list of literals, a placeholder, or `{ operator: operand }`. */
+function conditionValueProblems(value: unknown): [string[], string][] {
+  if (isOperand(value)) return [];
+  if (typeof value === 'string') return [[[], UNKNOWN_PLACEHOLDER]];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [
+      [[], 'expected a literal, a list of literals, a ${principal.…} placeholder or an operator object'],
+    ];
+  const entries = Object.entries(value);
+  if (entries.length === 0) return [[[], 'an operator object needs an operator']];
+  return entries.flatMap(([operator, operand]): [string[], string][] => {
+    if (!(OPERATORS as readonly string[]).includes(operator))
+      return [[[operator], `unknown operator; expected one of ${OPERATORS.join(', ')}`]];
+    if (isOperand(operand)) return [];
+    return [
+      [
+        [operator],
+        typeof operand === 'string'
+          ? UNKNOWN_PLACEHOLDER
+          : 'expected a literal, a list of literals or a placeholder',
+      ],
+    ];
+  });
+}
+
+const UNKNOWN_PLACEHOLDER = `unknown placeholder; expected one of ${Object.keys(PLACEHOLDERS).join(', ')}`;
+
+function isOperand(value: unknown): boolean {
+  if (isPlaceholder(value)) return true;
+  if (typeof value === 'string' && value.includes('${')) return false; // an unknown placeholder, never a literal that happens to look like one
+  if (literal.safeParse(value).success) return true;
+  return (
+    Array.isArray(value) &&
+    value.every((item) => literal.safeParse(item).success && !String(item).includes('${'))
+  );
+}
+
+function invalid(problems: readonly ProblemDetailItem[]): ProblemError {
+  return new ProblemError('policy.invalid', `${problems.length} problem(s) in the policy document`, problems);
+}
+
+/** RFC 6901 JSON pointer of a path. */
+function pointer(path: readonly PropertyKey[]): string {
+  return `/${path.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+}

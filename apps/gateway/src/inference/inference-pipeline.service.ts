@@ -98,8 +98,9 @@ export class InferencePipeline {
         riskClass: model.riskClass,
         status: version.status,
       });
-      facts.policyVersion = this.policies.active().version;
-      if (!this.policies.abilityFor(principal).can('infer', subject)) throw new ProblemError('access.denied');
+      const { version: policyVersion, ability } = this.policies.authorize(principal);
+      facts.policyVersion = policyVersion;
+      if (!ability.can('infer', subject)) throw new ProblemError('access.denied');
     });
     const { context, forwarded } = splitClinicalContext(call.body);
     facts.context = context;

@@ -10,6 +10,8 @@ import { policyActivations, POLICY_CHANNEL } from './policy-bus.js';
 import { parsePolicyDocument } from './policy-document.js';
 
 const RECONNECT_MS = 5000;
+/** Without LISTEN (a process sharing another's embedded database), the active version is polled. */
+const POLL_MS = 15_000;
 
 /**
  * The access policy in force in this process, and the abilities built from it. Loaded at start,
@@ -23,6 +25,7 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
   private current: ActivePolicy | undefined;
   private listener: pg.Client | undefined;
   private reconnect: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly onActivated = (version: number) => void this.refresh(version);
 
@@ -38,6 +41,7 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
     this.closed = true;
     policyActivations.off('activated', this.onActivated);
     clearTimeout(this.reconnect);
+    clearInterval(this.poller);
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -54,7 +58,13 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
 
   /** The principal's ability under the policy in force: built once, then a cache lookup. */
   abilityFor(principal: Principal): AppAbility {
-    return this.cache.abilityFor(this.active(), principal);
+    return this.authorize(principal).ability;
+  }
+
+  /** The ability and the version it comes from, taken together (what an audit record names). */
+  authorize(principal: Principal): { readonly version: number; readonly ability: AppAbility } {
+    const policy = this.active();
+    return { version: policy.version, ability: this.cache.abilityFor(policy, principal) };
   }
 
   /** Loads the latest activated version, unless this process already runs `knownVersion` or later. */
@@ -81,10 +91,18 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** LISTEN needs a session of its own: only on a PostgreSQL server (the embedded one is one process). */
+  /**
+   * LISTEN needs a session of its own: on a PostgreSQL server. The embedded database multiplexes one
+   * session, so there the version is polled (and apps sharing this process hear of it at once).
+   */
   private async listen(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
-    if (!url || this.closed) return;
+    if (this.closed) return;
+    if (!url) {
+      this.poller ??= setInterval(() => void this.refresh(), POLL_MS);
+      this.poller.unref();
+      return;
+    }
     const client = new pg.Client({ connectionString: url });
     const retry = () => {
       if (this.closed || this.reconnect) return;

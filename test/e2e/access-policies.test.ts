@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { contentHash } from '@praesidium/digest';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
@@ -140,6 +141,11 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
       expect.objectContaining({
         agent: expect.objectContaining({ subject: 'sam.okafor' }),
         entity: { policyVersion: version },
+        // Binds the record to the document and reason stored as this version.
+        requestSha256: contentHash({
+          document: withoutInference,
+          reason: 'suspend model use pending incident review',
+        }),
       }),
     );
     expect(activations.map((record) => record.event)).toContainEqual(

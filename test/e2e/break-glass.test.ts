@@ -229,6 +229,28 @@ describe('break-glass emergency access', () => {
     expect((await audit('break_glass.reviewed')).map((r) => r.event.entity?.breakGlassGrantId)).toContain(
       grantId,
     );
+
+    // Someone who is both clinician and security officer never reviews their own emergency access.
+    const both = await tokenFor(platform, 'dr.officer', ['clinician', 'security-officer'], {
+      departments: ['pain-medicine'],
+    });
+    const own = await call('POST', `${governance}/break-glass`, {
+      token: both,
+      body: {
+        patient: DEMO_PATIENTS.refused,
+        reasonCode: 'other',
+        justification: 'declared by a dual-role user',
+      },
+    });
+    await call('POST', `${governance}/break-glass/${own.body.id as string}/end`, { token: both });
+    expectProblem(
+      await call('POST', `${governance}/break-glass/${own.body.id as string}/review`, {
+        token: both,
+        body: { outcome: 'justified' },
+      }),
+      403,
+      'access.denied',
+    );
   });
 
   function declareAs(token: string) {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '
 import { z } from 'zod';
 import { diffPolicies, PolicyStore, PolicyVersions, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
+import { contentHash } from '@praesidium/digest';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
@@ -36,7 +37,8 @@ export class PoliciesController {
   ) {
     requireAbility(principal, 'propose', 'Policy');
     const proposed = await this.versions.proposePolicy(body.document, principal.subject, body.reason);
-    await this.audited('policy.proposed', principal, proposed.version);
+    // The record is bound to what was proposed, reason included: recompute from the stored version.
+    await this.audited('policy.proposed', principal, proposed.version, contentHash(body));
     return proposed;
   }
 
@@ -90,8 +92,14 @@ export class PoliciesController {
     return { from: from.version, to: to.version, roles: diffPolicies(from.document, to.document) };
   }
 
-  private async audited(action: string, principal: Principal, policyVersion: number): Promise<void> {
+  private async audited(
+    action: string,
+    principal: Principal,
+    policyVersion: number,
+    requestSha256?: string,
+  ): Promise<void> {
     await this.trail.append({
+      requestSha256,
       action,
       outcome: 'success',
       agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },

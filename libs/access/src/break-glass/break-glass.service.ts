@@ -106,6 +106,9 @@ export class BreakGlassGrants {
     now = new Date(),
   ): Promise<GrantView> {
     const current = await this.getGrant(id, now);
+    // Nobody reviews their own emergency access, whatever roles they hold.
+    if (current.grantee === reviewer)
+      throw new ProblemError('access.denied', 'a grant is reviewed by someone else');
     if (current.state === 'active') throw new ProblemError('break_glass.not_ended');
     if (current.review) throw new ProblemError('break_glass.closed', 'the grant has already been reviewed');
     if (!(await this.addEvent(id, 'reviewed', reviewer, now, true, outcome, comment)))

@@ -38,6 +38,7 @@ describe('policy documents', () => {
     const problems = problemsOf({
       format: 'praesidium.policy/v1',
       roles: {
+        'security-officer': DEFAULT_POLICY.roles['security-officer'],
         clinician: [
           { action: 'infer', subject: 'Model', conditions: { department: 'x' } },
           { action: 'fly', subject: 'Model' },
@@ -57,6 +58,19 @@ describe('policy documents', () => {
       '/roles/clinician/5/conditions/name/$in',
     ]);
     expect(problems[5].message).toMatch(/unknown placeholder/);
+  });
+
+  it('refuse a policy under which nobody could propose or approve the next version', () => {
+    const lockedOut = {
+      ...DEFAULT_POLICY,
+      roles: {
+        ...DEFAULT_POLICY.roles,
+        'security-officer': (DEFAULT_POLICY.roles['security-officer'] ?? []).filter(
+          (rule) => rule.action !== 'approve',
+        ),
+      },
+    };
+    expect(problemsOf(lockedOut)).toEqual([{ path: '/roles', message: expect.stringMatching(/approve/) }]);
   });
 
   it('refuse a document that does not have the policy shape, or names an unknown role', () => {

@@ -69,8 +69,31 @@ export function parsePolicyDocument(input: unknown): PolicyDocument {
   for (const [role, rules] of Object.entries(parsed.data.roles)) {
     rules?.forEach((rule, index) => problems.push(...ruleProblems(rule, ['roles', role, index])));
   }
+  problems.push(...lockoutProblems(parsed.data.roles));
   if (problems.length > 0) throw invalid(problems);
   return parsed.data as PolicyDocument;
+}
+
+/**
+ * A policy under which nobody may propose or approve the next version could never be corrected
+ * through the API: refuse it rather than lock the site out of its own access control.
+ */
+function lockoutProblems(roles: z.infer<typeof documentSchema>['roles']): ProblemDetailItem[] {
+  const rules = Object.values(roles).flatMap((list) => list ?? []);
+  const grants = (action: string) =>
+    rules.some(
+      (rule) =>
+        !rule.inverted &&
+        !rule.conditions &&
+        (rule.action === action || rule.action === 'manage') &&
+        (rule.subject === 'Policy' || rule.subject === 'all'),
+    );
+  return (['propose', 'approve'] as const)
+    .filter((action) => !grants(action))
+    .map((action) => ({
+      path: '/roles',
+      message: `no role may ${action} a Policy unconditionally: the policy could never be changed again`,
+    }));
 }
 
 function ruleProblems(

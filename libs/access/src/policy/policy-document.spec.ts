@@ -46,6 +46,9 @@ describe('policy documents', () => {
           { action: 'read', subject: 'Consent', fields: ['provision', 'ssn'] },
           { action: 'infer', subject: 'Model', conditions: { departments: { $regex: 'x' } } },
           { action: 'infer', subject: 'Model', conditions: { name: { $in: '${principal.password}' } } },
+          { action: 'infer', subject: 'Model', conditions: { departments: { $in: 'cardiology' } } },
+          { action: 'infer', subject: 'Model', conditions: { departments: '${principal.departments}' } },
+          { action: 'infer', subject: 'Model', conditions: { name: { $eq: ['a', 'b'] } } },
         ],
       },
     });
@@ -56,6 +59,9 @@ describe('policy documents', () => {
       '/roles/clinician/3/fields/1',
       '/roles/clinician/4/conditions/departments/$regex',
       '/roles/clinician/5/conditions/name/$in',
+      '/roles/clinician/6/conditions/departments/$in',
+      '/roles/clinician/7/conditions/departments',
+      '/roles/clinician/8/conditions/name/$eq',
     ]);
     expect(problems[5].message).toMatch(/unknown placeholder/);
   });

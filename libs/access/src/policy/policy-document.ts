@@ -5,6 +5,7 @@ import {
   OPERATORS,
   ROLES,
   SUBJECT_FIELDS,
+  LIST_PLACEHOLDERS,
   PLACEHOLDERS,
   isPlaceholder,
   type Action,
@@ -124,41 +125,53 @@ function ruleProblems(
   return problems;
 }
 
-/** A condition value is a literal, a list of literals, a placeholder, or `{ operator: operand }`. */
-function conditionValueProblems(value: unknown): [string[], string][] {
-  if (isOperand(value)) return [];
-  if (typeof value === 'string') return [[[], UNKNOWN_PLACEHOLDER]];
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return [
-      [[], 'expected a literal, a list of literals, a ${principal.…} placeholder or an operator object'],
-    ];
-  const entries = Object.entries(value);
-  if (entries.length === 0) return [[[], 'an operator object needs an operator']];
-  return entries.flatMap(([operator, operand]): [string[], string][] => {
-    if (!(OPERATORS as readonly string[]).includes(operator))
-      return [[[operator], `unknown operator; expected one of ${OPERATORS.join(', ')}`]];
-    if (isOperand(operand)) return [];
-    return [
-      [
-        [operator],
-        typeof operand === 'string'
-          ? UNKNOWN_PLACEHOLDER
-          : 'expected a literal, a list of literals or a placeholder',
-      ],
-    ];
-  });
+type Problems = [string[], string][];
+
+/**
+ * A condition value is one value (a literal or a one-value placeholder) or an operator object:
+ * `$eq`/`$ne` take one value, `$in`/`$nin` a list of literals or a list placeholder. Anything else would
+ * only fail, or mean something else, when CASL first evaluates it.
+ */
+function conditionValueProblems(value: unknown): Problems {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return [[[], 'an operator object needs an operator']];
+    return entries.flatMap(([operator, operand]): Problems => {
+      if (!(OPERATORS as readonly string[]).includes(operator))
+        return [[[operator], `unknown operator; expected one of ${OPERATORS.join(', ')}`]];
+      const message =
+        operator === '$in' || operator === '$nin' ? listProblem(operand) : singleProblem(operand);
+      return message ? [[[operator], message]] : [];
+    });
+  }
+  const message = singleProblem(value);
+  return message ? [[[], message]] : [];
+}
+
+function singleProblem(value: unknown): string | undefined {
+  if (isPlaceholder(value))
+    return LIST_PLACEHOLDERS.includes(value) ? `${value} is a list: compare with $in or $nin` : undefined;
+  if (typeof value === 'string' && value.includes('${')) return UNKNOWN_PLACEHOLDER;
+  if (isLiteral(value)) return undefined;
+  return Array.isArray(value)
+    ? 'a list: compare with $in or $nin'
+    : 'expected a literal, a ${principal.…} placeholder or an operator object';
+}
+
+function listProblem(value: unknown): string | undefined {
+  if (isPlaceholder(value))
+    return LIST_PLACEHOLDERS.includes(value) ? undefined : `${value} is one value: use a list or $eq`;
+  if (typeof value === 'string' && value.includes('${')) return UNKNOWN_PLACEHOLDER;
+  return Array.isArray(value) && value.every(isLiteral)
+    ? undefined
+    : 'expected a list of literals or a list placeholder';
 }
 
 const UNKNOWN_PLACEHOLDER = `unknown placeholder; expected one of ${Object.keys(PLACEHOLDERS).join(', ')}`;
 
-function isOperand(value: unknown): boolean {
-  if (isPlaceholder(value)) return true;
-  if (typeof value === 'string' && value.includes('${')) return false; // an unknown placeholder, never a literal that happens to look like one
-  if (literal.safeParse(value).success) return true;
-  return (
-    Array.isArray(value) &&
-    value.every((item) => literal.safeParse(item).success && !String(item).includes('${'))
-  );
+/** A JSON literal that is not a placeholder in disguise. */
+function isLiteral(value: unknown): boolean {
+  return literal.safeParse(value).success && !(typeof value === 'string' && value.includes('${'));
 }
 
 function invalid(problems: readonly ProblemDetailItem[]): ProblemError {

@@ -39,6 +39,13 @@ export const PLACEHOLDERS = {
 } as const satisfies Record<string, (principal: Principal) => unknown>;
 export type Placeholder = keyof typeof PLACEHOLDERS;
 
+/** Placeholders that stand for a list (operands of `$in`/`$nin`); the others stand for one value. */
+export const LIST_PLACEHOLDERS: readonly Placeholder[] = [
+  '${principal.roles}',
+  '${principal.departments}',
+  '${principal.trainings}',
+];
+
 export function isPlaceholder(value: unknown): value is Placeholder {
   return typeof value === 'string' && Object.hasOwn(PLACEHOLDERS, value);
 }

@@ -6,12 +6,15 @@
  * Measurements (each a latency distribution of single operations, timed with process.hrtime.bigint()):
  *   timer_overhead                two back-to-back hrtime reads around an empty function: the floor
  *                                 included in every figure below (matters for the sub-µs ones)
- *   decision_uncached             (a) `defineAbilityFor(principal).can('infer', subject)`: what the gateway
- *                                 does per request today
+ *   decision_uncached             (a) `defineAbilityFor(principal).can('infer', subject)`: an ability built
+ *                                 from the seed policy document on every request (no cache)
  *   decision_prebuilt_ability     (b) `can('infer', subject)` on an ability built beforehand
- *   decision_cached_by_attributes (c) a bounded Map keyed by the JSON of roles, departments and trainings
- *                                 (everything `defineAbilityFor` reads), then `can()`: the cached decision
- *                                 the gateway could make (the summary's `cached_decision_*`)
+ *   decision_cached_by_attributes (c) the gateway's path: libs/access `AbilityCache.abilityFor(active policy,
+ *                                 principal)` (a Map keyed by policy version and the principal's attributes,
+ *                                 whose key is computed once per Principal object), then `can()`: the
+ *                                 summary's `cached_decision_*`
+ *   decision_cached_fresh_principal the same cache given a new Principal object on every call (the key is
+ *                                 recomputed: the worst case of a token the verifier had not cached)
  *   decision_cached_by_identity   a WeakMap keyed by the Principal object (the verifier's cache hands the
  *                                 same object back for a repeated token), then `can()`
  *   model_subject                 `modelSubject(...)`, which the gateway also builds per request
@@ -43,10 +46,13 @@
  */
 import 'reflect-metadata';
 import {
+  AbilityCache,
+  DEFAULT_POLICY,
   StaticJwksSource,
   TokenVerifier,
   defineAbilityFor,
   modelSubject,
+  type ActivePolicy,
   type AppAbility,
   type ModelSubject,
   type Principal,
@@ -104,14 +110,39 @@ const DEPARTMENTS = [
   'pediatrics',
 ];
 const MODELS: readonly ModelSubject[] = [
-  { name: 'lumbar-esi-outcome', departments: ['pain-medicine', 'spine'], riskClass: 'IIa' },
-  { name: 'sepsis-early-warning', departments: ['emergency', 'intensive-care'], riskClass: 'IIb' },
-  { name: 'ecg-af-detector', departments: ['cardiology', 'emergency'], riskClass: 'IIa' },
-  { name: 'chest-xray-triage', departments: ['radiology', 'emergency'], riskClass: 'IIb' },
-  { name: 'oncology-toxicity', departments: ['oncology'], riskClass: 'IIa' },
-  { name: 'pediatric-dosing', departments: ['pediatrics', 'intensive-care'], riskClass: 'IIb' },
-  { name: 'readmission-risk', departments: ['cardiology', 'intensive-care', 'oncology'], riskClass: 'I' },
-  { name: 'spine-mri-grading', departments: ['spine', 'radiology'], riskClass: 'IIa' },
+  {
+    name: 'lumbar-esi-outcome',
+    departments: ['pain-medicine', 'spine'],
+    riskClass: 'IIa',
+    status: 'deployed',
+  },
+  {
+    name: 'sepsis-early-warning',
+    departments: ['emergency', 'intensive-care'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  { name: 'ecg-af-detector', departments: ['cardiology', 'emergency'], riskClass: 'IIa', status: 'deployed' },
+  {
+    name: 'chest-xray-triage',
+    departments: ['radiology', 'emergency'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  { name: 'oncology-toxicity', departments: ['oncology'], riskClass: 'IIa', status: 'deployed' },
+  {
+    name: 'pediatric-dosing',
+    departments: ['pediatrics', 'intensive-care'],
+    riskClass: 'IIb',
+    status: 'deployed',
+  },
+  {
+    name: 'readmission-risk',
+    departments: ['cardiology', 'intensive-care', 'oncology'],
+    riskClass: 'I',
+    status: 'deployed',
+  },
+  { name: 'spine-mri-grading', departments: ['spine', 'radiology'], riskClass: 'IIa', status: 'deployed' },
 ];
 const PRINCIPALS = 64;
 
@@ -172,28 +203,6 @@ function consume(value: unknown): number {
   return NO_OUTCOME;
 }
 
-/**
- * What the bench proposes for libs/access: abilities cached by everything `defineAbilityFor` reads
- * (roles, departments, trainings), bounded like TokenVerifier's cache (oldest entry out first).
- */
-class AbilityCache {
-  private readonly abilities = new Map<string, AppAbility>();
-
-  constructor(private readonly limit: number) {}
-
-  for(principal: Principal): AppAbility {
-    const key = JSON.stringify([principal.roles, principal.departments, principal.trainings]);
-    let ability = this.abilities.get(key);
-    if (ability === undefined) {
-      ability = defineAbilityFor(principal);
-      if (this.abilities.size >= this.limit)
-        this.abilities.delete(this.abilities.keys().next().value as string);
-      this.abilities.set(key, ability);
-    }
-    return ability;
-  }
-}
-
 /** The alternative: one ability per Principal object (a repeated token yields the same object). */
 class IdentityAbilityCache {
   private readonly abilities = new WeakMap<Principal, AppAbility>();
@@ -228,6 +237,7 @@ async function main(): Promise<void> {
     0x5eed,
   );
   const prebuilt = principals.map((principal) => defineAbilityFor(principal));
+  const active: ActivePolicy = { version: 1, document: DEFAULT_POLICY };
   const byAttributes = new AbilityCache(ABILITY_CACHE_LIMIT);
   const byIdentity = new IdentityAbilityCache();
   let allowed = 0;
@@ -235,7 +245,8 @@ async function main(): Promise<void> {
     const expected = defineAbilityFor(principals[p]).can('infer', subjects[s]);
     const answers = [
       prebuilt[p].can('infer', subjects[s]),
-      byAttributes.for(principals[p]).can('infer', subjects[s]),
+      byAttributes.abilityFor(active, principals[p]).can('infer', subjects[s]),
+      byAttributes.abilityFor(active, { ...principals[p] }).can('infer', subjects[s]),
       byIdentity.for(principals[p]).can('infer', subjects[s]),
     ];
     if (answers.some((answer) => answer !== expected)) {
@@ -324,7 +335,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'decision_uncached',
-      path: "(a) defineAbilityFor(principal).can('infer', subject), as the gateway does per request",
+      path: "(a) defineAbilityFor(principal).can('infer', subject): the ability built per request",
       iterations: BUILD,
       warmup: BUILD_WARMUP,
       decision: true,
@@ -352,7 +363,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'decision_cached_by_attributes',
-      path: "(c) Map.get(JSON.stringify([roles, departments, trainings])) then can('infer', subject)",
+      path: "(c) AbilityCache.abilityFor(active policy, principal) then can('infer', subject), as the gateway does",
       iterations: FAST,
       warmup: FAST_WARMUP,
       decision: true,
@@ -360,7 +371,21 @@ async function main(): Promise<void> {
         kind: 'sync',
         op: () => {
           const [p, s] = nextPair();
-          return byAttributes.for(principals[p]).can('infer', subjects[s]);
+          return byAttributes.abilityFor(active, principals[p]).can('infer', subjects[s]);
+        },
+      },
+    },
+    {
+      name: 'decision_cached_fresh_principal',
+      path: "AbilityCache.abilityFor(active policy, a new Principal object) then can('infer', subject)",
+      iterations: FAST,
+      warmup: FAST_WARMUP,
+      decision: true,
+      run: {
+        kind: 'sync',
+        op: () => {
+          const [p, s] = nextPair();
+          return byAttributes.abilityFor(active, { ...principals[p] }).can('infer', subjects[s]);
         },
       },
     },
@@ -391,6 +416,7 @@ async function main(): Promise<void> {
             name: model.name,
             departments: model.departments,
             riskClass: model.riskClass,
+            status: model.status,
           });
         },
       },
@@ -494,6 +520,7 @@ async function main(): Promise<void> {
     summary: true,
     cached_decision_median_us: cachedMedian,
     cached_decision_p99_us: figure('decision_cached_by_attributes', 'p99_us'),
+    cached_decision_fresh_principal_median_us: figure('decision_cached_fresh_principal', 'median_us'),
     uncached_decision_median_us: figure('decision_uncached', 'median_us'),
     token_verify_uncached_median_us: figure('token_verify_uncached', 'median_us'),
     token_verify_uncached_p99_us: figure('token_verify_uncached', 'p99_us'),

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessModule } from '@praesidium/access';
+import { AccessModule, BreakGlassModule, PolicyModule } from '@praesidium/access';
 import { AuditModule } from '@praesidium/audit';
 import { ConsentModule } from '@praesidium/consent';
 import { ModelRegistryModule } from '@praesidium/model-registry';
@@ -19,6 +19,8 @@ export class GatewayModule {
       imports: [
         ...platformModules(deps),
         AccessModule,
+        PolicyModule,
+        BreakGlassModule,
         AuditModule.forRoot('gateway'),
         ConsentModule,
         ModelRegistryModule,

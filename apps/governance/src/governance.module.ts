@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessModule } from '@praesidium/access';
+import { AccessModule, BreakGlassModule, PolicyModule } from '@praesidium/access';
 import { AuditModule } from '@praesidium/audit';
 import { ConsentModule } from '@praesidium/consent';
 import { ModelRegistryModule } from '@praesidium/model-registry';
@@ -8,12 +8,16 @@ import { AuditCheckpointScheduler } from './audit/audit-checkpoint.scheduler.js'
 import { AuditProofsController } from './audit/audit-proofs.controller.js';
 import { AuditVerifyJob } from './audit/audit-verify.job.js';
 import { AuditController } from './audit/audit.controller.js';
+import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
+import { BreakGlassExpiry } from './break-glass/break-glass-expiry.js';
+import { BreakGlassController } from './break-glass/break-glass.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
 import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { ModelsController } from './models/models.controller.js';
+import { PoliciesController } from './policies/policies.controller.js';
 
 @Module({})
 export class GovernanceModule {
@@ -24,6 +28,8 @@ export class GovernanceModule {
       imports: [
         ...platformModules(deps),
         AccessModule,
+        PolicyModule,
+        BreakGlassModule,
         AuditModule.forRoot('governance'),
         ConsentModule,
         ModelRegistryModule,
@@ -35,9 +41,17 @@ export class GovernanceModule {
         ConsentController,
         JobsController,
         ModelsController,
+        PoliciesController,
+        BreakGlassController,
         ...(demo ? [DemoIssuerController] : []),
       ],
-      providers: [AuditVerifyJob, AuditCheckpointScheduler, ...(demo ? [DemoSeeder] : [])],
+      providers: [
+        AuditVerifyJob,
+        AuditCheckpointScheduler,
+        BreakGlassAlerter,
+        BreakGlassExpiry,
+        ...(demo ? [DemoSeeder] : []),
+      ],
     };
   }
 }

@@ -13,6 +13,7 @@ const esiModel = modelSubject({
   name: 'lumbar-esi-outcome',
   departments: ['pain-medicine', 'spine'],
   riskClass: 'IIa',
+  status: 'deployed',
 });
 
 describe('access policy', () => {

@@ -1,64 +1,64 @@
 import {
-  AbilityBuilder,
   createMongoAbility,
   subject,
   type ForcedSubject,
   type MongoAbility,
+  type RawRuleOf,
 } from '@casl/ability';
+import { DEFAULT_POLICY } from './policy/default-policy.js';
+import type { PolicyDocument } from './policy/policy-document.js';
+import { isPlaceholder, PLACEHOLDERS, type Action, type SubjectName } from './policy/policy-vocabulary.js';
 import type { Principal } from './principal.js';
 
-/** The model attributes access policy decides on. */
+export type { Action, SubjectName };
+
+/** The model attributes access policy decides on; `status` is the status of the version called. */
 export interface ModelSubject {
   readonly name: string;
   readonly departments: readonly string[];
   readonly riskClass: string;
+  readonly status: string;
 }
 
-export type Action = 'infer' | 'read' | 'record' | 'verify' | 'manage';
-export type SubjectName = 'Model' | 'AuditTrail' | 'Consent' | 'all';
 type ModelRecord = ModelSubject & ForcedSubject<'Model'>;
-export type AppAbility = MongoAbility<[Action, SubjectName | ModelRecord]>;
+export type AppAbility = MongoAbility<[Action, SubjectName | ModelRecord | ForcedSubject<SubjectName>]>;
 
 /**
- * What a principal may do, built per request from its role and attributes. Nothing is allowed unless
- * a rule below allows it (CASL denies by default).
+ * What a principal may do under a policy document: the rules of each of its roles, with the
+ * `${principal.…}` placeholders of their conditions replaced by the principal's attributes. Nothing is
+ * allowed unless a rule allows it (CASL denies by default).
  */
-export function defineAbilityFor(principal: Principal): AppAbility {
-  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+export function abilityFromPolicy(policy: PolicyDocument, principal: Principal): AppAbility {
+  const rules: RawRuleOf<AppAbility>[] = [];
   for (const role of principal.roles) {
-    switch (role) {
-      case 'clinician':
-        // A clinician may run a model made for one of their departments and whose training they attested.
-        can('infer', 'Model', {
-          departments: { $in: [...principal.departments] },
-          name: { $in: [...principal.trainings] },
-        });
-        can('read', 'Model');
-        can('record', 'Consent');
-        can('read', 'Consent');
-        break;
-      case 'security-officer':
-        can('read', 'AuditTrail');
-        can('verify', 'AuditTrail');
-        can('read', 'Model');
-        break;
-      case 'regulatory-affairs':
-      case 'ethics-board':
-      case 'model-owner':
-        can('read', 'Model');
-        break;
-      case 'administrator':
-        can('read', 'Model');
-        can('read', 'AuditTrail');
-        can('verify', 'AuditTrail');
-        break;
-      case 'service':
-        break;
+    for (const rule of policy.roles[role] ?? []) {
+      rules.push({
+        action: rule.action,
+        subject: rule.subject,
+        ...(rule.conditions ? { conditions: interpolate(rule.conditions, principal) as object } : {}),
+        ...(rule.fields ? { fields: [...rule.fields] } : {}),
+        ...(rule.inverted ? { inverted: true } : {}),
+      });
     }
   }
-  return build();
+  return createMongoAbility<AppAbility>(rules);
+}
+
+/** The ability under the seed policy (version 1): for tests and benches without a database. */
+export function defineAbilityFor(principal: Principal): AppAbility {
+  return abilityFromPolicy(DEFAULT_POLICY, principal);
 }
 
 export function modelSubject(model: ModelSubject): ModelRecord {
   return subject('Model', { ...model });
+}
+
+function interpolate(value: unknown, principal: Principal): unknown {
+  if (isPlaceholder(value)) return PLACEHOLDERS[value](principal);
+  if (Array.isArray(value)) return value.map((item) => interpolate(item, principal));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, principal)]),
+    );
+  return value;
 }

@@ -6,3 +6,5 @@ export * from './ability.js';
 export * from './access.module.js';
 export * from './claim-mapping.js';
 export * from './client-certificate.js';
+export * from './policy/index.js';
+export * from './break-glass/index.js';

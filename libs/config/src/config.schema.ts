@@ -87,6 +87,12 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
+    PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(60),
+    PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL: url.optional(),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -218,6 +224,8 @@ export interface PraesidiumConfig {
   readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
   /** Seconds between signed audit checkpoints; 0 turns the timer off (checkpoints on demand only). */
   readonly audit: { readonly checkpointIntervalSeconds: number };
+  /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
+  readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
 }
 
 export function toConfig(
@@ -304,5 +312,9 @@ export function toConfig(
     },
     consent: { defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
+    breakGlass: {
+      minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,
+      webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  defineAbilityFor,
+  BREAK_GLASS_PURPOSES,
+  BreakGlassGrants,
   modelSubject,
+  PolicyStore,
   TokenVerifier,
   singleBearerToken,
   type ClientConnection,
@@ -40,6 +42,10 @@ interface CallFacts {
   patientPseudonym?: string;
   consent?: { consentId?: string; consentVersion?: number; provisionPath?: string; reason: string };
   requestRecord?: AuditRecord;
+  /** The access-policy version that authorized the call. */
+  policyVersion?: number;
+  /** The break-glass grant that overrode a consent denial. */
+  breakGlassGrantId?: string;
 }
 
 export const DECISION_SUPPORT_NOTICE =
@@ -63,6 +69,8 @@ export class InferencePipeline {
     private readonly validator: SchemaValidator,
     private readonly backend: BackendClient,
     private readonly assertions: GatewayAssertionSigner,
+    private readonly policies: PolicyStore,
+    private readonly breakGlass: BreakGlassGrants,
   ) {}
 
   infer(call: InferenceCall): Promise<Record<string, unknown>> {
@@ -91,8 +99,11 @@ export class InferencePipeline {
         name: model.name,
         departments: model.departments,
         riskClass: model.riskClass,
+        status: version.status,
       });
-      if (!defineAbilityFor(principal).can('infer', subject)) throw new ProblemError('access.denied');
+      const { version: policyVersion, ability } = this.policies.authorize(principal);
+      facts.policyVersion = policyVersion;
+      if (!ability.can('infer', subject)) throw new ProblemError('access.denied');
     });
     const { context, forwarded } = splitClinicalContext(call.body);
     facts.context = context;
@@ -104,7 +115,7 @@ export class InferencePipeline {
       });
       facts.consent = decision;
       span.setAttribute('praesidium.consent.reason', decision.reason);
-      if (decision.decision === 'deny')
+      if (decision.decision === 'deny' && !(await this.breakGlassOverride(facts, context.purposeOfUse)))
         throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
     });
     await traced('gateway.validate', {}, async () =>
@@ -161,6 +172,18 @@ export class InferencePipeline {
     });
   }
 
+  /**
+   * HIPAA 164.312(a)(2)(ii): a consent denial is overridden only for emergency purposes (ETREAT, BTG),
+   * and only for a caller who holds an active break-glass grant for this very patient.
+   */
+  private async breakGlassOverride(facts: CallFacts, purposeOfUse: string): Promise<boolean> {
+    const { principal, patientPseudonym } = facts;
+    if (!principal || !patientPseudonym || !BREAK_GLASS_PURPOSES.includes(purposeOfUse)) return false;
+    if (!this.policies.abilityFor(principal).can('declare', 'BreakGlass')) return false;
+    facts.breakGlassGrantId = await this.breakGlass.activeGrantFor(principal, patientPseudonym);
+    return facts.breakGlassGrantId !== undefined;
+  }
+
   /** Refusals before forwarding audit the request; failures after it audit the response. */
   private async auditFailure(call: InferenceCall, facts: CallFacts, error: unknown): Promise<void> {
     const problem = error instanceof ProblemError ? error : new ProblemError('internal.error');
@@ -213,6 +236,8 @@ export class InferencePipeline {
         consentId: facts.consent?.consentId,
         consentVersion: facts.consent?.consentVersion,
         provisionPath: facts.consent?.provisionPath,
+        policyVersion: facts.policyVersion ?? this.policies.activeVersion(),
+        breakGlassGrantId: facts.breakGlassGrantId,
       },
       purposeOfUse: facts.context?.purposeOfUse,
       requestSha256: facts.requestSha256,

@@ -1,25 +1,39 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
-  defineAbilityFor,
+  PolicyStore,
   requestBearerToken,
   TokenVerifier,
   type Action,
+  type AppAbility,
   type Principal,
   type SubjectName,
 } from '@praesidium/access';
 import { ProblemError } from '@praesidium/problem';
 
-type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+type AuthenticatedRequest = FastifyRequest & { principal?: Principal; ability?: AppAbility };
+
+/**
+ * The ability each verified principal was given by the guard of its latest request, under the policy
+ * in force then. Keyed by the Principal object the verifier hands out, so `requireAbility(principal…)`
+ * needs no request at hand; a principal never seen by the guard has no ability (deny by default).
+ */
+const abilities = new WeakMap<Principal, AppAbility>();
 
 /** Every governance API call needs a verified identity (zero trust: no anonymous endpoints but health and keys). */
 @Injectable()
 export class PrincipalGuard implements CanActivate {
-  constructor(private readonly tokens: TokenVerifier) {}
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly policies: PolicyStore,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.principal = await this.tokens.verify(requestBearerToken(request.raw));
+    const principal = await this.tokens.verify(requestBearerToken(request.raw));
+    request.principal = principal;
+    request.ability = this.policies.abilityFor(principal);
+    abilities.set(principal, request.ability);
     return true;
   }
 }
@@ -30,7 +44,14 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   return principal;
 });
 
+/** The caller's ability under the policy in force (set by PrincipalGuard). */
+export const CurrentAbility = createParamDecorator((_: unknown, context: ExecutionContext): AppAbility => {
+  const ability = context.switchToHttp().getRequest<AuthenticatedRequest>().ability;
+  if (!ability) throw new ProblemError('access.denied');
+  return ability;
+});
+
 /** Throws `access.denied` unless the principal's ability allows the action. */
 export function requireAbility(principal: Principal, action: Action, subject: SubjectName): void {
-  if (!defineAbilityFor(principal).can(action, subject)) throw new ProblemError('access.denied');
+  if (!abilities.get(principal)?.can(action, subject)) throw new ProblemError('access.denied');
 }

@@ -10,11 +10,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { z } from 'zod';
-import type { Principal } from '@praesidium/access';
+import { permittedFieldsOf } from '@casl/ability/extra';
+import { SUBJECT_FIELDS, type AppAbility, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { ConsentService, toFhirConsent, type ConsentEntity } from '@praesidium/consent';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
 const patientQuery = z.object({ patient: z.string().min(1).max(256) }).strict();
 
@@ -38,19 +39,27 @@ export class ConsentController {
     );
   }
 
-  /** The consents of the patient whose reference the clinician typed, as FHIR R4 resources. */
+  /**
+   * The consents of the patient whose reference the caller typed, as FHIR R4 resources, with only the
+   * fields the policy lets the caller read: a security officer sees the metadata, and the provisions
+   * (the source document) are withheld and the resource labelled REDACTED.
+   */
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(patientQuery)) query: z.infer<typeof patientQuery>,
   ) {
     requireAbility(principal, 'read', 'Consent');
+    const fields = permittedFieldsOf(ability, 'read', 'Consent', {
+      fieldsFrom: (rule) => rule.fields ?? [...SUBJECT_FIELDS.Consent],
+    });
     const consents = await this.consents.listForPatient(query.patient);
     return {
       resourceType: 'Bundle',
       type: 'searchset',
       total: consents.length,
-      entry: consents.map((c) => ({ resource: toFhirConsent(c, query.patient) })),
+      entry: consents.map((c) => ({ resource: readableConsent(toFhirConsent(c, query.patient), fields) })),
     };
   }
 
@@ -75,4 +84,13 @@ export class ConsentController {
     });
     return { id: consent.id, version: consent.version, status: consent.status };
   }
+}
+
+const REDACTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'REDACTED' };
+
+/** The FHIR Consent without the source document when the policy does not grant its `provision` field. */
+function readableConsent(resource: ReturnType<typeof toFhirConsent>, fields: readonly string[]) {
+  if (fields.includes('provision')) return resource;
+  const { provision: _withheld, ...metadata } = resource;
+  return { ...metadata, meta: { security: [REDACTED] } };
 }

@@ -1,17 +1,38 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import type { Principal } from '@praesidium/access';
-import { ModelRegistry } from '@praesidium/model-registry';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { sqlFilterFor, type AppAbility, type Principal, type SqlColumn } from '@praesidium/access';
+import { ModelEntity, ModelRegistry } from '@praesidium/model-registry';
+import { ZodPipe } from '@praesidium/problem';
+import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(500) }).strict();
+
+/** Where the policy's Model fields live in `registry.model`, for list filtering in SQL. */
+export const MODEL_COLUMNS: Readonly<Record<string, SqlColumn>> = {
+  name: { expression: 'model.name' },
+  departments: { expression: 'model.departments', isArray: true },
+  riskClass: { expression: 'model.risk_class' },
+};
 
 @Controller('models')
 @UseGuards(PrincipalGuard)
 export class ModelsController {
-  constructor(private readonly registry: ModelRegistry) {}
+  constructor(
+    private readonly registry: ModelRegistry,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
+  /** The models the caller may read: the policy's conditions are the query's WHERE clause. */
   @Get()
-  async list(@CurrentPrincipal() principal: Principal) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
+    @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
+  ) {
     requireAbility(principal, 'read', 'Model');
-    const models = await this.registry.listModels();
+    const models = await this.readableModels(ability, query.limit);
     return Promise.all(
       models.map(async (model) => ({
         ...model,
@@ -25,5 +46,16 @@ export class ModelsController {
         ),
       })),
     );
+  }
+
+  private readableModels(ability: AppAbility, limit: number): Promise<ModelEntity[]> {
+    const filter = sqlFilterFor(ability, 'read', 'Model', MODEL_COLUMNS);
+    return this.dataSource
+      .getRepository(ModelEntity)
+      .createQueryBuilder('model')
+      .where(filter.sql, filter.parameters)
+      .orderBy('model.name', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 }

@@ -1,0 +1,53 @@
+import { ROLES, type Principal, type Role } from '../principal.js';
+
+/** What a policy may speak of: every action, subject, field and placeholder it may name. */
+export const ACTIONS = [
+  'infer',
+  'read',
+  'record',
+  'verify',
+  'manage',
+  'propose',
+  'approve',
+  'declare',
+  'review',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Each subject with the fields conditions and field rules may name. */
+export const SUBJECT_FIELDS = {
+  Model: ['name', 'departments', 'riskClass', 'status'],
+  AuditTrail: [],
+  Consent: ['id', 'status', 'scope', 'dateTime', 'version', 'recordedBy', 'updatedAt', 'provision'],
+  Policy: ['version', 'author'],
+  BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
+  all: [],
+} as const satisfies Record<string, readonly string[]>;
+export type SubjectName = keyof typeof SUBJECT_FIELDS;
+export const SUBJECTS = Object.keys(SUBJECT_FIELDS) as SubjectName[];
+
+/** Condition operators: the ones CASL evaluates in memory and `sql-filter.ts` turns into SQL alike. */
+export const OPERATORS = ['$eq', '$ne', '$in', '$nin'] as const;
+
+/** `${principal.<attribute>}` placeholders a condition value may use, and what they stand for. */
+export const PLACEHOLDERS = {
+  '${principal.subject}': (principal: Principal) => principal.subject,
+  '${principal.roles}': (principal: Principal) => [...principal.roles],
+  '${principal.departments}': (principal: Principal) => [...principal.departments],
+  '${principal.trainings}': (principal: Principal) => [...principal.trainings],
+  '${principal.site}': (principal: Principal) => principal.site ?? null,
+} as const satisfies Record<string, (principal: Principal) => unknown>;
+export type Placeholder = keyof typeof PLACEHOLDERS;
+
+/** Placeholders that stand for a list (operands of `$in`/`$nin`); the others stand for one value. */
+export const LIST_PLACEHOLDERS: readonly Placeholder[] = [
+  '${principal.roles}',
+  '${principal.departments}',
+  '${principal.trainings}',
+];
+
+export function isPlaceholder(value: unknown): value is Placeholder {
+  return typeof value === 'string' && Object.hasOwn(PLACEHOLDERS, value);
+}
+
+export { ROLES, type Role };

@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { contentHash } from '@praesidium/digest';
+import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { call, type JsonResponse } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+type Events = { event: Record<string, unknown> & { entity?: Record<string, unknown> } }[];
+
+function expectProblem(response: JsonResponse, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.contentType).toContain('application/problem+json');
+  expect(response.body).toMatchObject({ status, code });
+}
+
+/** The seed policy with the clinician's rules replaced. */
+function withClinicianRules(rules: NonNullable<PolicyDocument['roles']['clinician']>): PolicyDocument {
+  return { ...DEFAULT_POLICY, roles: { ...DEFAULT_POLICY.roles, clinician: rules } };
+}
+
+describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', (database) => {
+  let platform: TestPlatform;
+  let governance: string;
+  let inferUrl: string;
+  let author: string;
+  let approver: string;
+  let clinician: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform(database);
+    governance = platform.config.http.governanceUrl;
+    inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
+    author = await platform.token('security-officer');
+    approver = await tokenFor(platform, 'second.officer', ['security-officer']);
+    clinician = await platform.token('pain-clinician');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const infer = () =>
+    call('POST', inferUrl, {
+      token: clinician,
+      body: {
+        parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+        inputs: exampleEsiInputs(),
+      },
+    });
+
+  async function activate(document: unknown, reason: string): Promise<number> {
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: author,
+      body: { document, reason },
+    });
+    expect(proposed.status).toBe(201);
+    const version = proposed.body.version as number;
+    const approved = await call('POST', `${governance}/policies/${version}/approve`, { token: approver });
+    expect(approved.status).toBe(200);
+    return version;
+  }
+
+  async function auditEvents(query: string): Promise<Events> {
+    const audit = await call('GET', `${governance}/audit/events?limit=1000&${query}`, { token: author });
+    expect(audit.status).toBe(200);
+    return audit.body.records as Events;
+  }
+
+  it('starts on the seeded version 1, the former code policy, and records it in the gateway audit records', async () => {
+    const active = await call('GET', `${governance}/policies/active`, { token: author });
+    expect(active.status).toBe(200);
+    expect(active.body).toMatchObject({ version: 1, author: 'system:migration', document: DEFAULT_POLICY });
+    const allowed = await infer();
+    expect(allowed.status).toBe(200);
+    const id = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium
+      .correlation_id;
+    const records = (await auditEvents('action=inference.request')).filter(
+      (record) => record.event.correlationId === id,
+    );
+    expect(records.map((record) => record.event.entity?.policyVersion)).toEqual([1]);
+  });
+
+  it('needs a second security officer to activate a version (four-eyes), and then the gateway enforces it', async () => {
+    const withoutInference = withClinicianRules(
+      (DEFAULT_POLICY.roles.clinician ?? []).filter((rule) => rule.action !== 'infer'),
+    );
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: author,
+      body: { document: withoutInference, reason: 'suspend model use pending incident review' },
+    });
+    expect(proposed.status).toBe(201);
+    const version = proposed.body.version as number;
+    expect(proposed.body).toMatchObject({ author: 'sam.okafor', approvedBy: null });
+
+    expectProblem(
+      await call('POST', `${governance}/policies/${version}/approve`, { token: author }),
+      403,
+      'policy.four_eyes',
+    );
+    expectProblem(
+      await call('POST', `${governance}/policies/${version}/approve`, { token: clinician }),
+      403,
+      'access.denied',
+    );
+    // Proposed but not approved: nothing changed.
+    expect((await call('GET', `${governance}/policies/active`, { token: author })).body.version).not.toBe(
+      version,
+    );
+    expect((await infer()).status).toBe(200);
+
+    const approved = await call('POST', `${governance}/policies/${version}/approve`, { token: approver });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ version, approvedBy: 'second.officer' });
+    expectProblem(
+      await call('POST', `${governance}/policies/${version}/approve`, { token: approver }),
+      409,
+      'policy.not_pending',
+    );
+    expect((await call('GET', `${governance}/policies/active`, { token: author })).body.version).toBe(
+      version,
+    );
+
+    const refused = await infer();
+    expectProblem(refused, 403, 'access.denied');
+    const records = (await auditEvents('reason_code=access.denied')).filter(
+      (record) => record.event.correlationId === refused.body.correlationId,
+    );
+    expect(records.map((record) => record.event.entity?.policyVersion)).toEqual([version]);
+
+    const diff = await call('GET', `${governance}/policies/${version}/diff?against=1`, { token: author });
+    expect(diff.body).toMatchObject({
+      from: 1,
+      to: version,
+      roles: { clinician: { added: [], removed: [expect.objectContaining({ action: 'infer' })] } },
+    });
+
+    const proposals = await auditEvents('action=policy.proposed');
+    const activations = await auditEvents('action=policy.activated');
+    expect(proposals.map((record) => record.event)).toContainEqual(
+      expect.objectContaining({
+        agent: expect.objectContaining({ subject: 'sam.okafor' }),
+        entity: { policyVersion: version },
+        // Binds the record to the document and reason stored as this version.
+        requestSha256: contentHash({
+          document: withoutInference,
+          reason: 'suspend model use pending incident review',
+        }),
+      }),
+    );
+    expect(activations.map((record) => record.event)).toContainEqual(
+      expect.objectContaining({
+        agent: expect.objectContaining({ subject: 'second.officer' }),
+        entity: { policyVersion: version },
+      }),
+    );
+
+    const restored = await activate(DEFAULT_POLICY, 'incident closed: restore the seed policy');
+    expect((await infer()).status).toBe(200);
+    const listed = await call('GET', `${governance}/policies`, { token: author });
+    expect(listed.body.active).toBe(restored);
+  });
+
+  it('refuses a document that names unknown things, with the path of each problem, and keeps the active policy', async () => {
+    const before = (await call('GET', `${governance}/policies/active`, { token: author })).body.version;
+    const broken = withClinicianRules([
+      { action: 'infer', subject: 'Model', conditions: { departmnets: { $in: '${principal.departments}' } } },
+    ] as never);
+    const refused = await call('POST', `${governance}/policies`, {
+      token: author,
+      body: { document: broken, reason: 'typo' },
+    });
+    expectProblem(refused, 422, 'policy.invalid');
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: '/roles/clinician/0/conditions/departmnets' }),
+    ]);
+    expect((await call('GET', `${governance}/policies/active`, { token: author })).body.version).toBe(before);
+    const versions = (await call('GET', `${governance}/policies`, { token: author })).body
+      .versions as unknown[];
+    expect(versions.length).toBe(before);
+    expect((await infer()).status).toBe(200);
+  });
+
+  it('shows a security officer consent metadata but not the source document, and a clinician all of it', async () => {
+    const url = `${governance}/consents?patient=${encodeURIComponent(DEMO_PATIENTS.refused)}`;
+    const asOfficer = await call('GET', url, { token: author });
+    expect(asOfficer.status).toBe(200);
+    const [officerView] = (asOfficer.body.entry as { resource: Record<string, unknown> }[]).map(
+      (e) => e.resource,
+    );
+    expect(officerView).toMatchObject({
+      resourceType: 'Consent',
+      status: 'active',
+      meta: { security: [{ code: 'REDACTED' }] },
+    });
+    expect(officerView).not.toHaveProperty('provision');
+    const asClinician = await call('GET', url, { token: clinician });
+    const [clinicianView] = (asClinician.body.entry as { resource: Record<string, unknown> }[]).map(
+      (e) => e.resource,
+    );
+    expect(clinicianView).toHaveProperty('provision');
+  });
+
+  if (database === 'postgres') {
+    it('filters the model list in SQL: a LIMIT is filled with readable rows only', async () => {
+      const suffix = randomUUID().slice(0, 8);
+      const client = new pg.Client({ connectionString: platform.config.database.url });
+      await client.connect();
+      try {
+        // Sorted by name, the oncology model comes first: filtered in memory, LIMIT 1 would return nothing.
+        for (const [name, department] of [
+          [`a-oncology-${suffix}`, 'oncology'],
+          [`b-cardiology-${suffix}`, 'cardiology'],
+        ]) {
+          await client.query(
+            `INSERT INTO registry.model (id, name, display_name, intended_use, limitations, departments, risk_class, is_demonstration)
+             VALUES ($1, $2, $2, 'test', 'test', $3, 'IIa', true)`,
+            [randomUUID(), name, [department]],
+          );
+        }
+      } finally {
+        await client.end();
+      }
+      const cardiologist = await platform.token('cardiology-clinician');
+      const names = async () =>
+        (
+          (await call('GET', `${governance}/models?limit=1`, { token: cardiologist })).body as unknown as {
+            name: string;
+          }[]
+        ).map((model) => model.name);
+      expect(await names()).toEqual([`a-oncology-${suffix}`]);
+
+      await activate(
+        withClinicianRules([
+          ...(DEFAULT_POLICY.roles.clinician ?? []).filter(
+            (rule) => rule.subject !== 'Model' || rule.action !== 'read',
+          ),
+          {
+            action: 'read',
+            subject: 'Model',
+            conditions: { departments: { $in: '${principal.departments}' } },
+          },
+        ]),
+        'clinicians see the models of their departments',
+      );
+      expect(await names()).toEqual([`b-cardiology-${suffix}`]);
+      const all = (await call('GET', `${governance}/models`, { token: cardiologist })).body as unknown as {
+        name: string;
+      }[];
+      expect(all.map((model) => model.name)).toEqual([`b-cardiology-${suffix}`]);
+      await activate(DEFAULT_POLICY, 'restore the seed policy');
+    });
+  }
+});

@@ -222,6 +222,7 @@ export class InferencePipeline {
             issuer: facts.principal.issuer,
             roles: facts.principal.roles,
             address: call.remoteAddress,
+            clientId: facts.principal.clientId,
             certificateThumbprint: call.connection?.certificate?.thumbprint,
           }
         : {

@@ -7,7 +7,7 @@ import {
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
-import { ConsentService } from '@praesidium/consent';
+import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
 import { ModelRegistry, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
@@ -98,11 +98,14 @@ export class InferencePipeline {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
         at: new Date(),
+        actors: [`Practitioner/${principal.subject}`, `Device/${model.name}`],
+        roles: principal.roles,
+        action: 'use',
       });
       facts.consent = decision;
       span.setAttribute('praesidium.consent.reason', decision.reason);
-      if (decision.decision === 'deny')
-        throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
+      const refusal = consentRefusal(decision);
+      if (refusal) throw new ProblemError(refusal);
     });
     await traced('gateway.validate', {}, async () =>
       this.validator.check(`${version.id}:input`, version.inputSchema, forwarded, 'request.invalid'),

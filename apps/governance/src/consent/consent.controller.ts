@@ -6,19 +6,25 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Put,
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Principal } from '@praesidium/access';
-import { AuditTrail } from '@praesidium/audit';
-import { ConsentService, toFhirConsent, type ConsentEntity } from '@praesidium/consent';
+import { AuditTrail, type AuditEntity } from '@praesidium/audit';
+import { ConsentService, toFhirConsent, type ConsentVersionEntity } from '@praesidium/consent';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { changeQuery, decisionQuery, exportQuery, patientQuery, questionOf } from './consent-queries.js';
 
-const patientQuery = z.object({ patient: z.string().min(1).max(256) }).strict();
+type ChangeQuery = z.infer<typeof changeQuery>;
 
-/** Clinicians record, read and revoke patient consents (FHIR R4 Consent JSON). */
+/**
+ * Clinicians record, amend, revoke and read patient consents (FHIR R4 Consent JSON), and ask why a use
+ * is refused. Every change is a new version; the patient is typed by the user, kept only as a
+ * pseudonym, and never echoed back but inside the FHIR resources the user asked for.
+ */
 @Controller('consents')
 @UseGuards(PrincipalGuard)
 export class ConsentController {
@@ -29,16 +35,43 @@ export class ConsentController {
 
   @Post()
   @HttpCode(201)
-  async record(@CurrentPrincipal() principal: Principal, @Body() resource: unknown) {
+  async record(
+    @CurrentPrincipal() principal: Principal,
+    @Body() resource: unknown,
+    @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
+  ) {
     requireAbility(principal, 'record', 'Consent');
-    return this.audited(
-      'consent.recorded',
-      principal,
-      await this.consents.recordConsent(resource, principal.subject),
-    );
+    const recorded = await this.consents.recordConsent(resource, actor(principal, query));
+    return this.changed('consent.recorded', principal, recorded);
   }
 
-  /** The consents of the patient whose reference the clinician typed, as FHIR R4 resources. */
+  /** A new version of the consent from a whole new resource about the same patient. */
+  @Put(':id')
+  async amend(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() resource: unknown,
+    @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
+  ) {
+    requireAbility(principal, 'record', 'Consent');
+    const amended = await this.consents.amendConsent(id, resource, actor(principal, query));
+    return this.changed('consent.amended', principal, amended);
+  }
+
+  /** Revocation reaches every gateway within a second (change feed) and refuses what the consent allowed. */
+  @Post(':id/revoke')
+  @HttpCode(200)
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
+  ) {
+    requireAbility(principal, 'record', 'Consent');
+    const revoked = await this.consents.revokeConsent(id, actor(principal, query));
+    return this.changed('consent.revoked', principal, revoked);
+  }
+
+  /** The consents of the patient whose reference the clinician typed, latest versions, as FHIR R4. */
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -50,29 +83,86 @@ export class ConsentController {
       resourceType: 'Bundle',
       type: 'searchset',
       total: consents.length,
-      entry: consents.map((c) => ({ resource: toFhirConsent(c, query.patient) })),
+      entry: consents.map((version) => ({ resource: toFhirConsent(version, query.patient) })),
     };
   }
 
-  /** Revocation applies to the very next inference: the gateway reads consent on every call. */
-  @Post(':id/revoke')
-  @HttpCode(200)
-  async revoke(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
-    requireAbility(principal, 'record', 'Consent');
-    return this.audited('consent.revoked', principal, await this.consents.revokeConsent(id));
+  /** "Why was this refused?": the decision for a purpose and model, and what each consent said. */
+  @Get('decision')
+  async decision(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(decisionQuery)) query: z.infer<typeof decisionQuery>,
+  ) {
+    requireAbility(principal, 'read', 'Consent');
+    const explanation = await this.consents.explain(query.patient, questionOf(query, principal));
+    await this.audit('consent.explained', principal, {
+      patientPseudonym: this.consents.pseudonymize(query.patient),
+      consentId: explanation.consentId,
+      consentVersion: explanation.consentVersion,
+      provisionPath: explanation.provisionPath,
+    });
+    return { purpose: query.purpose, model: query.model, ...explanation };
   }
 
-  private async audited(action: string, principal: Principal, consent: ConsentEntity) {
+  /** One consent (latest or `version`) as a FHIR R4 Consent, its source document included. */
+  @Get(':id')
+  async export(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query(new ZodPipe(exportQuery)) query: z.infer<typeof exportQuery>,
+  ) {
+    requireAbility(principal, 'read', 'Consent');
+    const resource = await this.consents.exportConsent(id, query.patient, query.version);
+    await this.audit('consent.exported', principal, {
+      patientPseudonym: this.consents.pseudonymize(query.patient),
+      consentId: id,
+      consentVersion: Number((resource.meta as { versionId: string }).versionId),
+    });
+    return resource;
+  }
+
+  /** Every version of a consent: what changed, when, by whom and how it was verified. */
+  @Get(':id/history')
+  async history(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query(new ZodPipe(patientQuery)) query: z.infer<typeof patientQuery>,
+  ) {
+    requireAbility(principal, 'read', 'Consent');
+    const versions = await this.consents.history(id, query.patient);
+    return {
+      resourceType: 'Bundle',
+      type: 'history',
+      total: versions.length,
+      entry: versions.map((version) => ({
+        resource: toFhirConsent(version, query.patient),
+        change: version.change,
+        recordedBy: version.recordedBy,
+        verificationMethod: version.verificationMethod ?? undefined,
+        recordedAt: version.recordedAt.toISOString(),
+      })),
+    };
+  }
+
+  private async changed(action: string, principal: Principal, version: ConsentVersionEntity) {
+    await this.audit(action, principal, {
+      patientPseudonym: version.patientPseudonym,
+      consentId: version.consentId,
+      consentVersion: version.version,
+    });
+    return { id: version.consentId, version: version.version, status: version.status };
+  }
+
+  private async audit(action: string, principal: Principal, entity: AuditEntity): Promise<void> {
     await this.trail.append({
       action,
       outcome: 'success',
       agent: { subject: principal.subject, roles: principal.roles },
-      entity: {
-        patientPseudonym: consent.patientPseudonym,
-        consentId: consent.id,
-        consentVersion: consent.version,
-      },
+      entity,
     });
-    return { id: consent.id, version: consent.version, status: consent.status };
   }
+}
+
+function actor(principal: Principal, query: ChangeQuery) {
+  return { recordedBy: principal.subject, verificationMethod: query.verification };
 }

@@ -1,5 +1,10 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { AuditCheckpoints1764100000000 } from './1764100000000-audit-checkpoints.js';
+import { ConsentVersions1764300000000 } from './1764300000000-consent-versions.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
-export const MIGRATIONS = [InitialSchema1764000000000, AuditCheckpoints1764100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  AuditCheckpoints1764100000000,
+  ConsentVersions1764300000000,
+];

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { CONSENT_CHANNEL } from '@praesidium/consent';
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -26,6 +28,21 @@ function treatmentConsent(patient: string) {
       purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
     },
   };
+}
+
+/** Connections of this database that LISTEN for consent changes: one per app with a consent cache. */
+async function listenerCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ count: string }>(
+      `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+      [`LISTEN ${CONSENT_CHANNEL}`],
+    );
+    return Number(result.rows[0].count);
+  } finally {
+    await client.end();
+  }
 }
 
 interface Gateway {
@@ -106,6 +123,9 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
     });
     expect(recorded.status).toBe(201);
     const consentId = String(recorded.body.id);
+
+    // Every app of every process listens for consent changes (2 in this process, 1 in each other one).
+    expect(await listenerCount(platform.config.database.url ?? '')).toBe(4);
 
     // The clinician works: every gateway answers, and now holds the patient's consent in its cache.
     const urls = [platform.config.http.gatewayUrl, ...gateways.map((gateway) => gateway.url)];

@@ -1,4 +1,4 @@
-import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
@@ -36,6 +36,7 @@ function listenConnection(dataSource: DataSource): { connectionString: string } 
   return url ? { connectionString: url } : undefined;
 }
 
+@Injectable()
 class ConsentFeedLifecycle implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(ConsentChangeFeed) private readonly feed: ConsentChangeFeed) {}
 

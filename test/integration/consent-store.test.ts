@@ -177,6 +177,29 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     ).rejects.toThrow(/append-only/);
   });
 
+  it('amends a consent into a new version that keeps its source document, and revokes only once', async () => {
+    const patient = `Patient/amd-${randomUUID().slice(0, 8)}`;
+    const form = randomBytes(512);
+    const recorded = await consents.recordConsent(fullConsent(patient, form), { recordedBy: 'a' });
+    const { sourceAttachment: _form, ...withoutForm } = fullConsent(patient, form);
+    const narrower = { ...withoutForm, provision: { type: 'deny' as const } };
+    const amended = await consents.amendConsent(recorded.consentId, narrower, { recordedBy: 'b' });
+    expect(amended).toMatchObject({ version: 2, change: 'amended', documentId: recorded.documentId });
+    expect(await consents.decide(consents.pseudonymize(patient), treatQuestion)).toMatchObject({
+      decision: 'deny',
+      reason: 'consent.denied',
+      consentVersion: 2,
+    });
+    const exported = await consents.exportConsent(recorded.consentId, patient);
+    expect(exported.provision).toEqual({ type: 'deny' });
+    expect((exported.sourceAttachment as { data: string }).data).toBe(form.toString('base64'));
+    const revoked = await consents.revokeConsent(recorded.consentId, { recordedBy: 'c' });
+    expect(await consents.revokeConsent(recorded.consentId, { recordedBy: 'd' })).toMatchObject({
+      version: revoked.version,
+      recordedBy: 'c',
+    });
+  });
+
   it('refuses an amendment about another patient and a concurrent second version', async () => {
     const patient = `Patient/amend-${randomUUID().slice(0, 8)}`;
     const recorded = await consents.recordConsent(fullConsent(patient, Buffer.from('form')), {
@@ -187,15 +210,15 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
         recordedBy: 'a',
       }),
     ).rejects.toMatchObject({ code: 'consent.patient_mismatch' });
-    const results = await Promise.allSettled([
-      consents.revokeConsent(recorded.consentId, { recordedBy: 'a' }),
-      consents.revokeConsent(recorded.consentId, { recordedBy: 'b' }),
-    ]);
-    const rejected = results.filter((r) => r.status === 'rejected');
-    // Two concurrent changes cannot both become version 2.
-    expect((await consents.history(recorded.consentId, patient)).length).toBe(
-      1 + results.length - rejected.length,
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c'].map((by) =>
+        consents.amendConsent(recorded.consentId, fullConsent(patient, Buffer.from(by)), { recordedBy: by }),
+      ),
     );
+    const rejected = results.filter((r) => r.status === 'rejected');
+    // Concurrent changes cannot both become the same version: one per accepted change, no gap.
+    const versions = (await consents.history(recorded.consentId, patient)).map((v) => v.version);
+    expect(versions).toEqual(Array.from({ length: 1 + results.length - rejected.length }, (_, i) => i + 1));
     for (const result of rejected) expect(result.reason).toMatchObject({ code: 'consent.version_conflict' });
   });
 

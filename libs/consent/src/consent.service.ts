@@ -90,9 +90,13 @@ export class ConsentService {
     return this.appendVersion(id, latest.version + 1, parsed, 'amended', actor, latest.documentId);
   }
 
-  /** Revocation is a new `inactive` version dated now; it refuses, from then on, what the consent allowed. */
+  /**
+   * Revocation is a new `inactive` version dated now; it refuses, from then on, what the consent allowed.
+   * Revoking a consent that is no longer in force changes nothing (the revocation keeps its date).
+   */
   async revokeConsent(id: string, actor: ConsentActor): Promise<ConsentVersionEntity> {
     const latest = await this.requireLatest(id);
+    if (latest.status === 'inactive' || latest.status === 'rejected') return latest;
     const now = new Date();
     const revoked: ConsentVersionEntity = {
       ...latest,

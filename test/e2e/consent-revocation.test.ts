@@ -228,6 +228,23 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
       ['recorded', 'dr.amara.rivera'],
       ['revoked', 'dr.amara.rivera'],
     ]);
+    const exported = await call(
+      'GET',
+      `${governance}/consents/${consentId}?patient=${encodeURIComponent(patient)}&version=1`,
+      { token: clinician },
+    );
+    expect(exported.body).toMatchObject({
+      resourceType: 'Consent',
+      id: consentId,
+      meta: { versionId: '1' },
+      status: 'active',
+      patient: { reference: patient },
+    });
+    const notTheirs = await call('GET', `${governance}/consents/${consentId}?patient=Patient/someone-else`, {
+      token: clinician,
+    });
+    expect(notTheirs).toMatchObject({ status: 404, body: { code: 'request.not_found' } });
+
     const nobody = await call('GET', `${governance}/consents/decision?${query}`, {
       token: await platform.token('security-officer'),
     });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -249,5 +249,37 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
       token: await platform.token('security-officer'),
     });
     expect(nobody).toMatchObject({ status: 403, body: { code: 'access.denied' } });
+  });
+  it('accepts a 10 MB signed form with the consent, returns it intact, and refuses a larger one', async () => {
+    const patient = `Patient/form-${randomUUID().slice(0, 8)}`;
+    const governance = platform.config.http.governanceUrl;
+    const form = randomBytes(10 * 1024 * 1024);
+    const withForm = (bytes: Buffer) => ({
+      ...treatmentConsent(patient),
+      sourceAttachment: {
+        contentType: 'application/pdf',
+        title: 'Signed form',
+        data: bytes.toString('base64'),
+      },
+    });
+    const recorded = await call('POST', `${governance}/consents?verification=signed-form`, {
+      token: clinician,
+      body: withForm(form),
+    });
+    expect(recorded.status).toBe(201);
+    const exported = await call(
+      'GET',
+      `${governance}/consents/${String(recorded.body.id)}?patient=${encodeURIComponent(patient)}`,
+      { token: clinician },
+    );
+    const attachment = exported.body.sourceAttachment as { data: string; title: string };
+    expect(attachment.title).toBe('Signed form');
+    expect(Buffer.from(attachment.data, 'base64').equals(form)).toBe(true);
+
+    const tooLarge = await call('POST', `${governance}/consents`, {
+      token: clinician,
+      body: withForm(Buffer.concat([form, Buffer.from('x')])),
+    });
+    expect(tooLarge).toMatchObject({ status: 413, body: { code: 'consent.document_too_large' } });
   });
 });

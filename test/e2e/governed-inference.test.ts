@@ -234,7 +234,7 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     expectProblem(
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) }),
       403,
-      'consent.absent',
+      'consent.revoked',
     );
   });
 

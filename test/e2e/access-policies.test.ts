@@ -201,6 +201,49 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
     expect(clinicianView).toHaveProperty('provision');
   });
 
+  it('withholds provisions and the signed form from a security officer on export and history too', async () => {
+    const patient = `Patient/fields-${randomUUID().slice(0, 8)}`;
+    const form = Buffer.from('%PDF-1.7 signed consent form');
+    const recorded = await call('POST', `${governance}/consents?verification=signed-form`, {
+      token: clinician,
+      body: {
+        resourceType: 'Consent',
+        status: 'active',
+        scope: { coding: [{ code: 'treatment' }] },
+        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        patient: { reference: patient },
+        dateTime: new Date(Date.now() - 60_000).toISOString(),
+        sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') },
+        provision: {
+          type: 'permit',
+          purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+        },
+      },
+    });
+    expect(recorded.status).toBe(201);
+    const consentUrl = `${governance}/consents/${String(recorded.body.id)}`;
+    const patientQuery = `patient=${encodeURIComponent(patient)}`;
+
+    const exported = await call('GET', `${consentUrl}?${patientQuery}`, { token: author });
+    expect(exported.status).toBe(200);
+    expect(exported.body).toMatchObject({
+      resourceType: 'Consent',
+      meta: { security: [{ code: 'REDACTED' }] },
+    });
+    expect(exported.body).not.toHaveProperty('provision');
+    expect(exported.body).not.toHaveProperty('sourceAttachment');
+    const history = await call('GET', `${consentUrl}/history?${patientQuery}`, { token: author });
+    expect(history.status).toBe(200);
+    const [first] = history.body.entry as { resource: Record<string, unknown> }[];
+    expect(first.resource).not.toHaveProperty('provision');
+    expect(first.resource).not.toHaveProperty('sourceAttachment');
+
+    const asClinician = await call('GET', `${consentUrl}?${patientQuery}`, { token: clinician });
+    const attachment = asClinician.body.sourceAttachment as { data: string };
+    expect(Buffer.from(attachment.data, 'base64').equals(form)).toBe(true);
+    expect(asClinician.body).toHaveProperty('provision');
+  });
+
   if (database === 'postgres') {
     it('filters the model list in SQL: a LIMIT is filled with readable rows only', async () => {
       const suffix = randomUUID().slice(0, 8);

@@ -75,9 +75,9 @@ describe('break-glass emergency access', () => {
     (await call('GET', `${governance}/audit/events?limit=1000&action=${action}`, { token: officer })).body
       .records as AuditRecords;
 
-  // The demo patient's consent refuses TREAT and says nothing of emergencies: ETREAT is denied as consent.absent.
+  // The demo patient's consent refuses TREAT; ETREAT is a kind of TREAT (v3-ActReason), so it is refused too.
   it('lets the declaring clinician past a consent denial for ETREAT and BTG only, until the grant ends', async () => {
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     const declared = await declare(DEMO_PATIENTS.refused);
     expect(declared.status).toBe(201);
     expect(declared.body).toMatchObject({ grantee: 'dr.amara.rivera', state: 'active', review: null });
@@ -94,7 +94,7 @@ describe('break-glass emergency access', () => {
       departments: ['pain-medicine'],
       trainings: [LUMBAR_ESI_MODEL_NAME],
     });
-    expectProblem(await infer(colleague, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(colleague, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     expectProblem(
       await call('POST', `${governance}/break-glass/${grantId}/end`, { token: colleague }),
       403,
@@ -103,7 +103,7 @@ describe('break-glass emergency access', () => {
 
     const ended = await call('POST', `${governance}/break-glass/${grantId}/end`, { token: clinician });
     expect(ended.body).toMatchObject({ id: grantId, state: 'ended' });
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
 
     const correlationId = (emergency.body.parameters as { praesidium: { correlation_id: string } }).praesidium
       .correlation_id;
@@ -181,7 +181,7 @@ describe('break-glass emergency access', () => {
     ).toMatchObject({
       state: 'expired',
     });
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     expectProblem(
       await call('POST', `${governance}/break-glass/${grantId}/end`, { token: clinician }),
       409,

@@ -246,7 +246,7 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
     expect(notTheirs).toMatchObject({ status: 404, body: { code: 'request.not_found' } });
 
     const nobody = await call('GET', `${governance}/consents/decision?${query}`, {
-      token: await platform.token('security-officer'),
+      token: await platform.token('regulatory-affairs'),
     });
     expect(nobody).toMatchObject({ status: 403, body: { code: 'access.denied' } });
   });

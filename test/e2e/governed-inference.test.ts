@@ -196,7 +196,11 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     }
     expect(found).toEqual([
       expect.objectContaining({
-        event: expect.objectContaining({ action: 'gateway.request', outcome: 'refused' }),
+        event: expect.objectContaining({
+          action: 'gateway.request',
+          outcome: 'refused',
+          entity: { policyVersion: 1 },
+        }),
       }),
     ]);
   });

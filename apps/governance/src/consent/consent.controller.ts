@@ -84,16 +84,14 @@ export class ConsentController {
     @Query(new ZodPipe(patientQuery)) query: z.infer<typeof patientQuery>,
   ) {
     requireAbility(principal, 'read', 'Consent');
-    const fields = permittedFieldsOf(ability, 'read', 'Consent', {
-      fieldsFrom: (rule) => rule.fields ?? [...SUBJECT_FIELDS.Consent],
-    });
+    const fields = readableFields(ability);
     const consents = await this.consents.listForPatient(query.patient);
     return {
       resourceType: 'Bundle',
       type: 'searchset',
       total: consents.length,
       entry: consents.map((version) => ({
-        resource: readableConsent(toFhirConsent(version, query.patient), readableFields(ability)),
+        resource: readableConsent(toFhirConsent(version, query.patient), fields),
       })),
     };
   }

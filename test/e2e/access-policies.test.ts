@@ -6,6 +6,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 type Events = { event: Record<string, unknown> & { entity?: Record<string, unknown> } }[];
 
@@ -206,19 +207,11 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
     const form = Buffer.from('%PDF-1.7 signed consent form');
     const recorded = await call('POST', `${governance}/consents?verification=signed-form`, {
       token: clinician,
-      body: {
-        resourceType: 'Consent',
-        status: 'active',
-        scope: { coding: [{ code: 'treatment' }] },
-        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-        patient: { reference: patient },
-        dateTime: new Date(Date.now() - 60_000).toISOString(),
-        sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') },
-        provision: {
-          type: 'permit',
-          purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
-        },
-      },
+      body: purposeConsent(
+        patient,
+        {},
+        { sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') } },
+      ),
     });
     expect(recorded.status).toBe(201);
     const consentUrl = `${governance}/consents/${String(recorded.body.id)}`;

@@ -4,6 +4,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 type AuditRecords = { event: Record<string, unknown> & { entity?: Record<string, unknown> } }[];
 
@@ -141,21 +142,7 @@ describe('break-glass emergency access', () => {
     const patient = `Patient/bg-${Date.now()}`;
     const consent = await call('POST', `${governance}/consents`, {
       token: clinician,
-      body: {
-        resourceType: 'Consent',
-        status: 'active',
-        scope: { coding: [{ code: 'treatment' }] },
-        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-        patient: { reference: patient },
-        dateTime: new Date().toISOString(),
-        provision: {
-          type: 'deny',
-          purpose: ['TREAT', 'ETREAT', 'BTG'].map((code) => ({
-            system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
-            code,
-          })),
-        },
-      },
+      body: purposeConsent(patient, { type: 'deny', purposes: ['TREAT', 'ETREAT', 'BTG'] }),
     });
     expect(consent.status).toBe(201);
     expectProblem(await infer(clinician, patient, 'ETREAT'), 403, 'consent.denied');

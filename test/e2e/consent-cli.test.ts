@@ -1,43 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
+import { praesidium } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-
-const CLI = path.resolve('bin/praesidium.js');
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `praesidium …` as its own process, asynchronously: this process serves the embedded database. */
-function praesidium(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: process.cwd(),
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? tmpdir(),
-          PRAESIDIUM_LOG_LEVEL: 'error',
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { purposeConsent } from '../support/consents.js';
 
 const jsonLines = (output: string) =>
   output
@@ -66,16 +35,13 @@ describe('praesidium consent, beside a running platform on the embedded database
     const file = path.join(dataDir, 'consent.json');
     await writeFile(
       file,
-      JSON.stringify({
-        resourceType: 'Consent',
-        status: 'active',
-        scope: { coding: [{ code: 'treatment' }] },
-        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-        patient: { reference: patient },
-        dateTime: new Date(Date.now() - 60_000).toISOString(),
-        sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') },
-        provision: { type: 'permit', purpose: [{ code: 'TREAT' }] },
-      }),
+      JSON.stringify(
+        purposeConsent(
+          patient,
+          {},
+          { sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') } },
+        ),
+      ),
     );
     const recorded = await praesidium(
       ['consent', 'record', '--file', file, '--verification', 'signed-form', '--by', 'admin.kim'],

@@ -8,26 +8,12 @@ import { CONSENT_CHANNEL } from '@praesidium/consent';
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 const CLI = path.resolve('bin/praesidium.js');
 
 function inferenceBody(patient: string) {
   return { parameters: { patient, purpose_of_use: 'TREAT' }, inputs: exampleEsiInputs() };
-}
-
-function treatmentConsent(patient: string) {
-  return {
-    resourceType: 'Consent',
-    status: 'active',
-    scope: { coding: [{ code: 'treatment' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    patient: { reference: patient },
-    dateTime: new Date(Date.now() - 60_000).toISOString(),
-    provision: {
-      type: 'permit',
-      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
-    },
-  };
 }
 
 /** Connections of this database that LISTEN for consent changes: one per app with a consent cache. */
@@ -119,7 +105,7 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
     const governance = platform.config.http.governanceUrl;
     const recorded = await call('POST', `${governance}/consents?verification=in-person`, {
       token: clinician,
-      body: treatmentConsent(patient),
+      body: purposeConsent(patient),
     });
     expect(recorded.status).toBe(201);
     const consentId = String(recorded.body.id);
@@ -186,7 +172,7 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
     const governance = platform.config.http.governanceUrl;
     const recorded = await call('POST', `${governance}/consents`, {
       token: clinician,
-      body: treatmentConsent(patient),
+      body: purposeConsent(patient),
     });
     const consentId = String(recorded.body.id);
     const query = `patient=${encodeURIComponent(patient)}&purpose=TREAT&model=${LUMBAR_ESI_MODEL_NAME}`;
@@ -255,7 +241,7 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
     const governance = platform.config.http.governanceUrl;
     const form = randomBytes(10 * 1024 * 1024);
     const withForm = (bytes: Buffer) => ({
-      ...treatmentConsent(patient),
+      ...purposeConsent(patient),
       sourceAttachment: {
         contentType: 'application/pdf',
         title: 'Signed form',

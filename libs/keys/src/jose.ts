@@ -15,11 +15,20 @@ export interface Jwks {
   keys: Jwk[];
 }
 
-export type KeyKind = 'sign' | 'encrypt' | 'hmac' | 'wrap';
+export type KeyKind = 'sign' | 'encrypt' | 'encrypt-rsa' | 'hmac' | 'wrap';
+
+/** The `alg` a key of each kind carries: how a stored key's kind is recognized. */
+export const KEY_KIND_ALGORITHMS: Record<KeyKind, string | undefined> = {
+  sign: 'ES256',
+  encrypt: 'ECDH-ES',
+  'encrypt-rsa': 'RSA-OAEP-256',
+  wrap: 'A256GCMKW',
+  hmac: undefined,
+};
 
 /**
- * Generates a new private key: ES256 for signatures, ECDH-ES on P-256 for JWE, 256-bit oct for HMAC
- * and for wrapping data keys (a key-encryption key, used with AES-256-GCM).
+ * Generates a new private key: ES256 for signatures, ECDH-ES on P-256 and RSA-OAEP-256 (2048 bits)
+ * for JWE, 256-bit oct for HMAC and for wrapping data keys (a key-encryption key, used with AES-256-GCM).
  */
 export async function generateKey(kind: KeyKind, kid: string): Promise<Jwk> {
   const store = jose.JWK.createKeyStore();
@@ -28,9 +37,11 @@ export async function generateKey(kind: KeyKind, kid: string): Promise<Jwk> {
       ? await store.generate('EC', 'P-256', { alg: 'ES256', use: 'sig', kid })
       : kind === 'encrypt'
         ? await store.generate('EC', 'P-256', { alg: 'ECDH-ES', use: 'enc', kid })
-        : kind === 'wrap'
-          ? await store.generate('oct', 256, { kid, use: 'enc', alg: 'A256GCMKW' })
-          : await store.generate('oct', 256, { kid, use: 'sig' });
+        : kind === 'encrypt-rsa'
+          ? await store.generate('RSA', 2048, { alg: 'RSA-OAEP-256', use: 'enc', kid })
+          : kind === 'wrap'
+            ? await store.generate('oct', 256, { kid, use: 'enc', alg: 'A256GCMKW' })
+            : await store.generate('oct', 256, { kid, use: 'sig' });
   return key.toJSON(true) as Jwk;
 }
 
@@ -78,4 +89,170 @@ export async function verificationKeys(jwks: Jwks): Promise<VerificationKeys> {
       return result.payload;
     },
   };
+}
+
+// ---- JWE (RFC 7516): compact serialization only, two key-management algorithms, one content cipher ----
+
+/** Key management algorithms the gateway accepts and uses: ECDH-ES on P-256, RSA-OAEP-256. */
+export const JWE_KEY_ALGORITHMS = ['ECDH-ES', 'RSA-OAEP-256'] as const;
+/** The only content encryption: AES-256-GCM. */
+export const JWE_CONTENT_ENCRYPTION = 'A256GCM';
+/**
+ * Header members refused outright: `zip` (inflating before authentication invites decompression
+ * bombs), `crit` (extensions we do not implement), and every member that names a key, since the
+ * recipient key is chosen by `kid` among our own keys only.
+ */
+const FORBIDDEN_JWE_HEADERS = ['zip', 'crit', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'] as const;
+
+export type JweKeyAlgorithm = (typeof JWE_KEY_ALGORITHMS)[number];
+
+/** Why a JWE was refused; callers map each to a reason code. */
+export type JweFailure =
+  | 'malformed'
+  | 'algorithm_forbidden'
+  | 'header_forbidden'
+  | 'key_unknown'
+  | 'key_retired'
+  | 'decryption_failed';
+
+export class JweError extends Error {
+  constructor(
+    readonly failure: JweFailure,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'JweError';
+  }
+}
+
+export interface JweHeader {
+  readonly alg: JweKeyAlgorithm;
+  readonly enc: typeof JWE_CONTENT_ENCRYPTION;
+  readonly kid: string;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Reads and checks the protected header of a compact JWE before any key is touched: five base64url
+ * parts, a JSON object header, an allowed `alg`/`enc`, no forbidden member, and a `kid`.
+ */
+export function readJweHeader(token: string): JweHeader {
+  const parts = token.trim().split('.');
+  if (parts.length !== 5 || !parts.every((part) => BASE64URL.test(part)))
+    throw new JweError('malformed', 'a compact JWE has five base64url parts');
+  if (!parts[0] || !parts[2] || !parts[4])
+    throw new JweError('malformed', 'the header, IV and tag of a JWE cannot be empty');
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+  } catch {
+    throw new JweError('malformed', 'the JWE header is not JSON');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new JweError('malformed', 'the JWE header is not a JSON object');
+  const fields = header as Record<string, unknown>;
+  const forbidden = FORBIDDEN_JWE_HEADERS.find((name) => Object.hasOwn(fields, name));
+  if (forbidden) throw new JweError('header_forbidden', `the JWE header member ${forbidden} is refused`);
+  if (!(JWE_KEY_ALGORITHMS as readonly unknown[]).includes(fields.alg))
+    throw new JweError('algorithm_forbidden', `alg must be one of ${JWE_KEY_ALGORITHMS.join(', ')}`);
+  if (fields.enc !== JWE_CONTENT_ENCRYPTION)
+    throw new JweError('algorithm_forbidden', `enc must be ${JWE_CONTENT_ENCRYPTION}`);
+  if (typeof fields.kid !== 'string' || fields.kid.length === 0 || fields.kid.length > 256)
+    throw new JweError('key_unknown', 'the JWE header must name the recipient key by kid');
+  return { alg: fields.alg as JweKeyAlgorithm, enc: JWE_CONTENT_ENCRYPTION, kid: fields.kid };
+}
+
+/** A private key prepared once for decryption. */
+export interface DecryptionKey {
+  readonly kid: string;
+  readonly alg: string;
+  /** Decrypts a compact JWE whose header `readJweHeader` accepted for this key. */
+  decrypt(token: string): Promise<Buffer>;
+}
+
+export async function decryptionKey(privateJwk: Jwk): Promise<DecryptionKey> {
+  const key = await jose.JWK.asKey(privateJwk);
+  const alg = String(privateJwk.alg);
+  const decrypter = jose.JWE.createDecrypt(key, {
+    algorithms: [alg, JWE_CONTENT_ENCRYPTION],
+    handlers: {},
+  });
+  return {
+    kid: privateJwk.kid,
+    alg,
+    async decrypt(token) {
+      const header = readJweHeader(token);
+      if (header.kid !== privateJwk.kid) throw new JweError('key_unknown', 'the JWE is for another key');
+      if (header.alg !== alg)
+        throw new JweError('algorithm_forbidden', `the key ${privateJwk.kid} is used with ${alg} only`);
+      try {
+        const result = await decrypter.decrypt(token.trim());
+        return result.plaintext;
+      } catch {
+        // node-jose's messages say nothing a caller should see (and nothing of the plaintext).
+        throw new JweError('decryption_failed', 'the JWE does not decrypt with the named key');
+      }
+    },
+  };
+}
+
+/** A recipient's public key prepared once for encryption: ECDH-ES for EC keys, RSA-OAEP-256 for RSA. */
+export interface EncryptionKey {
+  readonly kid: string;
+  readonly alg: JweKeyAlgorithm;
+  encrypt(plaintext: Uint8Array, contentType?: string): Promise<string>;
+}
+
+export async function encryptionKey(publicJwk: Jwk): Promise<EncryptionKey> {
+  const checked = await checkEncryptionPublicJwk(publicJwk);
+  const key = await jose.JWK.asKey(checked);
+  const alg: JweKeyAlgorithm = checked.kty === 'EC' ? 'ECDH-ES' : 'RSA-OAEP-256';
+  return {
+    kid: checked.kid,
+    alg,
+    async encrypt(plaintext, contentType) {
+      const encrypter = jose.JWE.createEncrypt(
+        {
+          format: 'compact',
+          contentAlg: JWE_CONTENT_ENCRYPTION,
+          fields: { alg, kid: checked.kid, ...(contentType ? { cty: contentType } : {}) },
+        },
+        key,
+      );
+      return encrypter.update(Buffer.from(plaintext)).final();
+    },
+  };
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/**
+ * Checks a public key someone registers for encryption: EC P-256 or RSA of at least 2048 bits,
+ * `use: enc`, no private member. Returns it with its RFC 7638 thumbprint as `kid` when it had none.
+ */
+export async function checkEncryptionPublicJwk(jwk: Jwk): Promise<Jwk> {
+  if (jwk.use !== 'enc') throw new JweError('malformed', 'the key must say use: enc');
+  const leaked = PRIVATE_MEMBERS.find((name) => Object.hasOwn(jwk, name));
+  if (leaked) throw new JweError('malformed', `a public key has no ${leaked} member`);
+  if (jwk.kty === 'EC' && jwk.crv !== 'P-256') throw new JweError('malformed', 'EC keys must be on P-256');
+  if (jwk.kty !== 'EC' && jwk.kty !== 'RSA') throw new JweError('malformed', 'the key must be EC or RSA');
+  if (jwk.alg !== undefined && jwk.alg !== (jwk.kty === 'EC' ? 'ECDH-ES' : 'RSA-OAEP-256'))
+    throw new JweError('algorithm_forbidden', 'EC keys take ECDH-ES, RSA keys RSA-OAEP-256');
+  let key: jose.JWK.Key;
+  try {
+    key = await jose.JWK.asKey(jwk);
+  } catch {
+    throw new JweError('malformed', 'the key does not parse');
+  }
+  if (jwk.kty === 'RSA' && key.length < 2048)
+    throw new JweError('malformed', 'RSA keys need 2048 bits or more');
+  const kid =
+    typeof jwk.kid === 'string' && jwk.kid.length > 0
+      ? jwk.kid
+      : // node-jose's types omit the hash argument and say string; it takes one and gives a Buffer.
+        Buffer.from(
+          await (key.thumbprint as unknown as (hash: string) => Promise<Uint8Array>).call(key, 'SHA-256'),
+        ).toString('base64url');
+  return { ...(key.toJSON(false) as Jwk), kid, use: 'enc' };
 }

@@ -1,24 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateKey, toPublicJwk, type Jwk, type Jwks, type KeyKind } from './jose.js';
+import { generateKey, KEY_KIND_ALGORITHMS, toPublicJwk, type Jwk, type Jwks, type KeyKind } from './jose.js';
 
-/** What each platform key is for. */
+/** What each platform key is for; a purpose with several kinds gets one key of each, rotated together. */
 export const KEY_PURPOSES = {
   'demo-issuer': 'sign',
   'gateway-assertion': 'sign',
-  'gateway-encryption': 'encrypt',
+  'gateway-encryption': ['encrypt', 'encrypt-rsa'],
   pseudonym: 'hmac',
   'audit-checkpoint': 'sign',
   'consent-document-kek': 'wrap',
-} as const satisfies Record<string, KeyKind>;
+} as const satisfies Record<string, KeyKind | readonly KeyKind[]>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;
 
-interface StoredKey {
-  purpose: KeyPurpose;
-  createdAt: string;
-  jwk: Jwk;
+/** One key of the store as its users see it. */
+export interface StoredKey {
+  readonly purpose: KeyPurpose;
+  readonly createdAt: string;
+  /** Set when a rotation superseded the key: it keeps working until then (the grace period), never after. */
+  readonly retiresAt?: string;
+  readonly jwk: Jwk;
+}
+
+interface KeyKindOfPurpose {
+  readonly purpose: KeyPurpose;
+  readonly kind: KeyKind;
 }
 
 interface KeyStoreFile {
@@ -67,10 +75,78 @@ export class KeyStore {
     return newest.jwk;
   }
 
-  /** The public keys of a purpose, current first, as a JWKS document. */
-  async publicJwks(purpose: KeyPurpose): Promise<Jwks> {
-    const keys = this.file.keys.filter((key) => key.purpose === purpose).reverse();
+  /** The public keys of a purpose not yet retired, current first, as a JWKS document. */
+  async publicJwks(purpose: KeyPurpose, now = new Date()): Promise<Jwks> {
+    const keys = this.keysOf(purpose)
+      .filter((key) => !isRetired(key, now))
+      .reverse();
     return { keys: await Promise.all(keys.map((key) => toPublicJwk(key.jwk))) };
+  }
+
+  /** Every key of a purpose, oldest first, retired ones included. */
+  keysOf(purpose: KeyPurpose): readonly StoredKey[] {
+    return this.file.keys.filter((key) => key.purpose === purpose);
+  }
+
+  /** The path of the store's file, whose modification time tells running processes of a rotation. */
+  static filePath(dataDir: string): string {
+    return path.join(dataDir, 'keys', FILE_NAME);
+  }
+
+  /**
+   * Rotation with a grace period: adds a new current key of each kind of the purpose and gives every
+   * older key that has no end yet `retiresAt = now + graceSeconds`.
+   */
+  static async rotateWithGrace(
+    dataDir: string,
+    purpose: KeyPurpose,
+    graceSeconds: number,
+  ): Promise<KeyStore> {
+    await KeyStore.openOrCreate(dataDir);
+    return KeyStore.update(dataDir, async (current) => {
+      const retiresAt = new Date(Date.now() + graceSeconds * 1000).toISOString();
+      const superseded = current.keys.map((key) =>
+        key.purpose === purpose && key.retiresAt === undefined ? { ...key, retiresAt } : key,
+      );
+      return { ...current, keys: [...superseded, ...(await generateKeys(kindsOf([purpose])))] };
+    });
+  }
+
+  /** Ends the grace period of every superseded key of a purpose now (a key believed compromised). */
+  static async retireSuperseded(dataDir: string, purpose: KeyPurpose): Promise<KeyStore> {
+    await KeyStore.openOrCreate(dataDir);
+    return KeyStore.update(dataDir, async (current) => {
+      const now = new Date();
+      const store = new KeyStore(current);
+      const currentKids = new Set(store.currentKeys(purpose).map((key) => key.kid));
+      const keys = current.keys.map((key) =>
+        key.purpose === purpose && !currentKids.has(key.jwk.kid) && !isRetired(key, now)
+          ? { ...key, retiresAt: now.toISOString() }
+          : key,
+      );
+      return Promise.resolve({ ...current, keys });
+    });
+  }
+
+  /** The newest key of each kind of a purpose: what is used to encrypt or sign now. */
+  currentKeys(purpose: KeyPurpose): Jwk[] {
+    return kindsOf([purpose]).flatMap(({ kind }) => {
+      const ofKind = this.keysOf(purpose).filter((key) => key.jwk.alg === KEY_KIND_ALGORITHMS[kind]);
+      const newest = ofKind[ofKind.length - 1];
+      return newest ? [newest.jwk] : [];
+    });
+  }
+
+  private static async update(
+    dataDir: string,
+    change: (current: KeyStoreFile) => Promise<KeyStoreFile>,
+  ): Promise<KeyStore> {
+    const filePath = KeyStore.filePath(dataDir);
+    return withLock(path.join(dataDir, 'keys', 'keystore.lock'), async () => {
+      const changed = await change((await readKeyFile(filePath)) ?? { version: 1, keys: [] });
+      await writeKeyFile(filePath, changed);
+      return new KeyStore(changed);
+    });
   }
 
   /**
@@ -84,7 +160,7 @@ export class KeyStore {
       const current = (await readKeyFile(filePath)) ?? { version: 1, keys: [] };
       const rotated: KeyStoreFile = {
         ...current,
-        keys: [...current.keys, ...(await generateKeys([purpose]))],
+        keys: [...current.keys, ...(await generateKeys(kindsOf([purpose])))],
       };
       await writeKeyFile(filePath, rotated);
       return new KeyStore(rotated);
@@ -123,18 +199,33 @@ async function writeKeyFile(filePath: string, file: KeyStoreFile): Promise<void>
   await rename(temporary, filePath);
 }
 
-function missingPurposes(file: KeyStoreFile): KeyPurpose[] {
-  const present = new Set(file.keys.map((key) => key.purpose));
-  return (Object.keys(KEY_PURPOSES) as KeyPurpose[]).filter((purpose) => !present.has(purpose));
+/** A key is retired once its grace period is over; keys that were never superseded have none. */
+export function isRetired(key: StoredKey, now: Date): boolean {
+  return key.retiresAt !== undefined && Date.parse(key.retiresAt) <= now.getTime();
 }
 
-async function generateKeys(purposes: readonly KeyPurpose[]): Promise<StoredKey[]> {
+function kindsOf(purposes: readonly KeyPurpose[]): KeyKindOfPurpose[] {
+  return purposes.flatMap((purpose) => {
+    const kinds: KeyKind | readonly KeyKind[] = KEY_PURPOSES[purpose];
+    return (typeof kinds === 'string' ? [kinds] : kinds).map((kind) => ({ purpose, kind }));
+  });
+}
+
+/** Each (purpose, kind) without a key: a new purpose, or a new kind of an existing purpose. */
+function missingPurposes(file: KeyStoreFile): KeyKindOfPurpose[] {
+  return kindsOf(Object.keys(KEY_PURPOSES) as KeyPurpose[]).filter(
+    ({ purpose, kind }) =>
+      !file.keys.some((key) => key.purpose === purpose && key.jwk.alg === KEY_KIND_ALGORITHMS[kind]),
+  );
+}
+
+async function generateKeys(wanted: readonly KeyKindOfPurpose[]): Promise<StoredKey[]> {
   const createdAt = new Date().toISOString();
   return Promise.all(
-    purposes.map(async (purpose) => ({
+    wanted.map(async ({ purpose, kind }) => ({
       purpose,
       createdAt,
-      jwk: await generateKey(KEY_PURPOSES[purpose], `${purpose}-${randomBytes(6).toString('hex')}`),
+      jwk: await generateKey(kind, `${purpose}-${randomBytes(6).toString('hex')}`),
     })),
   );
 }

@@ -7,6 +7,7 @@ import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
 import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
 import { APP_NAMES, type AppName } from './app-names.js';
+import { KEY_USAGE, runKeyCommand } from './key-commands.js';
 
 export const USAGE = `Usage: praesidium <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
 ${AUDIT_USAGE}
 ${CONSENT_USAGE}
+${KEY_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
 running platform's PGlite over its Unix socket.`;
@@ -38,6 +40,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return runAuditCommand(config, rest);
     case 'consent':
       return runConsentCommand(config, rest);
+    case 'keys':
+      return runKeyCommand(config, rest);
     case undefined:
     case 'help':
     case '--help':

@@ -4,6 +4,7 @@ import type { PlatformDeps } from '@praesidium/platform';
 import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
 import { gatewayHttpsOptions } from './gateway-tls.js';
+import { acceptJoseRequestBodies } from './jose/jose-request-body.js';
 
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
   // The auditor needs the app's audit trail, which exists only once the app does.
@@ -16,5 +17,6 @@ export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyA
     gatewayHttpsOptions(deps.config),
   );
   edge.auditor = new EdgeRefusalAuditor(app);
+  acceptJoseRequestBodies(app, deps.config.gateway.bodyLimitBytes);
   return app;
 }

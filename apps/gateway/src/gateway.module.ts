@@ -9,6 +9,7 @@ import { GatewayAssertionSigner } from './backend/gateway-assertion.js';
 import { InferencePipeline } from './inference/inference-pipeline.service.js';
 import { InferenceController } from './inference/inference.controller.js';
 import { SchemaValidator } from './inference/schema-validator.js';
+import { JoseModule } from './jose/jose.module.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class GatewayModule {
         AuditModule.forRoot('gateway'),
         ConsentModule,
         ModelRegistryModule,
+        JoseModule,
       ],
       controllers: [InferenceController, WellKnownController],
       providers: [InferencePipeline, SchemaValidator, BackendClient, GatewayAssertionSigner],

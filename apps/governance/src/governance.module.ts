@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AccessModule, BreakGlassModule, PolicyModule } from '@praesidium/access';
 import { AuditModule } from '@praesidium/audit';
 import { ConsentModule } from '@praesidium/consent';
+import { ClientKeysModule } from '@praesidium/keys';
 import { ModelRegistryModule } from '@praesidium/model-registry';
 import { platformModules, type PlatformDeps } from '@praesidium/platform';
 import { AuditCheckpointScheduler } from './audit/audit-checkpoint.scheduler.js';
@@ -11,6 +12,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
 import { BreakGlassExpiry } from './break-glass/break-glass-expiry.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
+import { ClientKeysController } from './client-keys/client-keys.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
 import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
@@ -33,6 +35,7 @@ export class GovernanceModule {
         AuditModule.forRoot('governance'),
         ConsentModule,
         ModelRegistryModule,
+        ClientKeysModule,
       ],
       controllers: [
         HealthController,
@@ -43,6 +46,7 @@ export class GovernanceModule {
         ModelsController,
         PoliciesController,
         BreakGlassController,
+        ClientKeysController,
         ...(demo ? [DemoIssuerController] : []),
       ],
       providers: [

@@ -93,6 +93,12 @@ export const environmentSchema = z
       .max(24 * 60)
       .default(60),
     PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL: url.optional(),
+    PRAESIDIUM_KEY_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86400)
+      .default(86400),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -226,6 +232,8 @@ export interface PraesidiumConfig {
   readonly audit: { readonly checkpointIntervalSeconds: number };
   /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
   readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
+  /** How long a superseded encryption key still decrypts after a rotation. */
+  readonly keys: { readonly graceSeconds: number };
 }
 
 export function toConfig(
@@ -316,5 +324,6 @@ export function toConfig(
       minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,
       webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,
     },
+    keys: { graceSeconds: env.PRAESIDIUM_KEY_GRACE_SECONDS },
   };
 }

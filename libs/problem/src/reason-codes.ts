@@ -94,6 +94,35 @@ export const REASONS = {
   'request.headers_too_large': { status: 431, title: 'The request headers are larger than allowed' },
   'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
   'request.not_found': { status: 404, title: 'No such resource' },
+  'jwe.malformed': {
+    status: 400,
+    title: 'The body is not a compact JWE (five base64url parts, a JSON header)',
+  },
+  'jwe.algorithm_forbidden': {
+    status: 400,
+    title: 'The JWE uses an algorithm other than ECDH-ES or RSA-OAEP-256 with A256GCM',
+  },
+  'jwe.header_forbidden': {
+    status: 400,
+    title: 'The JWE header carries zip, crit or a key reference (jku, jwk, x5u, x5c, x5t)',
+  },
+  'jwe.key_unknown': { status: 400, title: "The JWE names no kid, or one that is not the gateway's" },
+  'jwe.key_retired': {
+    status: 400,
+    title: "The JWE is for a gateway key past its grace period; fetch the gateway's current keys",
+  },
+  'jwe.decryption_failed': {
+    status: 400,
+    title: 'The JWE does not decrypt with the key it names (wrong key, or tampered)',
+  },
+  'jwe.recipient_key_missing': {
+    status: 406,
+    title: 'An encrypted response needs an encryption key registered for you (POST /client-keys)',
+  },
+  'client_key.invalid': {
+    status: 422,
+    title: 'The key is not an EC P-256 or RSA (2048 bits or more) public JWK with use: enc',
+  },
   'audit.unavailable': { status: 503, title: 'The audit trail cannot be written; nothing was forwarded' },
   'audit.retention_refused': {
     status: 409,

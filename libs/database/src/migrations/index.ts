@@ -3,6 +3,7 @@ import { AuditCheckpoints1764100000000 } from './1764100000000-audit-checkpoints
 import { AuditPartitions1764200000000 } from './1764200000000-audit-partitions.js';
 import { ConsentVersions1764300000000 } from './1764300000000-consent-versions.js';
 import { AccessPolicies1764400000000 } from './1764400000000-access-policies.js';
+import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AuditPartitions1764200000000,
   ConsentVersions1764300000000,
   AccessPolicies1764400000000,
+  ClientKeys1764800000000,
 ];

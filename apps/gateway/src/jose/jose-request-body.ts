@@ -1,0 +1,41 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { DecryptionKeyRing } from '@praesidium/keys';
+import { ProblemError } from '@praesidium/problem';
+import { jweProblem } from './jwe-problem.js';
+
+export const JOSE_MEDIA_TYPE = 'application/jose';
+
+/** Room for the protected header (an `epk`), the encrypted key, IV and tag around the ciphertext. */
+const JWE_OVERHEAD_BYTES = 16 * 1024;
+
+/**
+ * Accepts `Content-Type: application/jose` bodies: a compact JWE to one of the gateway's published
+ * encryption keys, whose plaintext is the usual JSON request. The JWE's size is limited before
+ * anything is decrypted (the body limit, grown by base64url's 4/3 and the JWE's own overhead), and
+ * the plaintext is held to the body limit itself. The plaintext then replaces the raw body, so the
+ * pipeline runs unchanged and the audit trail's request hash is that of the plaintext: the bytes the
+ * JSON was read from, the same whether the call came encrypted or not.
+ */
+export function acceptJoseRequestBodies(app: NestFastifyApplication, bodyLimit: number): void {
+  const ring = app.get(DecryptionKeyRing);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addContentTypeParser(
+      JOSE_MEDIA_TYPE,
+      { parseAs: 'string', bodyLimit: Math.ceil((bodyLimit * 4) / 3) + JWE_OVERHEAD_BYTES },
+      async (request: FastifyRequest & { rawBody?: Buffer }, body: string | Buffer) => {
+        const plaintext = await ring.decrypt(String(body)).catch((error: unknown) => {
+          throw jweProblem(error);
+        });
+        if (plaintext.length > bodyLimit) throw new ProblemError('request.too_large');
+        request.rawBody = plaintext;
+        try {
+          return JSON.parse(plaintext.toString('utf8')) as unknown;
+        } catch {
+          throw new ProblemError('request.invalid', 'The decrypted body is not valid JSON');
+        }
+      },
+    );
+}

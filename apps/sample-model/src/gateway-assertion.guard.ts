@@ -18,13 +18,18 @@ import { ProblemError } from '@praesidium/problem';
 export class GatewayAssertionGuard implements CanActivate {
   private readonly verifiers = new Map<string, TokenVerifier>();
   private readonly keys: RemoteJwksSource;
+  private readonly joseOnly: boolean;
 
   constructor(@Inject(CONFIG) config: PraesidiumConfig) {
     this.keys = new RemoteJwksSource(config.gateway.jwksUrl, 5_000);
+    this.joseOnly = config.sampleModel.keyFile !== undefined;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
+    // A model that registered an encryption key takes nothing in clear (see jose-bodies.ts).
+    if (this.joseOnly && !String(request.headers['content-type']).startsWith('application/jose'))
+      throw new ProblemError('request.unsupported_media_type', 'this model takes JWE bodies only');
     let assertion: string;
     try {
       assertion = requestBearerToken(request.raw);

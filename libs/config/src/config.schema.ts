@@ -99,6 +99,7 @@ export const environmentSchema = z
       .min(0)
       .max(90 * 86400)
       .default(86400),
+    PRAESIDIUM_SAMPLE_MODEL_KEY_FILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -234,6 +235,8 @@ export interface PraesidiumConfig {
   readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
   /** How long a superseded encryption key still decrypts after a rotation. */
   readonly keys: { readonly graceSeconds: number };
+  /** The sample model's private encryption JWK: with it, the model takes JWE bodies only. */
+  readonly sampleModel: { readonly keyFile: string | undefined };
 }
 
 export function toConfig(
@@ -325,5 +328,6 @@ export function toConfig(
       webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,
     },
     keys: { graceSeconds: env.PRAESIDIUM_KEY_GRACE_SECONDS },
+    sampleModel: { keyFile: env.PRAESIDIUM_SAMPLE_MODEL_KEY_FILE },
   };
 }

@@ -5,3 +5,7 @@ export * from './keys.module.js';
 export * from './decryption-key-ring.js';
 export * from './client-keys/client-key-directory.js';
 export * from './client-keys/client-keys.module.js';
+export * from './jwe-problem.js';
+export * from './backend-keys/backend-key.entity.js';
+export * from './backend-keys/backend-key-directory.js';
+export * from './backend-keys/backend-keys.module.js';

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Pool, errors } from 'undici';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ProblemError } from '@praesidium/problem';
+import { BackendEncryption } from './backend-encryption.js';
 
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -15,17 +16,21 @@ export interface BackendResponse {
 export class BackendClient implements OnModuleDestroy {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(@Inject(CONFIG) private readonly config: PraesidiumConfig) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
+    private readonly encryption: BackendEncryption,
+  ) {}
 
   async post(url: string, body: Uint8Array, headers: Record<string, string>): Promise<BackendResponse> {
     const target = new URL(url);
     const timeout = this.config.gateway.backendTimeoutMs;
+    const sealed = await this.encryption.seal(url, body);
     try {
       const response = await this.pool(target.origin).request({
         method: 'POST',
         path: `${target.pathname}${target.search}`,
-        body,
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: sealed.body,
+        headers: { 'content-type': sealed.contentType, accept: 'application/json', ...headers },
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });

@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { DecryptionKeyRing } from '@praesidium/keys';
+import { DecryptionKeyRing, jweProblem } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
-import { jweProblem } from './jwe-problem.js';
 
 export const JOSE_MEDIA_TYPE = 'application/jose';
 

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
-import { ClientKeysModule, DecryptionKeyRing, KeyStore } from '@praesidium/keys';
+import { BackendKeysModule, ClientKeysModule, DecryptionKeyRing, KeyStore } from '@praesidium/keys';
+import { BackendEncryption } from '../backend/backend-encryption.js';
 import { ResponseEncryption } from './response-encryption.js';
 
-/** JWE at the gateway's edge: decrypting `application/jose` requests, encrypting responses on request. */
+/**
+ * JWE at the gateway: decrypting `application/jose` requests, encrypting responses on request, and
+ * encrypting forwarded bodies to backends that registered a key.
+ */
 @Module({
-  imports: [ClientKeysModule],
+  imports: [ClientKeysModule, BackendKeysModule],
   providers: [
     {
       provide: DecryptionKeyRing,
@@ -14,7 +18,8 @@ import { ResponseEncryption } from './response-encryption.js';
         new DecryptionKeyRing(config.dataDir, keyStore, 'gateway-encryption'),
     },
     ResponseEncryption,
+    BackendEncryption,
   ],
-  exports: [DecryptionKeyRing, ResponseEncryption],
+  exports: [DecryptionKeyRing, ResponseEncryption, BackendEncryption],
 })
 export class JoseModule {}

@@ -1,4 +1,4 @@
-import { JweError } from '@praesidium/keys';
+import { JweError } from './jose.js';
 import { ProblemError, type ReasonCode } from '@praesidium/problem';
 
 const CODES: Record<JweError['failure'], ReasonCode> = {

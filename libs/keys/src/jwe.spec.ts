@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { DecryptionKeyRing } from './decryption-key-ring.js';
 import {
   checkEncryptionPublicJwk,
@@ -91,6 +92,12 @@ describe('JWE through the key ring', () => {
       'algorithm_forbidden',
     );
     expect(await refusal(ring.decrypt('not.a.jwe'))).toBe('malformed');
+    // An ephemeral key off the curve (invalid-curve attack) is refused, never used.
+    const offCurve = withHeader(token, (h) => {
+      const epk = h.epk as { y: string };
+      return { ...h, epk: { ...epk, y: flip(epk.y) } };
+    });
+    expect(await refusal(ring.decrypt(offCurve))).toBe('decryption_failed');
   });
 
   it('keeps a superseded key working during its grace period, then refuses it as retired', async () => {
@@ -125,6 +132,41 @@ describe('JWE through the key ring', () => {
     expect(await refusal(checkEncryptionPublicJwk({ ...ec, crv: 'P-384' }))).toBe('malformed');
     expect(await refusal(checkEncryptionPublicJwk({ kty: 'oct', kid: 'x', use: 'enc', k: 'AAAA' }))).toBe(
       'malformed',
+    );
+  });
+
+  it('refuses any other input with a JweError, never another exception (property-based)', async () => {
+    const valid = await (await encryptionKey(ecKey)).encrypt(plaintext);
+    const segment = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{0,80}$/), fc.string({ maxLength: 40 }));
+    const header = fc
+      .dictionary(fc.constantFrom('alg', 'enc', 'kid', 'zip', 'epk', 'crit', 'cty', 'p2c'), fc.jsonValue(), {
+        maxKeys: 6,
+      })
+      .map((fields) => withHeader(valid, () => fields));
+    const epk = fc
+      .record({ kty: fc.constantFrom('EC', 'RSA', 'oct'), crv: fc.string(), x: fc.string(), y: fc.string() })
+      .map((point) => withHeader(valid, (h) => ({ ...h, epk: point })));
+    const mutated = fc
+      .tuple(fc.nat({ max: valid.length - 1 }), fc.string({ minLength: 1, maxLength: 4 }))
+      .map(([at, text]) => `${valid.slice(0, at)}${text}${valid.slice(at + text.length)}`);
+    const input = fc.oneof(
+      fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => parts.join('.')),
+      header,
+      epk,
+      mutated,
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(input, async (token) => {
+        try {
+          const decrypted = await ring.decrypt(token);
+          // Only an unchanged JWE decrypts, to the plaintext it carried.
+          expect(decrypted.equals(plaintext)).toBe(true);
+        } catch (error) {
+          expect(error).toBeInstanceOf(JweError);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { singleBearerToken, TokenVerifier, type ClientConnection } from '@praesidium/access';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  presentedCertificate,
+  singleBearerToken,
+  TokenVerifier,
+  type ClientConnection,
+} from '@praesidium/access';
 import { ClientKeyDirectory, encryptionKey, type EncryptionKey } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
 import { JOSE_MEDIA_TYPE } from './jose-request-body.js';
@@ -26,6 +32,23 @@ export class ResponseEncryption {
     private readonly tokens: TokenVerifier,
     private readonly directory: ClientKeyDirectory,
   ) {}
+
+  /**
+   * Runs the call, and encrypts its answer when the request asks for it. The recipient is checked
+   * before `run`, so the refusal (406) comes before the model runs and, since the pipeline has not
+   * marked the request yet, is audited as an edge refusal.
+   */
+  async answer(request: FastifyRequest, reply: FastifyReply, run: () => Promise<unknown>): Promise<unknown> {
+    if (!ResponseEncryption.isRequested(request.headers.accept)) return run();
+    const call: EncryptedResponseCall = {
+      authorizationFields: request.raw.headersDistinct.authorization ?? [],
+      connection: { certificate: presentedCertificate(request.raw.socket) },
+    };
+    await this.checkRecipient(call);
+    const sealed = await this.seal(call, await run());
+    void reply.header('content-type', JOSE_MEDIA_TYPE);
+    return sealed;
+  }
 
   /** Whether the Accept header asks for an encrypted response (`application/jose`, not with q=0). */
   static isRequested(accept: string | undefined): boolean {

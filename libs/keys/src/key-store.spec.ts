@@ -30,6 +30,21 @@ describe('KeyStore', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
+  it('adds the RSA encryption key to a store made when the gateway had an EC one only', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-keys-'));
+    const first = await KeyStore.openOrCreate(dir);
+    const file = path.join(dir, 'keys', 'keystore.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { keys: { jwk: { alg?: string } }[] };
+    await writeFile(
+      file,
+      JSON.stringify({ ...stored, keys: stored.keys.filter((key) => key.jwk.alg !== 'RSA-OAEP-256') }),
+    );
+    const upgraded = await KeyStore.openOrCreate(dir);
+    const [ec, rsa] = upgraded.currentKeys('gateway-encryption');
+    expect(ec).toEqual(first.currentKeys('gateway-encryption')[0]);
+    expect(rsa).toMatchObject({ kty: 'RSA', alg: 'RSA-OAEP-256', use: 'enc' });
+  });
+
   it('gives processes that start together one and the same set of keys', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-keys-'));
     const stores = await Promise.all(Array.from({ length: 5 }, () => KeyStore.openOrCreate(dir)));

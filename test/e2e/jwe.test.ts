@@ -259,7 +259,13 @@ describe('JWE requests and responses through the gateway on PostgreSQL', () => {
     expect(current.map((key) => key.alg).sort()).toEqual(['ECDH-ES', 'RSA-OAEP-256']);
     const newKid = current.find((key) => key.alg === old.alg)?.kid as string;
     await waitFor(async () => (await gatewayKeys()).some((key) => key.kid === newKid), 'the new key');
-    const newKey = (await gatewayKeys()).find((key) => key.kid === newKid) as Jwk;
+    const duringGrace = await gatewayKeys();
+    const newKey = duringGrace.find((key) => key.kid === newKid) as Jwk;
+    // Both are published during the grace period, the new one first.
+    expect(duringGrace.map((key) => key.kid)).toContain(old.kid);
+    expect(duringGrace.findIndex((key) => key.kid === newKid)).toBeLessThan(
+      duringGrace.findIndex((key) => key.kid === old.kid),
+    );
 
     expect((await send(toOld)).status).toBe(200);
     expect((await send(await encryptTo(newKey))).status).toBe(200);

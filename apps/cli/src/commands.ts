@@ -5,6 +5,7 @@ import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praes
 import { KeyStore } from '@praesidium/keys';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
+import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
 import { APP_NAMES, type AppName } from './app-names.js';
 
 export const USAGE = `Usage: praesidium <command> [options]
@@ -14,6 +15,7 @@ Commands:
   migrate                                          apply pending database migrations
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
 ${AUDIT_USAGE}
+${BIAS_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
 running platform's PGlite over its Unix socket.`;
@@ -34,6 +36,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return token(config, rest);
     case 'audit':
       return runAuditCommand(config, rest);
+    case 'bias':
+      return runBiasCommand(rest);
     case undefined:
     case 'help':
     case '--help':

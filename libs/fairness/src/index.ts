@@ -8,3 +8,5 @@ export * from './groupings.js';
 export * from './judgement.js';
 export * from './random.js';
 export * from './statistics-layout.js';
+export * from './report/report-csv.js';
+export * from './report/report-html.js';

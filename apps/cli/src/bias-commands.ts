@@ -8,8 +8,8 @@ import {
   biasReportSettingsSchema,
   columnMappingSchema,
   computeBiasReport,
+  mappingAndSettingsFromFlags,
   parseEvaluation,
-  type BiasReportSettingsInput,
 } from '@praesidium/fairness';
 
 export const BIAS_USAGE = `  bias report --input FILE --label COL --prediction COL [--score COL] --sensitive COL[,COL…] --out DIR
@@ -50,14 +50,10 @@ export async function runBiasCommand(args: string[]): Promise<number> {
     return usage(error instanceof Error ? error.message : String(error));
   }
   if (!values.input || !values.out) return usage('--input and --out are required');
-  const mapping = columnMappingSchema.safeParse({
-    label: values.label,
-    prediction: values.prediction,
-    ...(values.score ? { score: values.score } : {}),
-    sensitive: list(values.sensitive),
-  });
+  const flags = mappingAndSettingsFromFlags(values);
+  const mapping = columnMappingSchema.safeParse(flags.mapping);
   if (!mapping.success) return usage(`column mapping: ${issuesOf(mapping.error)}`);
-  const settings = biasReportSettingsSchema.safeParse(settingsFrom(values));
+  const settings = biasReportSettingsSchema.safeParse(flags.settings);
   if (!settings.success) return usage(`settings: ${issuesOf(settings.error)}`);
   const format =
     values.format ?? (values.input.endsWith('.ndjson') || values.input.endsWith('.jsonl') ? 'ndjson' : 'csv');
@@ -109,52 +105,6 @@ export async function runBiasCommand(args: string[]): Promise<number> {
     JSON.stringify({ verdict: report.verdict, rows: report.overall.count, sha256: parsed.sha256, files }),
   );
   return 0;
-}
-
-function settingsFrom(values: Values): BiasReportSettingsInput {
-  const intersections = values.intersections;
-  return {
-    ...(intersections === undefined
-      ? {}
-      : {
-          intersections:
-            intersections === 'pairs' || intersections === 'all' || intersections === 'none'
-              ? intersections
-              : list(intersections).map((set) => set.split('*').map((name) => name.trim())),
-        }),
-    bootstrap: {
-      ...(values.resamples ? { resamples: Number(values.resamples) } : {}),
-      ...(values.seed ? { seed: Number(values.seed) } : {}),
-      ...(values.confidence ? { confidence: Number(values.confidence) } : {}),
-    },
-    ...(values['min-group-size'] ? { minGroupSize: Number(values['min-group-size']) } : {}),
-    ...(values.reference
-      ? {
-          referenceGroups: Object.fromEntries(
-            list(values.reference).map((pair) => {
-              const at = pair.indexOf('=');
-              return [pair.slice(0, at), pair.slice(at + 1)];
-            }),
-          ),
-        }
-      : {}),
-    ...(values.threshold ? { thresholds: list(values.threshold).map(thresholdRule) } : {}),
-  };
-}
-
-/** `equalizedOddsDifference<=0.1` or `demographicParityRatio>=0.8`. */
-function thresholdRule(text: string): { statistic: string; max?: number; min?: number } {
-  const match = /^([\w.]+)\s*(<=|>=)\s*(-?[\d.]+)$/.exec(text);
-  if (!match) return { statistic: text };
-  const [, statistic, operator, value] = match;
-  return operator === '<=' ? { statistic, max: Number(value) } : { statistic, min: Number(value) };
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
 }
 
 function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {

@@ -93,6 +93,12 @@ export const environmentSchema = z
       .max(24 * 60)
       .default(60),
     PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL: url.optional(),
+    PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -226,6 +232,8 @@ export interface PraesidiumConfig {
   readonly audit: { readonly checkpointIntervalSeconds: number };
   /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
   readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
+  /** Bias reports: the largest evaluation file `POST /bias-reports` accepts. */
+  readonly bias: { readonly uploadLimitBytes: number };
 }
 
 export function toConfig(
@@ -316,5 +324,6 @@ export function toConfig(
       minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,
       webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,
     },
+    bias: { uploadLimitBytes: env.PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES },
   };
 }

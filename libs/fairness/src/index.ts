@@ -10,3 +10,4 @@ export * from './random.js';
 export * from './statistics-layout.js';
 export * from './report/report-csv.js';
 export * from './report/report-html.js';
+export * from './settings-from-flags.js';

@@ -21,6 +21,7 @@ export const SUBJECT_FIELDS = {
   Consent: ['id', 'status', 'scope', 'dateTime', 'version', 'recordedBy', 'updatedAt', 'provision'],
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
+  BiasReport: ['id', 'requestedBy', 'verdict'],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

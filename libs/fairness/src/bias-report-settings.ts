@@ -81,7 +81,7 @@ export const biasReportSettingsSchema = z
     /** Score histogram bins (point estimates); scores with at most log10(bins) decimals are never merged. */
     scoreBins: z.number().int().min(10).max(100_000).default(1000),
     /** Coarser bins the bootstrap resamples scores over (must divide scoreBins). */
-    bootstrapScoreBins: z.number().int().min(10).max(10_000).default(100),
+    bootstrapScoreBins: z.number().int().min(10).max(10_000).default(50),
     /** Equal-width bins of the reliability curve and ECE (must divide bootstrapScoreBins). */
     calibrationBins: z.number().int().min(2).max(100).default(10),
     thresholds: z.array(thresholdRuleSchema).max(64).default(DEFAULT_THRESHOLDS),

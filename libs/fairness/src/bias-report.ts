@@ -141,7 +141,6 @@ export async function computeBiasReport(
     const groups = grouping.groups.map((group, i): GroupReport => {
       const summary = fine.groups[g][i];
       const count = summaryRows(summary);
-      const coarseScores = coarse.groups[g][i].scores;
       return {
         key: group.key,
         values: group.values,
@@ -159,7 +158,7 @@ export async function computeBiasReport(
             },
           ]),
         ) as GroupReport['reference'],
-        roc: coarseScores ? rocCurve(coarseScores.positives, coarseScores.negatives) : [],
+        roc: summary.scores ? thin(rocCurve(summary.scores.positives, summary.scores.negatives)) : [],
         reliability: summary.scores ? reliabilityCurve(summary.scores.calibration) : [],
       };
     });
@@ -192,7 +191,6 @@ export async function computeBiasReport(
         ),
       ),
   );
-  const coarseOverall = coarse.overall.scores;
   const report: Omit<BiasReport, 'summary'> = {
     format: BIAS_REPORT_FORMAT,
     dataset,
@@ -203,7 +201,9 @@ export async function computeBiasReport(
       count: summaryRows(fine.overall),
       confusion: { ...fine.overall.confusion },
       metrics: metricEstimates((m) => layout.overallIndex(m)),
-      roc: coarseOverall ? rocCurve(coarseOverall.positives, coarseOverall.negatives) : [],
+      roc: fine.overall.scores
+        ? thin(rocCurve(fine.overall.scores.positives, fine.overall.scores.negatives))
+        : [],
       reliability: fine.overall.scores ? reliabilityCurve(fine.overall.scores.calibration) : [],
     },
     groupings: groupingReports,
@@ -260,6 +260,13 @@ function referenceGroupIndex(
     if (summaryRows(summary) > summaryRows(summaries[largest])) largest = index;
   });
   return largest;
+}
+
+/** At most ~200 points of a curve, keeping both ends: enough for a chart, small in the JSON. */
+function thin<T>(points: T[], most = 200): T[] {
+  if (points.length <= most) return points;
+  const step = Math.ceil(points.length / most);
+  return points.filter((_, index) => index % step === 0 || index === points.length - 1);
 }
 
 function orNull(value: number): number | null {

@@ -77,13 +77,15 @@ export async function bootstrapIntervals(
     for (const sampler of samplers) resampleCell(random, sampler);
     resetSummary(overall);
     for (const sampler of samplers) addSummary(overall, sampler.summary);
-    groupings.forEach((grouping, g) =>
-      grouping.groups.forEach((group, i) => {
+    for (let g = 0; g < groupings.length; g++) {
+      const groups = groupings[g].groups;
+      for (let i = 0; i < groups.length; i++) {
         const summary = groupSummaries[g][i];
         resetSummary(summary);
-        for (const cell of group.cells) addSummary(summary, samplers[cell].summary);
-      }),
-    );
+        const cells = groups[i].cells;
+        for (let c = 0; c < cells.length; c++) addSummary(summary, samplers[cells[c]].summary);
+      }
+    }
     layout.evaluate(overall, groupSummaries, shifts, row);
     for (let s = 0; s < layout.size; s++) values[s * resamples + r] = row[s];
     if ((r + 1) % chunk === 0) {

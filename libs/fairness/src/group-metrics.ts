@@ -112,18 +112,52 @@ export function expectedCalibrationError(calibration: Float64Array): number | nu
   return rows > 0 ? weighted / rows : null;
 }
 
+/** Metrics in their canonical order: count metrics, then score metrics. */
+export const ALL_METRICS: readonly MetricName[] = [...COUNT_METRICS, ...SCORE_METRICS];
+
 export function groupMetrics(summary: GroupSummary, aurocShift = 0): Record<MetricName, number | null> {
-  const counts = countMetrics(summary.confusion);
-  const scores = summary.scores;
-  if (!scores) return { ...counts, auroc: null, brier: null, ece: null };
+  const values = new Float64Array(ALL_METRICS.length);
+  fillMetrics(summary, aurocShift, values, 0, true);
+  return Object.fromEntries(
+    ALL_METRICS.map((metric, m) => [metric, Number.isNaN(values[m]) ? null : values[m]]),
+  ) as Record<MetricName, number | null>;
+}
+
+/**
+ * Writes the metrics of a group into `out` from `offset` in the order of ALL_METRICS (count metrics
+ * only unless `withScores`), NaN where undefined. Allocation-free: the bootstrap calls it for every
+ * group of every resample.
+ */
+export function fillMetrics(
+  summary: GroupSummary,
+  aurocShift: number,
+  out: Float64Array,
+  offset: number,
+  withScores: boolean,
+): void {
   const { tp, fp, tn, fn } = summary.confusion;
+  const n = tp + fp + tn + fn;
+  out[offset] = n === 0 ? NaN : (tp + fn) / n;
+  out[offset + 1] = n === 0 ? NaN : (tp + fp) / n;
+  out[offset + 2] = tp + fn === 0 ? NaN : tp / (tp + fn);
+  out[offset + 3] = fp + tn === 0 ? NaN : fp / (fp + tn);
+  out[offset + 4] = fp + tn === 0 ? NaN : tn / (fp + tn);
+  out[offset + 5] = tp + fn === 0 ? NaN : fn / (tp + fn);
+  out[offset + 6] = tp + fp === 0 ? NaN : tp / (tp + fp);
+  out[offset + 7] = tn + fn === 0 ? NaN : tn / (tn + fn);
+  out[offset + 8] = n === 0 ? NaN : (tp + tn) / n;
+  out[offset + 9] = 2 * tp + fp + fn === 0 ? NaN : (2 * tp) / (2 * tp + fp + fn);
+  if (!withScores) return;
+  const scores = summary.scores;
+  if (!scores) {
+    out[offset + 10] = out[offset + 11] = out[offset + 12] = NaN;
+    return;
+  }
   const area = auroc(scores.positives, scores.negatives);
-  return {
-    ...counts,
-    auroc: area === null ? null : Math.min(1, Math.max(0, area + aurocShift)),
-    brier: rate(scores.squaredErrorSum, tp + fp + tn + fn),
-    ece: expectedCalibrationError(scores.calibration),
-  };
+  out[offset + 10] = area === null ? NaN : Math.min(1, Math.max(0, area + aurocShift));
+  out[offset + 11] = n === 0 ? NaN : scores.squaredErrorSum / n;
+  const ece = expectedCalibrationError(scores.calibration);
+  out[offset + 12] = ece === null ? NaN : ece;
 }
 
 /** One point of a reliability curve: a calibration bin's mean score against its observed positive rate. */

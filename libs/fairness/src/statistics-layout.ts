@@ -1,5 +1,5 @@
 import { NAMED_DISPARITIES, type NamedDisparity } from './bias-report-settings.js';
-import { groupMetrics, type GroupSummary, type MetricName } from './group-metrics.js';
+import { COUNT_METRICS, fillMetrics, type GroupSummary, type MetricName } from './group-metrics.js';
 import type { Grouping } from './groupings.js';
 
 /** The disparities of one grouping: the named ones, then each metric's difference and ratio. */
@@ -69,23 +69,24 @@ export class StatisticsLayout {
     shifts: AurocShifts,
     out: Float64Array,
   ): void {
-    const overallValues = groupMetrics(overall, shifts.overall);
-    this.metrics.forEach((metric, m) => (out[this.overallIndex(m)] = orNaN(overallValues[metric])));
-    this.groupings.forEach((grouping, g) => {
-      const values = summaries[g].map((summary, i) => {
-        const metrics = groupMetrics(summary, shifts.groups[g][i]);
-        return this.metrics.map((metric) => orNaN(metrics[metric]));
-      });
-      values.forEach((row, i) => row.forEach((value, m) => (out[this.groupMetricIndex(g, i, m)] = value)));
-      this.evaluateDisparities(g, values, out);
-      this.evaluateReferences(g, values, out);
-    });
+    const metricCount = this.metrics.length;
+    const withScores = metricCount > COUNT_METRICS.length;
+    fillMetrics(overall, shifts.overall, out, this.overallIndex(0), withScores);
+    for (let g = 0; g < this.groupings.length; g++) {
+      const groups = summaries[g];
+      const base = this.groupMetricIndex(g, 0, 0);
+      for (let i = 0; i < groups.length; i++)
+        fillMetrics(groups[i], shifts.groups[g][i], out, base + i * metricCount, withScores);
+      this.evaluateDisparities(g, base, groups.length, out);
+      this.evaluateReferences(g, base, groups.length, out);
+    }
   }
 
-  private evaluateDisparities(g: number, values: number[][], out: Float64Array): void {
+  private evaluateDisparities(g: number, base: number, groups: number, out: Float64Array): void {
+    const stride = this.metrics.length;
     const spread = (metric: MetricName) => {
       const m = this.metrics.indexOf(metric);
-      return m < 0 ? { difference: NaN, ratio: NaN, max: NaN } : betweenGroups(values.map((row) => row[m]));
+      return m < 0 ? UNDEFINED_SPREAD : betweenGroups(out, base + m, stride, groups);
     };
     const selection = spread('selectionRate');
     const tpr = spread('tpr');
@@ -102,39 +103,49 @@ export class StatisticsLayout {
       predictiveParityRatio: ppv.ratio,
     };
     NAMED_DISPARITIES.forEach((name, d) => (out[this.disparityIndex(g, d)] = named[name]));
-    this.metrics.forEach((metric, m) => {
-      const { difference, ratio } = spread(metric);
+    for (let m = 0; m < stride; m++) {
+      const { difference, ratio } = betweenGroups(out, base + m, stride, groups);
       out[this.disparityIndex(g, NAMED_DISPARITIES.length + 2 * m)] = difference;
       out[this.disparityIndex(g, NAMED_DISPARITIES.length + 2 * m + 1)] = ratio;
-    });
+    }
     const s = this.metrics.indexOf('selectionRate');
     const highest = selection.max;
-    values.forEach((row, i) => {
-      out[this.disparateImpactIndex(g, i)] = highest > 0 ? row[s] / highest : NaN;
-    });
+    for (let i = 0; i < groups; i++)
+      out[this.disparateImpactIndex(g, i)] = highest > 0 ? out[base + i * stride + s] / highest : NaN;
   }
 
-  private evaluateReferences(g: number, values: number[][], out: Float64Array): void {
-    const reference = values[this.referenceGroups[g]];
-    values.forEach((row, i) =>
-      row.forEach((value, m) => {
-        out[this.referenceIndex(g, i, m, 'difference')] = value - reference[m];
-        out[this.referenceIndex(g, i, m, 'ratio')] = reference[m] !== 0 ? value / reference[m] : NaN;
-      }),
-    );
+  private evaluateReferences(g: number, base: number, groups: number, out: Float64Array): void {
+    const stride = this.metrics.length;
+    const reference = base + this.referenceGroups[g] * stride;
+    for (let i = 0; i < groups; i++) {
+      for (let m = 0; m < stride; m++) {
+        const value = out[base + i * stride + m];
+        const referenceValue = out[reference + m];
+        out[this.referenceIndex(g, i, m, 'difference')] = value - referenceValue;
+        out[this.referenceIndex(g, i, m, 'ratio')] = referenceValue !== 0 ? value / referenceValue : NaN;
+      }
+    }
   }
 }
+
+const UNDEFINED_SPREAD = { difference: NaN, ratio: NaN, max: NaN };
 
 /**
  * Fairlearn's between_groups aggregates over the groups where the metric is defined: difference
  * max − min, ratio min / max. Fewer than two defined groups, or max = 0 for the ratio, gives NaN.
  * Math.max/min propagate NaN, so equalized odds is undefined if either of its rates is.
  */
-function betweenGroups(values: number[]): { difference: number; ratio: number; max: number } {
+function betweenGroups(
+  values: Float64Array,
+  start: number,
+  stride: number,
+  count: number,
+): { difference: number; ratio: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   let defined = 0;
-  for (const value of values) {
+  for (let i = 0; i < count; i++) {
+    const value = values[start + i * stride];
     if (Number.isNaN(value)) continue;
     defined++;
     if (value < min) min = value;
@@ -142,8 +153,4 @@ function betweenGroups(values: number[]): { difference: number; ratio: number; m
   }
   if (defined < 2) return { difference: NaN, ratio: NaN, max: defined === 1 ? max : NaN };
   return { difference: max - min, ratio: max > 0 ? min / max : NaN, max };
-}
-
-function orNaN(value: number | null): number {
-  return value === null ? NaN : value;
 }

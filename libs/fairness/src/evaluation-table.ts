@@ -36,11 +36,15 @@ export interface EvaluationTableJson {
   }[];
 }
 
-const KEY_SEPARATOR = '\u001f';
+interface CellIndexNode {
+  readonly children: Map<string, CellIndexNode>;
+  cell?: number;
+}
 
 export class EvaluationTable {
   readonly cells: Cell[] = [];
-  private readonly index = new Map<string, number>();
+  /** Cells by value of each attribute in turn: no key string is built per row. */
+  private readonly index: CellIndexNode = { children: new Map() };
   rows = 0;
 
   /** `scoreBins` null: no score column. Scores are binned as floor(score·bins), 1 in the top bin. */
@@ -104,9 +108,16 @@ export class EvaluationTable {
   }
 
   private cellFor(values: readonly string[]): Cell {
-    const key = values.join(KEY_SEPARATOR);
-    const existing = this.index.get(key);
-    if (existing !== undefined) return this.cells[existing];
+    let node = this.index;
+    for (const value of values) {
+      let child = node.children.get(value);
+      if (!child) {
+        child = { children: new Map() };
+        node.children.set(value, child);
+      }
+      node = child;
+    }
+    if (node.cell !== undefined) return this.cells[node.cell];
     const bins = this.scoreBins;
     const cell: Cell = {
       values: [...values],
@@ -121,7 +132,7 @@ export class EvaluationTable {
             },
           }),
     };
-    this.index.set(key, this.cells.length);
+    node.cell = this.cells.length;
     this.cells.push(cell);
     return cell;
   }

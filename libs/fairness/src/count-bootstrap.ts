@@ -95,14 +95,64 @@ export async function bootstrapIntervals(
   }
   const alpha = (1 - options.confidence) / 2;
   for (let s = 0; s < layout.size; s++) {
-    const column = values.subarray(s * resamples, (s + 1) * resamples).sort();
-    let defined = resamples;
-    while (defined > 0 && Number.isNaN(column[defined - 1])) defined--;
+    const column = values.subarray(s * resamples, (s + 1) * resamples);
+    const defined = moveNaNsToEnd(column);
     if (defined === 0) continue;
-    lower[s] = quantile(column, defined, alpha);
-    upper[s] = quantile(column, defined, 1 - alpha);
+    lower[s] = selectQuantile(column, defined, alpha);
+    upper[s] = selectQuantile(column, defined, 1 - alpha);
   }
   return { lower, upper };
+}
+
+/** Moves the NaNs (undefined values) behind the defined ones; returns how many are defined. */
+function moveNaNsToEnd(values: Float64Array): number {
+  let defined = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (Number.isNaN(value)) continue;
+    values[i] = values[defined];
+    values[defined++] = value;
+  }
+  for (let i = defined; i < values.length; i++) values[i] = NaN;
+  return defined;
+}
+
+/**
+ * The type-7 quantile of the first `length` values, by selection instead of a full sort (two order
+ * statistics are needed, not the order of all 2,000 resamples). Reorders the values.
+ */
+export function selectQuantile(values: Float64Array, length: number, q: number): number {
+  const position = (length - 1) * q;
+  const below = Math.floor(position);
+  const low = select(values, 0, length - 1, below);
+  if (below + 1 >= length || position === below) return low;
+  let high = Infinity;
+  for (let i = below + 1; i < length; i++) if (values[i] < high) high = values[i];
+  return low + (high - low) * (position - below);
+}
+
+/** Hoare's quickselect: puts the k-th smallest of values[left..right] at k, smaller ones before it. */
+function select(values: Float64Array, left: number, right: number, k: number): number {
+  while (right > left) {
+    const pivot = values[(left + right) >> 1];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k];
 }
 
 /** Linear-interpolation quantile of sorted values (numpy's default, Hyndman–Fan type 7). */

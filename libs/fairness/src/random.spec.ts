@@ -1,3 +1,4 @@
+import { quantile, selectQuantile } from './count-bootstrap.js';
 import { binomial, chainProbabilities, multinomialInto, SeededRandom } from './random.js';
 
 function binomialPmf(n: number, p: number): number[] {
@@ -76,5 +77,21 @@ describe('multinomialInto', () => {
     expect(sums[0]).toBeCloseTo(100, 0);
     expect(sums[2]).toBeCloseTo(300, 0);
     expect(sums[3]).toBeCloseTo(600, 0);
+  });
+});
+
+describe('selectQuantile', () => {
+  it('equals the type-7 quantile of the sorted values (numpy’s default)', () => {
+    const random = new SeededRandom(11);
+    for (const length of [1, 2, 3, 10, 2000]) {
+      const values = Float64Array.from({ length }, () => Math.round(random.next() * 50) / 10);
+      const sorted = Float64Array.from(values).sort();
+      for (const q of [0, 0.025, 0.5, 0.975, 1]) {
+        expect(selectQuantile(Float64Array.from(values), length, q)).toBeCloseTo(
+          quantile(sorted, length, q),
+          12,
+        );
+      }
+    }
   });
 });

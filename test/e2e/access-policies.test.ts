@@ -6,6 +6,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 type Events = { event: Record<string, unknown> & { entity?: Record<string, unknown> } }[];
 
@@ -199,6 +200,41 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
       (e) => e.resource,
     );
     expect(clinicianView).toHaveProperty('provision');
+  });
+
+  it('withholds provisions and the signed form from a security officer on export and history too', async () => {
+    const patient = `Patient/fields-${randomUUID().slice(0, 8)}`;
+    const form = Buffer.from('%PDF-1.7 signed consent form');
+    const recorded = await call('POST', `${governance}/consents?verification=signed-form`, {
+      token: clinician,
+      body: purposeConsent(
+        patient,
+        {},
+        { sourceAttachment: { contentType: 'application/pdf', data: form.toString('base64') } },
+      ),
+    });
+    expect(recorded.status).toBe(201);
+    const consentUrl = `${governance}/consents/${String(recorded.body.id)}`;
+    const patientQuery = `patient=${encodeURIComponent(patient)}`;
+
+    const exported = await call('GET', `${consentUrl}?${patientQuery}`, { token: author });
+    expect(exported.status).toBe(200);
+    expect(exported.body).toMatchObject({
+      resourceType: 'Consent',
+      meta: { security: [{ code: 'REDACTED' }] },
+    });
+    expect(exported.body).not.toHaveProperty('provision');
+    expect(exported.body).not.toHaveProperty('sourceAttachment');
+    const history = await call('GET', `${consentUrl}/history?${patientQuery}`, { token: author });
+    expect(history.status).toBe(200);
+    const [first] = history.body.entry as { resource: Record<string, unknown> }[];
+    expect(first.resource).not.toHaveProperty('provision');
+    expect(first.resource).not.toHaveProperty('sourceAttachment');
+
+    const asClinician = await call('GET', `${consentUrl}?${patientQuery}`, { token: clinician });
+    const attachment = asClinician.body.sourceAttachment as { data: string };
+    expect(Buffer.from(attachment.data, 'base64').equals(form)).toBe(true);
+    expect(asClinician.body).toHaveProperty('provision');
   });
 
   if (database === 'postgres') {

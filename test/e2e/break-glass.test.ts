@@ -4,6 +4,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 type AuditRecords = { event: Record<string, unknown> & { entity?: Record<string, unknown> } }[];
 
@@ -75,9 +76,9 @@ describe('break-glass emergency access', () => {
     (await call('GET', `${governance}/audit/events?limit=1000&action=${action}`, { token: officer })).body
       .records as AuditRecords;
 
-  // The demo patient's consent refuses TREAT and says nothing of emergencies: ETREAT is denied as consent.absent.
+  // The demo patient's consent refuses TREAT; ETREAT is a kind of TREAT (v3-ActReason), so it is refused too.
   it('lets the declaring clinician past a consent denial for ETREAT and BTG only, until the grant ends', async () => {
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     const declared = await declare(DEMO_PATIENTS.refused);
     expect(declared.status).toBe(201);
     expect(declared.body).toMatchObject({ grantee: 'dr.amara.rivera', state: 'active', review: null });
@@ -94,7 +95,7 @@ describe('break-glass emergency access', () => {
       departments: ['pain-medicine'],
       trainings: [LUMBAR_ESI_MODEL_NAME],
     });
-    expectProblem(await infer(colleague, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(colleague, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     expectProblem(
       await call('POST', `${governance}/break-glass/${grantId}/end`, { token: colleague }),
       403,
@@ -103,7 +104,7 @@ describe('break-glass emergency access', () => {
 
     const ended = await call('POST', `${governance}/break-glass/${grantId}/end`, { token: clinician });
     expect(ended.body).toMatchObject({ id: grantId, state: 'ended' });
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
 
     const correlationId = (emergency.body.parameters as { praesidium: { correlation_id: string } }).praesidium
       .correlation_id;
@@ -141,21 +142,7 @@ describe('break-glass emergency access', () => {
     const patient = `Patient/bg-${Date.now()}`;
     const consent = await call('POST', `${governance}/consents`, {
       token: clinician,
-      body: {
-        resourceType: 'Consent',
-        status: 'active',
-        scope: { coding: [{ code: 'treatment' }] },
-        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-        patient: { reference: patient },
-        dateTime: new Date().toISOString(),
-        provision: {
-          type: 'deny',
-          purpose: ['TREAT', 'ETREAT', 'BTG'].map((code) => ({
-            system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
-            code,
-          })),
-        },
-      },
+      body: purposeConsent(patient, { type: 'deny', purposes: ['TREAT', 'ETREAT', 'BTG'] }),
     });
     expect(consent.status).toBe(201);
     expectProblem(await infer(clinician, patient, 'ETREAT'), 403, 'consent.denied');
@@ -181,7 +168,7 @@ describe('break-glass emergency access', () => {
     ).toMatchObject({
       state: 'expired',
     });
-    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.absent');
+    expectProblem(await infer(clinician, DEMO_PATIENTS.refused, 'ETREAT'), 403, 'consent.denied');
     expectProblem(
       await call('POST', `${governance}/break-glass/${grantId}/end`, { token: clinician }),
       409,

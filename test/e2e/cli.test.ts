@@ -1,46 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { call } from '../support/http.js';
+import { praesidium } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-
-const CLI = path.resolve('bin/praesidium.js');
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * `praesidium …` as its own process. Asynchronous on purpose: the embedded database is served by
- * this (the test's) process, so a synchronous spawn would block the very socket the CLI talks to.
- * The environment is built from scratch so nothing of the test runner's (DATABASE_URL, OTEL_*) leaks in.
- */
-function praesidium(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: process.cwd(),
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? tmpdir(),
-          PRAESIDIUM_LOG_LEVEL: 'error',
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 function lines(output: string): string[] {
   return output.split('\n').filter((line) => line.trim() !== '');

@@ -3,24 +3,10 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { signJwt } from '@praesidium/keys';
 import { call } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 function inferenceBody(patient: string, purpose = 'TREAT') {
   return { parameters: { patient, purpose_of_use: purpose }, inputs: exampleEsiInputs() };
-}
-
-function treatmentConsent(patient: string, type: 'permit' | 'deny') {
-  return {
-    resourceType: 'Consent',
-    status: 'active',
-    scope: { coding: [{ code: 'treatment' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    patient: { reference: patient },
-    dateTime: new Date().toISOString(),
-    provision: {
-      type,
-      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
-    },
-  };
 }
 
 describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (database) => {
@@ -196,7 +182,11 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     }
     expect(found).toEqual([
       expect.objectContaining({
-        event: expect.objectContaining({ action: 'gateway.request', outcome: 'refused' }),
+        event: expect.objectContaining({
+          action: 'gateway.request',
+          outcome: 'refused',
+          entity: { policyVersion: 1 },
+        }),
       }),
     ]);
   });
@@ -220,7 +210,7 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     const consentsUrl = `${platform.config.http.governanceUrl}/consents`;
     const recorded = await call('POST', consentsUrl, {
       token: clinician,
-      body: treatmentConsent(patient, 'permit'),
+      body: purposeConsent(patient),
     });
     expect(recorded.status).toBe(201);
     expect((await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) })).status).toBe(
@@ -234,14 +224,14 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     expectProblem(
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) }),
       403,
-      'consent.absent',
+      'consent.revoked',
     );
   });
 
   it('refuses a consent that is not valid FHIR R4, naming the path of each problem, and stores nothing', async () => {
     const patient = `Patient/invalid-${randomUUID().slice(0, 8)}`;
     const consentsUrl = `${platform.config.http.governanceUrl}/consents`;
-    const invalid = { ...treatmentConsent(patient, 'permit'), status: 'approved', colour: 'blue' };
+    const invalid = { ...purposeConsent(patient), status: 'approved', colour: 'blue' };
     const refused = await call('POST', consentsUrl, { token: clinician, body: invalid });
     expectProblem(refused, 400, 'request.invalid');
     expect(refused.body.errors).toEqual(

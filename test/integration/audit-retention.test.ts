@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,9 +18,9 @@ import {
 } from '@praesidium/audit';
 import { KeyStore } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
+import { praesidium, type CliRun } from '../support/cli.js';
 import { openIsolatedPostgres, openPglite, type TestDatabase } from '../support/databases.js';
 
-const CLI = path.resolve('bin/praesidium.js');
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 const STREAM = 'gateway.2025-01-01.retention';
 /** A stream all of whose records are in January: after the drop, it continues from its anchor alone. */
@@ -38,34 +37,9 @@ const TIMES = [
   '2025-03-04T08:00:00.000Z',
 ];
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `praesidium …` as its own process on the test's database and key store (npm run build first). */
-function praesidium(args: string[], databaseUrl: string, dataDir: string): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? tmpdir(),
-          NODE_ENV: 'test',
-          PRAESIDIUM_LOG_LEVEL: 'error',
-          DATABASE_URL: databaseUrl,
-          PRAESIDIUM_DATA_DIR: dataDir,
-        },
-      },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
+function praesidiumOn(args: string[], databaseUrl: string, dataDir: string): Promise<CliRun> {
+  return praesidium(args, { NODE_ENV: 'test', DATABASE_URL: databaseUrl, PRAESIDIUM_DATA_DIR: dataDir });
 }
 
 /** The next record of a stream, recorded in March 2025, hashed as the writer hashes it. */
@@ -302,17 +276,21 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
 
   it('refuses from the CLI without an archive, exiting 1 with the reason', async () => {
     const url = db.connection.kind === 'server' ? db.connection.url : '';
-    const withoutArchive = await praesidium(['audit', 'retention', '--drop-month', '2025-01'], url, dataDir);
+    const withoutArchive = await praesidiumOn(
+      ['audit', 'retention', '--drop-month', '2025-01'],
+      url,
+      dataDir,
+    );
     expect(withoutArchive.code).toBe(1);
     expect(withoutArchive.stderr).toMatch(/audit\.retention_refused: --archive is required/);
-    const missing = await praesidium(
+    const missing = await praesidiumOn(
       ['audit', 'retention', '--drop-month', '2025-01', '--archive', path.join(dataDir, 'nothing.ndjson')],
       url,
       dataDir,
     );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot all be read/);
-    const open = await praesidium(
+    const open = await praesidiumOn(
       [
         'audit',
         'retention',
@@ -346,14 +324,14 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
   it('archives then drops the month from the CLI; verification anchors there; proofs still verify', async () => {
     // As the operator's retention role of docker/README.md: it owns nothing, yet the drop succeeds.
     const url = await retentionRoleUrl(db);
-    const archived = await praesidium(
+    const archived = await praesidiumOn(
       ['audit', 'archive', '--month', '2025-01', '--out', dataDir],
       url,
       dataDir,
     );
     expect(archived.code).toBe(0);
     const archiveFile = path.join(dataDir, 'praesidium-audit-2025-01.ndjson');
-    const dropped = await praesidium(
+    const dropped = await praesidiumOn(
       ['audit', 'retention', '--drop-month', '2025-01', '--archive', archiveFile],
       url,
       dataDir,
@@ -388,7 +366,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     );
     await continueStream(db, JANUARY_ONLY, 3, anchor.hash);
 
-    const verified = await praesidium(['audit', 'verify'], url, dataDir);
+    const verified = await praesidiumOn(['audit', 'verify'], url, dataDir);
     expect(verified.code).toBe(0);
     const output = verified.stdout
       .trim()
@@ -408,7 +386,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
 
     // The archive still verifies on its own, and the drop cannot be repeated.
     expect(
-      await praesidium(['audit', 'verify-archive', '--month', '2025-01', '--dir', dataDir], url, dataDir),
+      await praesidiumOn(['audit', 'verify-archive', '--month', '2025-01', '--dir', dataDir], url, dataDir),
     ).toMatchObject({ code: 0 });
     await expect(drop('2025-01', january)).rejects.toMatchObject(refused(/dropped already/));
 
@@ -449,7 +427,7 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
       problem: 'gap',
     });
     expect(result.checkpoints.firstProblem).toMatchObject({ problem: 'record_missing', record: { seq: 4 } });
-    const cli = await praesidium(
+    const cli = await praesidiumOn(
       ['audit', 'verify'],
       db.connection.kind === 'server' ? db.connection.url : '',
       dataDir,

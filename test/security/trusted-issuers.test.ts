@@ -655,7 +655,11 @@ describePlatform('optional', (ctx) => {
         'access.denied',
         'service-account-inference-client',
       );
-      expect(event.agent).toMatchObject({ issuer: w.keycloak.issuer, roles: ['service'] });
+      expect(event.agent).toMatchObject({
+        issuer: w.keycloak.issuer,
+        roles: ['service'],
+        clientId: 'spiffe://hospital.test/inference-client',
+      });
     });
   });
 

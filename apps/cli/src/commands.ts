@@ -5,6 +5,7 @@ import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praes
 import { KeyStore } from '@praesidium/keys';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
+import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
 import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
 import { APP_NAMES, type AppName } from './app-names.js';
 
@@ -15,6 +16,7 @@ Commands:
   migrate                                          apply pending database migrations
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
 ${AUDIT_USAGE}
+${CONSENT_USAGE}
 ${BIAS_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
@@ -36,6 +38,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return token(config, rest);
     case 'audit':
       return runAuditCommand(config, rest);
+    case 'consent':
+      return runConsentCommand(config, rest);
     case 'bias':
       return runBiasCommand(rest);
     case undefined:

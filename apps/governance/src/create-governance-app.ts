@@ -4,8 +4,11 @@ import type { PlatformDeps } from '@praesidium/platform';
 import { acceptEvaluationUploads } from './bias/evaluation-upload.js';
 import { GovernanceModule } from './governance.module.js';
 
+/** A consent may carry its scanned signed form (up to 10 MB), base64 inside the FHIR JSON. */
+const GOVERNANCE_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export async function createGovernanceApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(GovernanceModule.forRoot(deps), deps.config);
+  const app = await createHttpApp(GovernanceModule.forRoot(deps), deps.config, GOVERNANCE_BODY_LIMIT_BYTES);
   acceptEvaluationUploads(app, deps.config.bias.uploadLimitBytes);
   return app;
 }

@@ -25,6 +25,8 @@ export interface AuditAgent {
   readonly issuer?: string;
   readonly roles?: readonly string[];
   readonly address?: string;
+  /** The calling client: a service's certificate SAN, or the token's client claim. */
+  readonly clientId?: string;
   /** SHA-256 thumbprint (base64url, as in RFC 8705 `x5t#S256`) of the mutual-TLS client certificate. */
   readonly certificateThumbprint?: string;
 }

@@ -1,81 +1,268 @@
-import { decideConsent } from './consent-decision.js';
-import type { ConsentRecord, Provision } from './consent-provision.js';
+import { consentRefusal, decideConsent, explainConsent, type ConsentQuestion } from './consent-decision.js';
+import type { ConsentRecord, ConsentStatus, Provision } from './consent-provision.js';
 
 const at = new Date('2026-11-24T10:00:00Z');
-const treat = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }];
-const research = [{ code: 'HRESCH' }];
+const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+const treat = [{ system: ACT_REASON, code: 'TREAT' }];
+const research = [{ system: ACT_REASON, code: 'HRESCH' }];
+const imaging = [{ code: 'imaging' }];
+const clinician: ConsentQuestion = {
+  purposeOfUse: 'TREAT',
+  at,
+  actors: ['Practitioner/dr.rivera', 'Device/lumbar-esi-outcome'],
+  roles: ['clinician'],
+  action: 'use',
+};
 
 function consent(
   id: string,
   provision: Provision,
   dateTime = '2026-01-01T00:00:00Z',
-  status = 'active',
+  status: ConsentStatus = 'active',
+  version = 1,
 ): ConsentRecord {
-  return {
-    id,
-    version: 1,
-    status: status as ConsentRecord['status'],
-    dateTime: new Date(dateTime),
-    provision,
-  };
+  return { consentId: id, version, status, dateTime: new Date(dateTime), provision };
 }
 
-describe('consent decision', () => {
-  it('permits a purpose the patient allowed, naming the consent and provision', () => {
-    const decision = decideConsent(
-      [consent('c1', { type: 'permit', purpose: treat })],
-      { purposeOfUse: 'TREAT', at },
-      [],
-    );
-    expect(decision).toEqual({
+const decide = (
+  consents: ConsentRecord[],
+  question: Partial<ConsentQuestion> = {},
+  defaults: string[] = [],
+) => decideConsent(consents, { ...clinician, ...question }, defaults);
+
+describe('consent decision: one consent', () => {
+  it('permits a purpose the patient allowed, naming the consent, its version and the provision', () => {
+    expect(decide([consent('c1', { type: 'permit', purpose: treat }, undefined, 'active', 3)])).toEqual({
       decision: 'permit',
       reason: 'consent.permit',
       consentId: 'c1',
-      consentVersion: 1,
+      consentVersion: 3,
       provisionPath: 'provision',
     });
   });
 
-  it('lets a nested exception override its parent', () => {
-    const provision: Provision = { type: 'deny', provision: [{ type: 'permit', purpose: treat }] };
-    expect(decideConsent([consent('c1', provision)], { purposeOfUse: 'TREAT', at }, []).provisionPath).toBe(
-      'provision.provision[0]',
-    );
-    expect(decideConsent([consent('c1', provision)], { purposeOfUse: 'HRESCH', at }, []).decision).toBe(
-      'deny',
-    );
+  it('lets a nested exception override its parent, the most specific provision deciding', () => {
+    const provision: Provision = {
+      type: 'deny',
+      provision: [{ type: 'permit', purpose: treat, provision: [{ type: 'deny', class: imaging }] }],
+    };
+    expect(decide([consent('c1', provision)], { dataClasses: ['labs'] })).toMatchObject({
+      decision: 'permit',
+      provisionPath: 'provision.provision[0]',
+    });
+    expect(decide([consent('c1', provision)], { dataClasses: ['imaging'] })).toMatchObject({
+      decision: 'deny',
+      provisionPath: 'provision.provision[0].provision[0]',
+    });
+    expect(decide([consent('c1', provision)], { purposeOfUse: 'HRESCH' })).toMatchObject({
+      decision: 'deny',
+      provisionPath: 'provision',
+    });
+  });
+
+  it('lets deny win when sibling exceptions disagree', () => {
+    const provision: Provision = {
+      type: 'permit',
+      provision: [
+        { type: 'permit', purpose: treat },
+        { type: 'deny', class: imaging },
+      ],
+    };
+    expect(decide([consent('c1', provision)], { dataClasses: ['imaging'] })).toMatchObject({
+      decision: 'deny',
+      provisionPath: 'provision.provision[1]',
+    });
   });
 
   it('refuses when the patient refused, and says so apart from having no consent', () => {
-    const refused = decideConsent(
-      [consent('c1', { type: 'deny', purpose: treat })],
-      { purposeOfUse: 'TREAT', at },
-      [],
-    );
-    expect(refused.reason).toBe('consent.denied');
-    expect(decideConsent([], { purposeOfUse: 'TREAT', at }, []).reason).toBe('consent.absent');
+    expect(decide([consent('c1', { type: 'deny', purpose: treat })]).reason).toBe('consent.denied');
+    expect(decide([]).reason).toBe('consent.absent');
   });
 
+  it('covers a purpose and its specializations (ETREAT is treatment, CLINTRCH is research)', () => {
+    expect(
+      decide([consent('c1', { type: 'permit', purpose: treat })], { purposeOfUse: 'ETREAT' }).decision,
+    ).toBe('permit');
+    expect(
+      decide([consent('c1', { type: 'deny', purpose: research })], { purposeOfUse: 'CLINTRCH' }, ['CLINTRCH'])
+        .decision,
+    ).toBe('deny');
+    expect(decide([consent('c1', { type: 'permit', purpose: [{ code: 'ETREAT' }] })]).reason).toBe(
+      'consent.absent',
+    );
+  });
+
+  it('applies a provision only within its period', () => {
+    const expired = consent('c1', { type: 'permit', period: { end: '2026-02-01T00:00:00Z' } });
+    expect(decide([expired]).reason).toBe('consent.absent');
+    const future = consent('c2', { type: 'permit', period: { start: '2027-01-01T00:00:00Z' } });
+    expect(decide([future]).reason).toBe('consent.absent');
+    const current = consent('c3', {
+      type: 'deny',
+      provision: [{ type: 'permit', period: { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }],
+    });
+    expect(decide([current]).decision).toBe('permit');
+    expect(decide([current], { at: new Date('2026-12-02T00:00:00Z') }).decision).toBe('deny');
+  });
+
+  it('matches actors by reference (the clinician or the model) or, without one, by role', () => {
+    const onlyThisModel = consent('c1', {
+      type: 'deny',
+      provision: [{ type: 'permit', actor: [{ reference: { reference: 'Device/lumbar-esi-outcome' } }] }],
+    });
+    expect(decide([onlyThisModel]).decision).toBe('permit');
+    expect(
+      decide([onlyThisModel], { actors: ['Practitioner/dr.rivera', 'Device/other-model'] }).decision,
+    ).toBe('deny');
+    const notThisDoctor = consent('c2', {
+      type: 'permit',
+      provision: [{ type: 'deny', actor: [{ reference: { reference: 'Practitioner/dr.rivera' } }] }],
+    });
+    expect(decide([notThisDoctor]).provisionPath).toBe('provision.provision[0]');
+    expect(decide([notThisDoctor], { actors: ['Practitioner/dr.weber'] }).decision).toBe('permit');
+    const nursesOnly = consent('c3', {
+      type: 'deny',
+      provision: [{ type: 'permit', actor: [{ role: { coding: [{ code: 'nurse' }] } }] }],
+    });
+    expect(decide([nursesOnly]).decision).toBe('deny');
+    expect(decide([nursesOnly], { roles: ['nurse'] }).decision).toBe('permit');
+  });
+
+  it('matches action, class, security label, code and data, a refusal touching any, a grant covering all', () => {
+    const provision: Provision = {
+      type: 'permit',
+      action: [{ coding: [{ code: 'use' }] }],
+      class: [{ code: 'labs' }, { code: 'notes' }],
+      provision: [{ type: 'deny', securityLabel: [{ code: 'PSY' }] }],
+    };
+    const record = consent('c1', provision);
+    expect(decide([record], { dataClasses: ['labs', 'notes'], securityLabels: ['N'] }).decision).toBe(
+      'permit',
+    );
+    expect(decide([record], { dataClasses: ['labs', 'imaging'], securityLabels: ['N'] }).reason).toBe(
+      'consent.absent',
+    );
+    expect(decide([record], { dataClasses: ['labs'], securityLabels: ['N', 'PSY'] }).decision).toBe('deny');
+    expect(
+      decide([record], { dataClasses: ['labs'], securityLabels: ['N'], action: 'disclose' }).reason,
+    ).toBe('consent.absent');
+    const noSpecimen = consent('c2', {
+      type: 'permit',
+      provision: [
+        { type: 'deny', code: [{ coding: [{ code: '26436-6' }] }] },
+        { type: 'deny', data: [{ meaning: 'instance', reference: { reference: 'DiagnosticReport/9' } }] },
+      ],
+    });
+    expect(decide([noSpecimen], { codes: ['2345-7'], dataReferences: ['DiagnosticReport/8'] }).decision).toBe(
+      'permit',
+    );
+    expect(decide([noSpecimen], { codes: ['26436-6'], dataReferences: [] }).decision).toBe('deny');
+    expect(decide([noSpecimen], { codes: [], dataReferences: ['DiagnosticReport/9'] }).decision).toBe('deny');
+  });
+
+  it('lets a refusal, never a grant, apply to what the caller does not know', () => {
+    const refusesImaging = consent('c1', { type: 'permit', provision: [{ type: 'deny', class: imaging }] });
+    expect(decide([refusesImaging]).decision).toBe('deny');
+    expect(decide([refusesImaging], { dataClasses: ['labs'] }).decision).toBe('permit');
+    const allowsImaging = consent('c2', { type: 'deny', provision: [{ type: 'permit', class: imaging }] });
+    expect(decide([allowsImaging]).decision).toBe('deny');
+    expect(decide([allowsImaging], { dataClasses: ['imaging'] }).decision).toBe('permit');
+  });
+
+  it('refuses data produced in a refused period, and grants only data wholly inside a permitted one', () => {
+    const record = consent('c1', {
+      type: 'permit',
+      dataPeriod: { start: '2020-01-01T00:00:00Z' },
+      provision: [
+        { type: 'deny', dataPeriod: { start: '2023-01-01T00:00:00Z', end: '2023-12-31T00:00:00Z' } },
+      ],
+    });
+    const period = (start: string, end: string) => ({ dataPeriod: { start, end } });
+    expect(decide([record], period('2024-01-01T00:00:00Z', '2024-06-01T00:00:00Z')).decision).toBe('permit');
+    expect(decide([record], period('2023-06-01T00:00:00Z', '2024-06-01T00:00:00Z')).decision).toBe('deny');
+    expect(decide([record], period('2019-06-01T00:00:00Z', '2020-06-01T00:00:00Z')).reason).toBe(
+      'consent.absent',
+    );
+    expect(decide([record]).decision).toBe('deny');
+  });
+});
+
+describe('consent decision: several consents, revocation and site defaults', () => {
   it('lets a later explicit permit lift an earlier refusal, and a later refusal revoke a permit', () => {
     const deny = consent('old', { type: 'deny', purpose: treat }, '2026-01-01T00:00:00Z');
     const permit = consent('new', { type: 'permit', purpose: treat }, '2026-06-01T00:00:00Z');
-    expect(decideConsent([deny, permit], { purposeOfUse: 'TREAT', at }, []).consentId).toBe('new');
+    expect(decide([deny, permit]).consentId).toBe('new');
     const laterDeny = consent('newer', { type: 'deny' }, '2026-09-01T00:00:00Z');
-    expect(decideConsent([deny, permit, laterDeny], { purposeOfUse: 'TREAT', at }, []).decision).toBe('deny');
+    expect(decide([deny, permit, laterDeny])).toMatchObject({ decision: 'deny', consentId: 'newer' });
   });
 
-  it('ignores inactive consents and provisions outside their period', () => {
-    const revoked = consent('c1', { type: 'permit', purpose: treat }, undefined, 'inactive');
-    expect(decideConsent([revoked], { purposeOfUse: 'TREAT', at }, []).reason).toBe('consent.absent');
-    const expired = consent('c2', { type: 'permit', period: { end: '2026-02-01T00:00:00Z' } });
-    expect(decideConsent([expired], { purposeOfUse: 'TREAT', at }, []).reason).toBe('consent.absent');
+  it('lets deny win between consents of the same time', () => {
+    const permit = consent('p', { type: 'permit', purpose: treat });
+    const deny = consent('d', { type: 'deny', purpose: treat });
+    expect(decide([permit, deny]).consentId).toBe('d');
+    expect(decide([deny, permit]).consentId).toBe('d');
   });
 
-  it('falls back to the site default only where no consent speaks', () => {
-    expect(decideConsent([], { purposeOfUse: 'TREAT', at }, ['TREAT']).reason).toBe('consent.site_default');
-    const refusedResearch = consent('c1', { type: 'deny', purpose: research });
-    expect(decideConsent([refusedResearch], { purposeOfUse: 'HRESCH', at }, ['HRESCH']).decision).toBe(
-      'deny',
+  it('does not let a later consent about another purpose lift a refusal', () => {
+    const deny = consent('old', { type: 'deny', purpose: treat }, '2026-01-01T00:00:00Z');
+    const research_ = consent('new', { type: 'permit', purpose: research }, '2026-06-01T00:00:00Z');
+    expect(decide([deny, research_])).toMatchObject({ decision: 'deny', consentId: 'old' });
+  });
+
+  it('refuses what a revoked consent allowed, naming the revoking version', () => {
+    const revoked = consent('c1', { type: 'permit', purpose: treat }, '2026-11-20T00:00:00Z', 'inactive', 2);
+    expect(decide([revoked], {}, ['TREAT'])).toEqual({
+      decision: 'deny',
+      reason: 'consent.revoked',
+      consentId: 'c1',
+      consentVersion: 2,
+      provisionPath: 'provision',
+    });
+    expect(consentRefusal(decide([revoked]))).toBe('consent.revoked');
+    // A permit given after the revocation speaks over it.
+    const renewed = consent('c2', { type: 'permit', purpose: treat }, '2026-11-21T00:00:00Z');
+    expect(decide([revoked, renewed]).consentId).toBe('c2');
+  });
+
+  it('treats a rejected consent like a revoked one, and forgets a withdrawn refusal', () => {
+    const rejected = consent('c1', { type: 'permit', purpose: treat }, undefined, 'rejected');
+    expect(decide([rejected]).reason).toBe('consent.revoked');
+    const withdrawnRefusal = consent('c2', { type: 'deny', purpose: treat }, undefined, 'inactive');
+    expect(decide([withdrawnRefusal], {}, ['TREAT']).reason).toBe('consent.site_default');
+  });
+
+  it('ignores drafts, proposals and consents entered in error', () => {
+    for (const status of ['draft', 'proposed', 'entered-in-error'] as const) {
+      expect(decide([consent('c1', { type: 'deny', purpose: treat }, undefined, status)]).reason).toBe(
+        'consent.absent',
+      );
+    }
+  });
+
+  it('falls back to the site default per purpose only where no consent speaks', () => {
+    const siteDefaults = ['TREAT'];
+    expect(decide([], {}, siteDefaults).reason).toBe('consent.site_default');
+    expect(decide([], { purposeOfUse: 'HRESCH' }, siteDefaults).reason).toBe('consent.absent');
+    expect(decide([consent('c1', { type: 'deny', purpose: treat })], {}, siteDefaults).decision).toBe('deny');
+    expect(
+      decide([consent('c1', { type: 'permit', purpose: research })], { purposeOfUse: 'HRESCH' }, siteDefaults)
+        .decision,
+    ).toBe('permit');
+  });
+
+  it('explains what every consent said', () => {
+    const explanation = explainConsent(
+      [consent('a', { type: 'deny', purpose: research }), consent('b', { type: 'permit', purpose: treat })],
+      clinician,
+      [],
     );
+    expect(explanation).toMatchObject({ decision: 'permit', consentId: 'b' });
+    expect(explanation.considered).toEqual([
+      expect.objectContaining({ consentId: 'a', ruling: undefined }),
+      expect.objectContaining({
+        consentId: 'b',
+        ruling: { type: 'permit', path: 'provision', revoked: false },
+      }),
+    ]);
   });
 });

@@ -5,28 +5,51 @@ export interface Coding {
   readonly display?: string;
 }
 
+export interface CodeableConcept {
+  readonly coding?: readonly Coding[];
+  readonly text?: string;
+}
+
 export interface Period {
   readonly start?: string;
   readonly end?: string;
+}
+
+/** FHIR R4 Consent.provision.actor: who the rule is about (a practitioner, a model as `Device/…`…). */
+export interface ProvisionActor {
+  readonly role?: CodeableConcept;
+  readonly reference?: { readonly reference?: string; readonly display?: string };
+}
+
+/** FHIR R4 Consent.provision.data: the specific resources the rule is about. */
+export interface ProvisionData {
+  readonly meaning: string;
+  readonly reference: { readonly reference?: string };
 }
 
 /** FHIR R4 Consent.provision: a rule, with nested exceptions to it. */
 export interface Provision {
   readonly type?: 'permit' | 'deny';
   readonly period?: Period;
+  readonly actor?: readonly ProvisionActor[];
+  readonly action?: readonly CodeableConcept[];
+  readonly securityLabel?: readonly Coding[];
   readonly purpose?: readonly Coding[];
-  readonly action?: readonly { readonly coding?: readonly Coding[] }[];
   readonly class?: readonly Coding[];
+  readonly code?: readonly CodeableConcept[];
+  readonly dataPeriod?: Period;
+  readonly data?: readonly ProvisionData[];
   readonly provision?: readonly Provision[];
 }
 
 export type ConsentStatus = 'draft' | 'proposed' | 'active' | 'rejected' | 'inactive' | 'entered-in-error';
 
-/** A stored consent as the decision engine sees it. */
+/** The latest version of a stored consent, as the decision engine sees it. */
 export interface ConsentRecord {
-  readonly id: string;
+  readonly consentId: string;
   readonly version: number;
   readonly status: ConsentStatus;
+  /** When the consent (or, for a revocation, its withdrawal) was given: later speaks over earlier. */
   readonly dateTime: Date;
   readonly provision: Provision;
 }

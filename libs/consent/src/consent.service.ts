@@ -1,39 +1,218 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
-import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { z } from 'zod';
 import { FhirSchema } from '@praesidium/fhir';
-import { Pseudonymizer } from '@praesidium/keys';
+import type { Pseudonymizer } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
-import { decideConsent, type ConsentDecision, type ConsentQuestion } from './consent-decision.js';
-import { ConsentEntity } from './consent.entity.js';
-import { fhirConsentSchema, type FhirConsentInput } from './dto/fhir-consent.schema.js';
+import type { ConsentCache } from './consent-cache.js';
+import {
+  decideConsent,
+  explainConsent,
+  type ConsentDecision,
+  type ConsentExplanation,
+  type ConsentQuestion,
+} from './consent-decision.js';
+import type { ConsentRecord, ConsentStatus, Provision } from './consent-provision.js';
+import type { ConsentStore } from './consent-store.js';
+import type { ConsentChange, ConsentVersionEntity } from './consent-version.entity.js';
+import type { DocumentVault } from './document-vault.js';
+import { fhirConsentSchema } from './dto/fhir-consent.schema.js';
+import {
+  decodeDocument,
+  encodeDocument,
+  splitFhirConsent,
+  toFhirConsent,
+  type SourceDocument,
+} from './fhir-consent.js';
+import type { SourceDocumentEntity } from './source-document.entity.js';
 
-@Injectable()
+/** How the person recording a consent verified it. */
+export const VERIFICATION_METHODS = [
+  'in-person',
+  'signed-form',
+  'electronic-signature',
+  'telephone',
+  'legal-representative',
+] as const;
+export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+
+/** Who records a change, and how they verified it. */
+export interface ConsentActor {
+  readonly recordedBy: string;
+  readonly verificationMethod?: VerificationMethod;
+}
+
+/**
+ * Patient consent use cases: record, amend, revoke (each a new version), look up, explain, export as
+ * FHIR, and decide for the gateway through a cache kept true by the change feed.
+ */
 export class ConsentService {
   /** Compiled on the first import only: the gateway, which never records consents, never pays for it. */
   private fhir: FhirSchema | undefined;
 
   constructor(
-    @InjectRepository(ConsentEntity) private readonly consents: Repository<ConsentEntity>,
+    private readonly store: ConsentStore,
+    private readonly cache: ConsentCache,
+    private readonly vault: DocumentVault,
     private readonly pseudonymizer: Pseudonymizer,
-    @Inject(CONFIG) private readonly config: PraesidiumConfig,
+    private readonly defaultPermit: readonly string[],
   ) {}
 
   pseudonymize(patientReference: string): string {
     return this.pseudonymizer.pseudonymize(patientReference);
   }
 
-  /** The consent decision for one patient and question; see `decideConsent` for the algorithm. */
+  /** The consent decision for one patient and question, from the cache; see `decideConsent`. */
   async decide(patientPseudonym: string, question: ConsentQuestion): Promise<ConsentDecision> {
-    const rows = await this.consents.find({ where: { patientPseudonym } });
-    return decideConsent(rows, question, this.config.consent.defaultPermit);
+    const records = await this.cache.getOrLoad(patientPseudonym, async () =>
+      (await this.store.latestForPatient(patientPseudonym)).map(toRecord),
+    );
+    return decideConsent(records, question, this.defaultPermit);
   }
 
-  /** Stores a FHIR R4 Consent; the patient reference is kept only as its pseudonym. */
-  async recordConsent(resource: unknown, recordedBy: string): Promise<ConsentEntity> {
-    // First the standard (every R4 rule, each problem by JSON path), then what this store can decide on.
+  /** "Why was this refused?": the decision and what each consent of the patient said, read afresh. */
+  async explain(patientReference: string, question: ConsentQuestion): Promise<ConsentExplanation> {
+    const versions = await this.store.latestForPatient(this.pseudonymize(patientReference));
+    return explainConsent(versions.map(toRecord), question, this.defaultPermit);
+  }
+
+  /** Stores a FHIR R4 Consent as version 1 of a new consent. */
+  async recordConsent(resource: unknown, actor: ConsentActor): Promise<ConsentVersionEntity> {
+    const parsed = this.validate(resource);
+    return this.appendVersion(randomUUID(), 1, parsed, 'recorded', actor, undefined);
+  }
+
+  /** A new version of a consent from a whole new resource; it must be about the same patient. */
+  async amendConsent(id: string, resource: unknown, actor: ConsentActor): Promise<ConsentVersionEntity> {
+    const parsed = this.validate(resource);
+    const latest = await this.requireLatest(id);
+    if (this.pseudonymize(parsed.patientReference) !== latest.patientPseudonym)
+      throw new ProblemError('consent.patient_mismatch');
+    return this.appendVersion(id, latest.version + 1, parsed, 'amended', actor, latest.documentId);
+  }
+
+  /**
+   * Revocation is a new `inactive` version dated now; it refuses, from then on, what the consent allowed.
+   * Revoking a consent that is no longer in force changes nothing (the revocation keeps its date).
+   */
+  async revokeConsent(id: string, actor: ConsentActor): Promise<ConsentVersionEntity> {
+    const latest = await this.requireLatest(id);
+    if (latest.status === 'inactive' || latest.status === 'rejected') return latest;
+    const now = new Date();
+    const revoked: ConsentVersionEntity = {
+      ...latest,
+      version: latest.version + 1,
+      status: 'inactive',
+      dateTime: now,
+      resource: { ...latest.resource, status: 'inactive', dateTime: now.toISOString() },
+      change: 'revoked',
+      recordedBy: actor.recordedBy,
+      verificationMethod: actor.verificationMethod ?? null,
+      recordedAt: now,
+    };
+    await this.store.append(revoked);
+    return revoked;
+  }
+
+  /** The latest version of each consent of the patient whose reference the user typed. */
+  listForPatient(patientReference: string): Promise<ConsentVersionEntity[]> {
+    return this.store.latestForPatient(this.pseudonymize(patientReference));
+  }
+
+  /** Every version of a consent, if it is the typed patient's (otherwise as if it did not exist). */
+  async history(id: string, patientReference: string): Promise<ConsentVersionEntity[]> {
+    const versions = await this.store.history(id);
+    const pseudonym = this.pseudonymize(patientReference);
+    if (versions.length === 0 || versions.some((v) => v.patientPseudonym !== pseudonym))
+      throw new ProblemError('request.not_found', 'no such consent for this patient');
+    return versions;
+  }
+
+  /** A version (the latest by default) as a FHIR R4 Consent, with its source document decrypted. */
+  async exportConsent(
+    id: string,
+    patientReference: string,
+    version?: number,
+  ): Promise<Record<string, unknown>> {
+    const versions = await this.history(id, patientReference);
+    const chosen =
+      version === undefined ? versions[versions.length - 1] : versions.find((v) => v.version === version);
+    if (!chosen) throw new ProblemError('request.not_found', 'no such consent version');
+    return toFhirConsent(chosen, patientReference, await this.openDocument(chosen.documentId));
+  }
+
+  /** Rewraps every document's data key under the current key-encryption key; the documents stay as they are. */
+  async rewrapDocuments(batchSize = 100): Promise<{ rewrapped: number; kekId: string }> {
+    const kekId = this.vault.currentKekId;
+    let rewrapped = 0;
+    for (;;) {
+      const batch = await this.store.documentsNotUnder(kekId, batchSize);
+      if (batch.length === 0) return { rewrapped, kekId };
+      for (const document of batch) {
+        const next = await this.vault.rewrap(document.id, document);
+        if (
+          next &&
+          (await this.store.rewrapDocument(document.id, document.kekId, next.wrappedKey, next.kekId))
+        )
+          rewrapped += 1;
+      }
+    }
+  }
+
+  private async openDocument(documentId: string | null): Promise<SourceDocument | undefined> {
+    if (!documentId) return undefined;
+    const sealed = await this.store.document(documentId);
+    if (!sealed) return undefined;
+    return decodeDocument(await this.vault.open(documentId, sealed));
+  }
+
+  private async requireLatest(id: string): Promise<ConsentVersionEntity> {
+    const latest = await this.store.latest(id);
+    if (!latest) throw new ProblemError('request.not_found', 'no such consent');
+    return latest;
+  }
+
+  private async appendVersion(
+    consentId: string,
+    version: number,
+    parsed: ValidConsent,
+    change: ConsentChange,
+    actor: ConsentActor,
+    previousDocumentId: string | null | undefined,
+  ): Promise<ConsentVersionEntity> {
+    const split = splitFhirConsent(parsed.resource, parsed.patientReference);
+    const document = split.document ? this.sealDocument(split.document) : undefined;
+    const entity: ConsentVersionEntity = {
+      consentId,
+      version,
+      patientPseudonym: this.pseudonymize(parsed.patientReference),
+      status: parsed.status,
+      scope: parsed.scope,
+      dateTime: new Date(parsed.dateTime),
+      provision: parsed.provision,
+      resource: split.resource,
+      documentId: document?.id ?? previousDocumentId ?? null,
+      change,
+      recordedBy: actor.recordedBy,
+      verificationMethod: actor.verificationMethod ?? null,
+      recordedAt: new Date(),
+    };
+    await this.store.append(entity, document);
+    return entity;
+  }
+
+  private sealDocument(document: SourceDocument): SourceDocumentEntity {
+    const id = randomUUID();
+    return {
+      id,
+      sizeBytes: document.bytes.length,
+      ...this.vault.seal(id, encodeDocument(document)),
+      createdAt: new Date(),
+      rewrappedAt: null,
+    };
+  }
+
+  /** First the standard (every R4 rule, each problem by JSON path), then what this store decides on. */
+  private validate(resource: unknown): ValidConsent {
     this.fhir ??= new FhirSchema();
     const problems = this.fhir.validate('Consent', resource);
     if (problems.length > 0)
@@ -43,60 +222,39 @@ export class ConsentService {
       throw new ProblemError(
         'request.invalid',
         'not a valid FHIR R4 Consent',
-        parsed.error.issues.map((issue) => ({ path: `$.${issue.path.join('.')}`, message: issue.message })),
+        parsed.error.issues.map((issue) => ({ path: toJsonPath(issue.path), message: issue.message })),
       );
     }
-    const consent = parsed.data;
-    const entity: ConsentEntity = {
-      id: randomUUID(),
-      patientPseudonym: this.pseudonymize(consent.patient.reference),
-      status: consent.status,
-      scope: consent.scope.coding[0].code,
-      dateTime: new Date(consent.dateTime),
-      provision: consent.provision,
-      version: 1,
-      recordedBy,
-      updatedAt: new Date(),
+    const raw = resource as Record<string, unknown> & { provision: Provision };
+    return {
+      patientReference: parsed.data.patient.reference,
+      status: parsed.data.status,
+      scope: parsed.data.scope.coding[0].code,
+      dateTime: parsed.data.dateTime,
+      // The schema-checked original: the zod view above keeps only the fields it decides on.
+      provision: raw.provision,
+      resource: raw,
     };
-    await this.consents.insert(entity);
-    return entity;
-  }
-
-  async listForPatient(patientReference: string): Promise<ConsentEntity[]> {
-    return this.consents.find({
-      where: { patientPseudonym: this.pseudonymize(patientReference) },
-      order: { dateTime: 'DESC' },
-    });
-  }
-
-  /** Revocation takes effect on the next decision: decisions always read the store. */
-  async revokeConsent(id: string): Promise<ConsentEntity> {
-    const existing = await this.consents.findOne({ where: { id } });
-    if (!existing) throw new ProblemError('request.not_found', 'no such consent');
-    const revoked = {
-      ...existing,
-      status: 'inactive' as const,
-      version: existing.version + 1,
-      updatedAt: new Date(),
-    };
-    await this.consents.update({ id, version: existing.version }, revoked);
-    return revoked;
   }
 }
 
-/** A stored consent as FHIR R4 JSON, for the patient reference the caller asked about. */
-export function toFhirConsent(
-  entity: ConsentEntity,
-  patientReference: string,
-): FhirConsentInput & { id: string } {
-  return {
-    resourceType: 'Consent',
-    id: entity.id,
-    status: entity.status,
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: entity.scope }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    patient: { reference: patientReference },
-    dateTime: entity.dateTime.toISOString(),
-    provision: entity.provision as FhirConsentInput['provision'],
-  };
+interface ValidConsent {
+  readonly patientReference: string;
+  readonly status: ConsentStatus;
+  readonly scope: string;
+  readonly dateTime: string;
+  readonly provision: Provision;
+  readonly resource: Record<string, unknown>;
 }
+
+/** What the decision engine (and the cache) keeps of a version. */
+function toRecord(version: ConsentVersionEntity): ConsentRecord {
+  const { consentId, version: number, status, dateTime, provision } = version;
+  return { consentId, version: number, status, dateTime, provision };
+}
+
+function toJsonPath(path: readonly PropertyKey[]): string {
+  return `$${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')}`;
+}
+
+export const verificationMethodSchema = z.enum(VERIFICATION_METHODS);

@@ -39,6 +39,15 @@ export const PERSONAS = {
     trainings: [],
     description: 'hospital security officer: audit search and verification',
   },
+  'second-security-officer': {
+    subject: 'kim.tanaka',
+    name: 'Kim Tanaka',
+    roles: ['security-officer'],
+    departments: ['information-security'],
+    site: 'main-campus',
+    trainings: [],
+    description: 'a second security officer: approves policy changes the first one proposes (four-eyes)',
+  },
   'regulatory-affairs': {
     subject: 'lena.fischer',
     name: 'Lena Fischer',

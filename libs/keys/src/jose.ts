@@ -15,9 +15,12 @@ export interface Jwks {
   keys: Jwk[];
 }
 
-export type KeyKind = 'sign' | 'encrypt' | 'hmac';
+export type KeyKind = 'sign' | 'encrypt' | 'hmac' | 'wrap';
 
-/** Generates a new private key: ES256 for signatures, ECDH-ES on P-256 for JWE, 256-bit oct for HMAC. */
+/**
+ * Generates a new private key: ES256 for signatures, ECDH-ES on P-256 for JWE, 256-bit oct for HMAC
+ * and for wrapping data keys (a key-encryption key, used with AES-256-GCM).
+ */
 export async function generateKey(kind: KeyKind, kid: string): Promise<Jwk> {
   const store = jose.JWK.createKeyStore();
   const key =
@@ -25,7 +28,9 @@ export async function generateKey(kind: KeyKind, kid: string): Promise<Jwk> {
       ? await store.generate('EC', 'P-256', { alg: 'ES256', use: 'sig', kid })
       : kind === 'encrypt'
         ? await store.generate('EC', 'P-256', { alg: 'ECDH-ES', use: 'enc', kid })
-        : await store.generate('oct', 256, { kid, use: 'sig' });
+        : kind === 'wrap'
+          ? await store.generate('oct', 256, { kid, use: 'enc', alg: 'A256GCMKW' })
+          : await store.generate('oct', 256, { kid, use: 'sig' });
   return key.toJSON(true) as Jwk;
 }
 

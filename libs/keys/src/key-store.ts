@@ -10,6 +10,7 @@ export const KEY_PURPOSES = {
   'gateway-encryption': 'encrypt',
   pseudonym: 'hmac',
   'audit-checkpoint': 'sign',
+  'consent-document-kek': 'wrap',
 } as const satisfies Record<string, KeyKind>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;
@@ -53,10 +54,7 @@ export class KeyStore {
         ...current,
         keys: [...current.keys, ...(await generateKeys(missing))],
       };
-      const temporary = `${filePath}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(completed, null, 2), { mode: 0o600 });
-      await chmod(temporary, 0o600);
-      await rename(temporary, filePath);
+      await writeKeyFile(filePath, completed);
       return new KeyStore(completed);
     });
   }
@@ -75,6 +73,32 @@ export class KeyStore {
     return { keys: await Promise.all(keys.map((key) => toPublicJwk(key.jwk))) };
   }
 
+  /**
+   * Adds a new current key for a purpose; the older ones stay, for what was signed or wrapped with them.
+   * Processes that opened the store before see the new key once they open it again.
+   */
+  static async rotate(dataDir: string, purpose: KeyPurpose): Promise<KeyStore> {
+    await KeyStore.openOrCreate(dataDir);
+    const filePath = path.join(dataDir, 'keys', FILE_NAME);
+    return withLock(path.join(dataDir, 'keys', 'keystore.lock'), async () => {
+      const current = (await readKeyFile(filePath)) ?? { version: 1, keys: [] };
+      const rotated: KeyStoreFile = {
+        ...current,
+        keys: [...current.keys, ...(await generateKeys([purpose]))],
+      };
+      await writeKeyFile(filePath, rotated);
+      return new KeyStore(rotated);
+    });
+  }
+
+  /** Raw bytes of a symmetric key of a purpose by its key id, current or older; undefined if unknown. */
+  secretById(purpose: KeyPurpose, kid: string): Buffer | undefined {
+    const jwk = this.file.keys.find((key) => key.purpose === purpose && key.jwk.kid === kid)?.jwk;
+    if (!jwk) return undefined;
+    if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw new Error(`${purpose} is not a symmetric key`);
+    return Buffer.from(jwk.k, 'base64url');
+  }
+
   /** Raw bytes of the current symmetric key of a purpose (for HMAC). */
   secret(purpose: KeyPurpose): Buffer {
     const jwk = this.current(purpose);
@@ -90,6 +114,13 @@ async function readKeyFile(filePath: string): Promise<KeyStoreFile | undefined> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+async function writeKeyFile(filePath: string, file: KeyStoreFile): Promise<void> {
+  const temporary = `${filePath}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(file, null, 2), { mode: 0o600 });
+  await chmod(temporary, 0o600);
+  await rename(temporary, filePath);
 }
 
 function missingPurposes(file: KeyStoreFile): KeyPurpose[] {

@@ -77,6 +77,13 @@ export const REASONS = {
   'model.not_deployed': { status: 409, title: 'The model has no deployed, approved version' },
   'consent.absent': { status: 403, title: 'No consent of the patient covers this purpose of use' },
   'consent.denied': { status: 403, title: 'The patient has refused this purpose of use' },
+  'consent.revoked': { status: 403, title: "The patient's consent for this use was revoked" },
+  'consent.version_conflict': {
+    status: 409,
+    title: 'The consent was changed by someone else meanwhile; read it again and retry',
+  },
+  'consent.document_too_large': { status: 413, title: 'The consent source document is larger than 10 MB' },
+  'consent.patient_mismatch': { status: 400, title: 'The resource names another patient than the consent' },
   'request.invalid': { status: 400, title: 'The request does not validate' },
   'request.patient_missing': { status: 400, title: 'A patient reference is required' },
   'request.purpose_invalid': {

@@ -10,7 +10,7 @@ import {
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
-import { ConsentService } from '@praesidium/consent';
+import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
 import { ModelRegistry, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
@@ -112,11 +112,15 @@ export class InferencePipeline {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
         at: new Date(),
+        actors: [`Practitioner/${principal.subject}`, `Device/${model.name}`],
+        roles: principal.roles,
+        action: 'use',
       });
       facts.consent = decision;
       span.setAttribute('praesidium.consent.reason', decision.reason);
-      if (decision.decision === 'deny' && !(await this.breakGlassOverride(facts, context.purposeOfUse)))
-        throw new ProblemError(decision.reason === 'consent.absent' ? 'consent.absent' : 'consent.denied');
+      const refusal = consentRefusal(decision);
+      if (refusal && !(await this.breakGlassOverride(facts, context.purposeOfUse)))
+        throw new ProblemError(refusal);
     });
     await traced('gateway.validate', {}, async () =>
       this.validator.check(`${version.id}:input`, version.inputSchema, forwarded, 'request.invalid'),
@@ -222,6 +226,7 @@ export class InferencePipeline {
             issuer: facts.principal.issuer,
             roles: facts.principal.roles,
             address: call.remoteAddress,
+            clientId: facts.principal.clientId,
             certificateThumbprint: call.connection?.certificate?.thumbprint,
           }
         : {

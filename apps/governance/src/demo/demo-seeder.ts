@@ -75,14 +75,14 @@ export class DemoSeeder implements OnApplicationBootstrap {
     }
     for (const consent of DEMO_CONSENTS) {
       if ((await this.consents.listForPatient(consent.patient.reference)).length > 0) continue;
-      const stored = await this.consents.recordConsent(consent, 'demo-seed');
+      const stored = await this.consents.recordConsent(consent, { recordedBy: 'demo-seed' });
       await this.trail.append({
         action: 'consent.recorded',
         outcome: 'success',
         agent: { subject: 'demo-seed' },
         entity: {
           patientPseudonym: stored.patientPseudonym,
-          consentId: stored.id,
+          consentId: stored.consentId,
           consentVersion: stored.version,
         },
       });

@@ -18,7 +18,17 @@ export type Action = (typeof ACTIONS)[number];
 export const SUBJECT_FIELDS = {
   Model: ['name', 'departments', 'riskClass', 'status'],
   AuditTrail: [],
-  Consent: ['id', 'status', 'scope', 'dateTime', 'version', 'recordedBy', 'updatedAt', 'provision'],
+  Consent: [
+    'id',
+    'status',
+    'scope',
+    'dateTime',
+    'version',
+    'recordedBy',
+    'updatedAt',
+    'provision',
+    'sourceAttachment',
+  ],
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
   BiasReport: ['id', 'requestedBy', 'verdict'],

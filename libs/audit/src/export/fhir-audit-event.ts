@@ -116,6 +116,7 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
         requestor: true,
         ...(event.agent?.roles?.length ? { role: event.agent.roles.map((role) => ({ text: role })) } : {}),
         ...(event.agent?.address ? { network: { address: event.agent.address, type: '2' as const } } : {}),
+        ...(event.agent?.clientId ? { altId: event.agent.clientId } : {}),
       },
     ],
     source: {

@@ -30,16 +30,21 @@ const provision: z.ZodType<ProvisionInput> = z.lazy(() =>
   }),
 );
 
+/** The same patient references the gateway accepts on an inference request. */
+export const PATIENT_REFERENCE = /^(Patient\/)?[A-Za-z0-9\-.]{1,64}$/;
+
 /**
- * The part of a FHIR R4 Consent the skeleton stores. Full R4 validation against the official schema
- * arrives with the consent store (issue 5).
+ * What the consent store needs of a FHIR R4 Consent beyond the official schema (checked first): a
+ * patient, a time, a scope and a provision to decide on, with bounded nesting.
  */
 export const fhirConsentSchema = z.object({
   resourceType: z.literal('Consent'),
   status: z.enum(['draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error']),
   scope: z.object({ coding: z.array(coding).min(1) }),
   category: z.array(z.object({ coding: z.array(coding).optional() })).min(1),
-  patient: z.object({ reference: z.string().min(1).max(256) }),
+  patient: z.object({
+    reference: z.string().regex(PATIENT_REFERENCE, 'a Patient reference such as Patient/123'),
+  }),
   dateTime: z.iso.datetime({ offset: true }),
   provision: provision,
 });

@@ -1,6 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { AuditCheckpoints1764100000000 } from './1764100000000-audit-checkpoints.js';
 import { AuditPartitions1764200000000 } from './1764200000000-audit-partitions.js';
+import { ConsentVersions1764300000000 } from './1764300000000-consent-versions.js';
 import { AccessPolicies1764400000000 } from './1764400000000-access-policies.js';
 import { BiasReports1764500000000 } from './1764500000000-bias-reports.js';
 
@@ -9,6 +10,7 @@ export const MIGRATIONS = [
   InitialSchema1764000000000,
   AuditCheckpoints1764100000000,
   AuditPartitions1764200000000,
+  ConsentVersions1764300000000,
   AccessPolicies1764400000000,
   BiasReports1764500000000,
 ];

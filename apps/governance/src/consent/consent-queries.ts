@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { PURPOSES_OF_USE } from '@praesidium/config';
+import { PATIENT_REFERENCE, VERIFICATION_METHODS, type ConsentQuestion } from '@praesidium/consent';
+
+const patient = z.string().regex(PATIENT_REFERENCE, 'a Patient reference such as Patient/123');
+const codeList = z
+  .string()
+  .max(512)
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+export const patientQuery = z.object({ patient }).strict();
+
+export const exportQuery = z.object({ patient, version: z.coerce.number().int().min(1).optional() }).strict();
+
+export const changeQuery = z.object({ verification: z.enum(VERIFICATION_METHODS).optional() }).strict();
+
+/**
+ * `GET /consents/decision`: the question the gateway would ask for this patient, purpose and model, and
+ * by default for the asking clinician; data attributes left out are unknown (a refusal about them counts).
+ */
+export const decisionQuery = z
+  .object({
+    patient,
+    purpose: z.enum(PURPOSES_OF_USE),
+    model: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/)
+      .optional(),
+    practitioner: z.string().min(1).max(128).optional(),
+    action: z.string().min(1).max(64).default('use'),
+    class: codeList.optional(),
+    label: codeList.optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export function questionOf(
+  query: z.infer<typeof decisionQuery>,
+  asker: { subject: string; roles: readonly string[] },
+): ConsentQuestion {
+  return {
+    purposeOfUse: query.purpose,
+    at: query.at ? new Date(query.at) : new Date(),
+    actors: [
+      `Practitioner/${query.practitioner ?? asker.subject}`,
+      ...(query.model ? [`Device/${query.model}`] : []),
+    ],
+    roles: query.practitioner ? undefined : asker.roles,
+    action: query.action,
+    dataClasses: query.class,
+    securityLabels: query.label,
+  };
+}

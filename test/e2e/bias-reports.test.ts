@@ -173,5 +173,22 @@ describe('bias reports for ethics boards', () => {
 
     const clinician = await call('GET', `${governance}/bias-reports/${id}`, { token: tokens.clinician });
     expect(clinician.status).toBe(403);
+
+    // The audit trail has the request (by the file's digest), the computed report and the comment.
+    const audit = await call('GET', `${governance}/audit/events?limit=100&action=bias_report.completed`, {
+      token: tokens['security-officer'],
+    });
+    const completed = (audit.body.records as { event: Record<string, unknown> }[]).map(
+      (record) => record.event,
+    );
+    expect(completed).toContainEqual(
+      expect.objectContaining({ requestSha256: sha256, responseSha256: read.body.reportSha256 }),
+    );
+    for (const action of ['bias_report.requested', 'bias_report.commented']) {
+      const events = await call('GET', `${governance}/audit/events?limit=100&action=${action}`, {
+        token: tokens['security-officer'],
+      });
+      expect((events.body.records as unknown[]).length).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AuditTrail } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
 import { biasReportHtml, computeBiasReport, EvaluationTable } from '@praesidium/fairness';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
@@ -21,6 +22,7 @@ export class BiasReportJob implements OnModuleInit {
 
   constructor(
     private readonly store: BiasReportStore,
+    private readonly trail: AuditTrail,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
@@ -36,7 +38,16 @@ export class BiasReportJob implements OnModuleInit {
           const report = await computeBiasReport(table, record.dataset, record.mapping, record.settings, {
             onProgress: (fraction) => job.reportProgress(5 + fraction * 90),
           });
-          await this.store.complete(reportId, report, biasReportHtml(report), contentHash(report));
+          const reportSha256 = contentHash(report);
+          await this.store.complete(reportId, report, biasReportHtml(report), reportSha256);
+          await this.trail.append({
+            action: 'bias_report.completed',
+            outcome: 'success',
+            agent: { subject: job.data.requestedBy },
+            requestSha256: record.dataset.sha256,
+            responseSha256: reportSha256,
+            ...(record.modelVersionRef ? { entity: { modelVersion: record.modelVersionRef } } : {}),
+          });
           return { reportId, verdict: report.verdict };
         } catch (error) {
           // The cause is logged by class only: a message could carry a category value from the file.

@@ -13,6 +13,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { sha256Hex } from '@praesidium/digest';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
@@ -23,6 +24,7 @@ import {
   parseEvaluation,
   SETTINGS_FLAGS,
 } from '@praesidium/fairness';
+import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
@@ -54,6 +56,7 @@ const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
 export class BiasReportsController {
   constructor(
     private readonly store: BiasReportStore,
+    private readonly trail: AuditTrail,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
@@ -114,6 +117,15 @@ export class BiasReportsController {
       reportId: id,
     });
     await this.store.setJob(id, jobId);
+    // The evaluation file is the request's payload: audited by its digest, like every payload.
+    await this.trail.append({
+      action: 'bias_report.requested',
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      requestSha256: parsed.sha256,
+      ...(query.modelVersion ? { entity: { modelVersion: query.modelVersion } } : {}),
+      correlationId: String(request.id),
+    });
     return { id, jobId, status: 'queued', dataset: { sha256: parsed.sha256, rows: parsed.table.rows } };
   }
 
@@ -152,7 +164,16 @@ export class BiasReportsController {
     @Body(new ZodPipe(comment)) body: z.infer<typeof comment>,
   ) {
     requireAbility(principal, 'review', 'BiasReport');
-    return this.store.addComment(id, principal.subject, body.body);
+    const added = await this.store.addComment(id, principal.subject, body.body);
+    const record = await this.store.find(id);
+    await this.trail.append({
+      action: 'bias_report.commented',
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      requestSha256: sha256Hex(body.body),
+      ...(record.reportSha256 ? { responseSha256: record.reportSha256 } : {}),
+    });
+    return added;
   }
 }
 

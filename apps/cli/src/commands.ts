@@ -6,6 +6,7 @@ import { KeyStore } from '@praesidium/keys';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
 import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
+import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
 import { APP_NAMES, type AppName } from './app-names.js';
 import { KEY_USAGE, runKeyCommand } from './key-commands.js';
 
@@ -18,6 +19,7 @@ Commands:
 ${AUDIT_USAGE}
 ${CONSENT_USAGE}
 ${KEY_USAGE}
+${BIAS_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
 running platform's PGlite over its Unix socket.`;
@@ -42,6 +44,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return runConsentCommand(config, rest);
     case 'keys':
       return runKeyCommand(config, rest);
+    case 'bias':
+      return runBiasCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -9,6 +9,9 @@ import { AuditCheckpointScheduler } from './audit/audit-checkpoint.scheduler.js'
 import { AuditProofsController } from './audit/audit-proofs.controller.js';
 import { AuditVerifyJob } from './audit/audit-verify.job.js';
 import { AuditController } from './audit/audit.controller.js';
+import { BiasReportJob } from './bias/bias-report.job.js';
+import { BiasReportStore } from './bias/bias-report.store.js';
+import { BiasReportsController } from './bias/bias-reports.controller.js';
 import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
 import { BreakGlassExpiry } from './break-glass/break-glass-expiry.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
@@ -47,6 +50,7 @@ export class GovernanceModule {
         PoliciesController,
         BreakGlassController,
         ClientKeysController,
+        BiasReportsController,
         ...(demo ? [DemoIssuerController] : []),
       ],
       providers: [
@@ -54,6 +58,8 @@ export class GovernanceModule {
         AuditCheckpointScheduler,
         BreakGlassAlerter,
         BreakGlassExpiry,
+        BiasReportStore,
+        BiasReportJob,
         ...(demo ? [DemoSeeder] : []),
       ],
     };

@@ -100,6 +100,12 @@ export const environmentSchema = z
       .max(90 * 86400)
       .default(86400),
     PRAESIDIUM_SAMPLE_MODEL_KEY_FILE: z.string().min(1).optional(),
+    PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -237,6 +243,8 @@ export interface PraesidiumConfig {
   readonly keys: { readonly graceSeconds: number };
   /** The sample model's private encryption JWK: with it, the model takes JWE bodies only. */
   readonly sampleModel: { readonly keyFile: string | undefined };
+  /** Bias reports: the largest evaluation file `POST /bias-reports` accepts. */
+  readonly bias: { readonly uploadLimitBytes: number };
 }
 
 export function toConfig(
@@ -329,5 +337,6 @@ export function toConfig(
     },
     keys: { graceSeconds: env.PRAESIDIUM_KEY_GRACE_SECONDS },
     sampleModel: { keyFile: env.PRAESIDIUM_SAMPLE_MODEL_KEY_FILE },
+    bias: { uploadLimitBytes: env.PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES },
   };
 }

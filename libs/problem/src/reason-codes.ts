@@ -130,6 +130,11 @@ export const REASONS = {
       'The audit month cannot be dropped: it is open, not covered by a checkpoint, or its archive does not match',
   },
   'database.unavailable': { status: 503, title: 'The database is unavailable' },
+  'bias.input_invalid': {
+    status: 422,
+    title: 'The evaluation file does not validate; nothing was stored (see errors by line and column)',
+  },
+  'bias.report_not_ready': { status: 409, title: 'The bias report has not been computed yet' },
   'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },
   'backend.timeout': { status: 504, title: 'The model backend did not answer in time' },

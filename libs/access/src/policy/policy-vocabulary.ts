@@ -31,6 +31,7 @@ export const SUBJECT_FIELDS = {
   ],
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
+  BiasReport: ['id', 'requestedBy', 'verdict'],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

@@ -3,6 +3,7 @@ import { AuditCheckpoints1764100000000 } from './1764100000000-audit-checkpoints
 import { AuditPartitions1764200000000 } from './1764200000000-audit-partitions.js';
 import { ConsentVersions1764300000000 } from './1764300000000-consent-versions.js';
 import { AccessPolicies1764400000000 } from './1764400000000-access-policies.js';
+import { BiasReports1764500000000 } from './1764500000000-bias-reports.js';
 import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   AuditPartitions1764200000000,
   ConsentVersions1764300000000,
   AccessPolicies1764400000000,
+  BiasReports1764500000000,
   ClientKeys1764800000000,
 ];

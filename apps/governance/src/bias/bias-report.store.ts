@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type {
+  BiasReport,
+  BiasReportSettings,
+  ColumnMapping,
+  DatasetDescription,
+  EvaluationTableJson,
+  Outcome,
+} from '@praesidium/fairness';
+import { ProblemError } from '@praesidium/problem';
+
+export type BiasReportStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+/** A stored report without its bulky parts (aggregate, HTML). */
+export interface BiasReportRecord {
+  readonly id: string;
+  readonly status: BiasReportStatus;
+  readonly requestedBy: string;
+  readonly modelVersionRef: string | null;
+  readonly dataset: DatasetDescription;
+  readonly mapping: ColumnMapping;
+  readonly settings: BiasReportSettings;
+  readonly jobId: string | null;
+  readonly verdict: Outcome | null;
+  /** SHA-256 of the report's canonical JSON: what an electronic sign-off binds to. */
+  readonly reportSha256: string | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
+
+export interface BiasReportComment {
+  readonly id: number;
+  readonly author: string;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+interface Row {
+  id: string;
+  status: BiasReportStatus;
+  requested_by: string;
+  model_version_ref: string | null;
+  dataset_name: string | null;
+  dataset_sha256: string;
+  dataset_format: 'csv' | 'ndjson';
+  dataset_bytes: string;
+  dataset_rows: string;
+  mapping: ColumnMapping;
+  settings: BiasReportSettings;
+  job_id: string | null;
+  verdict: Outcome | null;
+  report_sha256: string | null;
+  error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, dataset_name, dataset_sha256, dataset_format,
+  dataset_bytes, dataset_rows, mapping, settings, job_id, verdict, report_sha256, error, created_at, completed_at`;
+
+/** Persistence of bias reports and their comments (schema `fairness`, migration 1764500000000). */
+@Injectable()
+export class BiasReportStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(input: {
+    requestedBy: string;
+    modelVersionRef?: string;
+    dataset: DatasetDescription;
+    mapping: ColumnMapping;
+    settings: BiasReportSettings;
+    aggregate: EvaluationTableJson;
+  }): Promise<string> {
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO fairness.bias_report (id, status, requested_by, model_version_ref, dataset_name, dataset_sha256,
+         dataset_format, dataset_bytes, dataset_rows, mapping, settings, aggregate)
+       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        id,
+        input.requestedBy,
+        input.modelVersionRef ?? null,
+        input.dataset.name ?? null,
+        input.dataset.sha256,
+        input.dataset.format,
+        input.dataset.bytes,
+        input.dataset.rows,
+        JSON.stringify(input.mapping),
+        JSON.stringify(input.settings),
+        JSON.stringify(input.aggregate),
+      ],
+    );
+    return id;
+  }
+
+  async setJob(id: string, jobId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE fairness.bias_report SET job_id = $2 WHERE id = $1`, [id, jobId]);
+  }
+
+  async find(id: string): Promise<BiasReportRecord> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${RECORD_COLUMNS} FROM fairness.bias_report WHERE id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new ProblemError('request.not_found', 'no such bias report');
+    return toRecord(rows[0]);
+  }
+
+  async aggregate(id: string): Promise<EvaluationTableJson> {
+    const rows: { aggregate: EvaluationTableJson }[] = await this.dataSource.query(
+      `SELECT aggregate FROM fairness.bias_report WHERE id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new Error('the bias report vanished before its job ran');
+    return rows[0].aggregate;
+  }
+
+  async markRunning(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE fairness.bias_report SET status = 'running' WHERE id = $1`, [id]);
+  }
+
+  async complete(id: string, report: BiasReport, html: string, reportSha256: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE fairness.bias_report SET status = 'completed', report = $2, report_html = $3, report_sha256 = $4,
+         verdict = $5, completed_at = now() WHERE id = $1`,
+      [id, JSON.stringify(report), html, reportSha256, report.verdict],
+    );
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE fairness.bias_report SET status = 'failed', error = $2, completed_at = now() WHERE id = $1`,
+      [id, error],
+    );
+  }
+
+  async report(id: string): Promise<{ json: BiasReport; html: string } | undefined> {
+    const rows: { report: BiasReport | null; report_html: string | null }[] = await this.dataSource.query(
+      `SELECT report, report_html FROM fairness.bias_report WHERE id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new ProblemError('request.not_found', 'no such bias report');
+    const { report, report_html } = rows[0];
+    return report && report_html !== null ? { json: report, html: report_html } : undefined;
+  }
+
+  async addComment(reportId: string, author: string, body: string): Promise<BiasReportComment> {
+    await this.find(reportId);
+    const rows: { id: string; author: string; body: string; created_at: Date }[] =
+      await this.dataSource.query(
+        `INSERT INTO fairness.bias_report_comment (report_id, author, body) VALUES ($1, $2, $3)
+       RETURNING id, author, body, created_at`,
+        [reportId, author, body],
+      );
+    return toComment(rows[0]);
+  }
+
+  async comments(reportId: string): Promise<BiasReportComment[]> {
+    const rows: { id: string; author: string; body: string; created_at: Date }[] =
+      await this.dataSource.query(
+        `SELECT id, author, body, created_at FROM fairness.bias_report_comment WHERE report_id = $1 ORDER BY id`,
+        [reportId],
+      );
+    return rows.map(toComment);
+  }
+}
+
+function toRecord(row: Row): BiasReportRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    requestedBy: row.requested_by,
+    modelVersionRef: row.model_version_ref,
+    dataset: {
+      sha256: row.dataset_sha256,
+      format: row.dataset_format,
+      bytes: Number(row.dataset_bytes),
+      rows: Number(row.dataset_rows),
+      ...(row.dataset_name ? { name: row.dataset_name } : {}),
+    },
+    mapping: row.mapping,
+    settings: row.settings,
+    jobId: row.job_id,
+    verdict: row.verdict,
+    reportSha256: row.report_sha256,
+    error: row.error,
+    createdAt: new Date(row.created_at).toISOString(),
+    completedAt: row.completed_at ? new Date(row.completed_at).toISOString() : null,
+  };
+}
+
+function toComment(row: { id: string; author: string; body: string; created_at: Date }): BiasReportComment {
+  return {
+    id: Number(row.id),
+    author: row.author,
+    body: row.body,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,183 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { sha256Hex } from '@praesidium/digest';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Principal } from '@praesidium/access';
+import {
+  biasReportSettingsSchema,
+  columnMappingSchema,
+  mappingAndSettingsFromFlags,
+  parseEvaluation,
+  SETTINGS_FLAGS,
+} from '@praesidium/fairness';
+import { AuditTrail } from '@praesidium/audit';
+import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
+import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { enqueue } from '../jobs/enqueue.js';
+import { BIAS_REPORT_JOB, type BiasReportJobData } from './bias-report.job.js';
+import { BiasReportStore } from './bias-report.store.js';
+import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
+
+const uploadQuery = z
+  .object({
+    ...Object.fromEntries(SETTINGS_FLAGS.map((flag) => [flag, z.string().max(2000).optional()])),
+    name: z.string().trim().min(1).max(200).optional(),
+    /** The model version this evaluation is of (a registry reference, kept as given). */
+    modelVersion: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+type UploadQuery = z.infer<typeof uploadQuery> & Partial<Record<(typeof SETTINGS_FLAGS)[number], string>>;
+
+const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
+
+/**
+ * Bias reports for ethics boards: a model owner uploads an evaluation file (CSV or NDJSON as the body)
+ * with the column mapping and settings as query parameters; it is validated before anything is stored,
+ * aggregated, and computed by a job. Ethics-board members read it and comment. Electronic sign-off is
+ * the registry's (21 CFR Part 11 signatures), bound to `reportSha256`.
+ */
+@Controller('bias-reports')
+@UseGuards(PrincipalGuard)
+export class BiasReportsController {
+  constructor(
+    private readonly store: BiasReportStore,
+    private readonly trail: AuditTrail,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(uploadQuery)) query: UploadQuery,
+    @Req() request: FastifyRequest,
+  ) {
+    requireAbility(principal, 'record', 'BiasReport');
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const format = EVALUATION_MEDIA_TYPES[mediaType as keyof typeof EVALUATION_MEDIA_TYPES];
+    if (!format || !Buffer.isBuffer(request.body)) throw new ProblemError('request.unsupported_media_type');
+    const flags = mappingAndSettingsFromFlags(query);
+    const mapping = columnMappingSchema.safeParse(flags.mapping);
+    const settings = biasReportSettingsSchema.safeParse(flags.settings);
+    const invalid = [
+      ...(mapping.success ? [] : mapping.error.issues),
+      ...(settings.success ? [] : settings.error.issues),
+    ];
+    if (!mapping.success || !settings.success)
+      throw new ProblemError(
+        'request.invalid',
+        undefined,
+        invalid.map((issue) => ({ path: `/${issue.path.map(String).join('/')}`, message: issue.message })),
+      );
+    const parsed = await parseEvaluation(Readable.from(slices(request.body)), {
+      format,
+      mapping: mapping.data,
+      scoreBins: settings.data.scoreBins,
+    });
+    if (!parsed.valid)
+      throw new ProblemError(
+        'bias.input_invalid',
+        `${parsed.issueCount} problem(s) in the file; the first are listed`,
+        parsed.issues.map((issue) => ({
+          path: `line ${issue.line}${issue.column ? `, column ${issue.column}` : ''}`,
+          message: issue.message,
+        })),
+      );
+    const id = await this.store.create({
+      requestedBy: principal.subject,
+      ...(query.modelVersion ? { modelVersionRef: query.modelVersion } : {}),
+      dataset: {
+        sha256: parsed.sha256,
+        format,
+        bytes: parsed.bytes,
+        rows: parsed.table.rows,
+        ...(query.name ? { name: query.name } : {}),
+      },
+      mapping: mapping.data,
+      settings: settings.data,
+      aggregate: parsed.table.toJSON(),
+    });
+    const jobId = await enqueue<BiasReportJobData>(this.jobs, BIAS_REPORT_JOB, {
+      requestedBy: principal.subject,
+      reportId: id,
+    });
+    await this.store.setJob(id, jobId);
+    // The evaluation file is the request's payload: audited by its digest, like every payload.
+    await this.trail.append({
+      action: 'bias_report.requested',
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      requestSha256: parsed.sha256,
+      ...(query.modelVersion ? { entity: { modelVersion: query.modelVersion } } : {}),
+      correlationId: String(request.id),
+    });
+    return { id, jobId, status: 'queued', dataset: { sha256: parsed.sha256, rows: parsed.table.rows } };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    requireAbility(principal, 'read', 'BiasReport');
+    const record = await this.store.find(id);
+    const stored = await this.store.report(id);
+    return {
+      ...record,
+      report: stored?.json ?? null,
+      comments: await this.store.comments(id),
+      signOff: {
+        required: true,
+        bindsTo: record.reportSha256,
+        note: 'Electronic sign-off (21 CFR Part 11) is recorded by the model registry against reportSha256.',
+      },
+    };
+  }
+
+  @Get(':id/report.html')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+  async html(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    requireAbility(principal, 'read', 'BiasReport');
+    const stored = await this.store.report(id);
+    if (!stored) throw new ProblemError('bias.report_not_ready');
+    return stored.html;
+  }
+
+  @Post(':id/comments')
+  @HttpCode(201)
+  async comment(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body(new ZodPipe(comment)) body: z.infer<typeof comment>,
+  ) {
+    requireAbility(principal, 'review', 'BiasReport');
+    const added = await this.store.addComment(id, principal.subject, body.body);
+    const record = await this.store.find(id);
+    await this.trail.append({
+      action: 'bias_report.commented',
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      requestSha256: sha256Hex(body.body),
+      ...(record.reportSha256 ? { responseSha256: record.reportSha256 } : {}),
+    });
+    return added;
+  }
+}
+
+/** The upload in 1 MiB slices, so parsing yields to other requests between them. */
+function* slices(body: Buffer, size = 1 << 20): Generator<Buffer> {
+  for (let start = 0; start < body.length; start += size) yield body.subarray(start, start + size);
+}

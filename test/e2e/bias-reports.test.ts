@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { DEFAULT_POLICY, type PolicyDocument, type Role } from '@praesidium/access';
+import { call, type JsonResponse } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+/** The seed policy plus the bias-report rules a deployment adopts through a policy change (README). */
+const BIAS_POLICY: PolicyDocument = {
+  ...DEFAULT_POLICY,
+  roles: {
+    ...DEFAULT_POLICY.roles,
+    'model-owner': [
+      ...(DEFAULT_POLICY.roles['model-owner'] ?? []),
+      { action: 'record', subject: 'BiasReport' },
+      { action: 'read', subject: 'BiasReport' },
+    ],
+    'regulatory-affairs': [
+      ...(DEFAULT_POLICY.roles['regulatory-affairs'] ?? []),
+      { action: 'read', subject: 'BiasReport' },
+    ],
+    'ethics-board': [
+      ...(DEFAULT_POLICY.roles['ethics-board'] ?? []),
+      { action: 'read', subject: 'BiasReport' },
+      { action: 'review', subject: 'BiasReport', reason: 'ethics-board members comment on bias reports' },
+    ],
+  },
+};
+
+function evaluationCsv(): string {
+  const lines = ['label,prediction,score,sex,site'];
+  for (let i = 0; i < 400; i++) {
+    const label = i % 3 === 0 ? 1 : 0;
+    const sex = i % 2 ? 'female' : 'male';
+    const score = label ? 0.55 + (i % 40) / 100 : 0.05 + (i % 50) / 100;
+    lines.push(`${label},${score >= 0.5 ? 1 : 0},${score.toFixed(3)},${sex},site-${i % 4}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function upload(url: string, token: string, body: string, query: string): Promise<JsonResponse> {
+  const response = await fetch(`${url}/bias-reports?${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: JSON.parse(text) as Record<string, unknown>,
+  };
+}
+
+describe('bias reports for ethics boards', () => {
+  let platform: TestPlatform;
+  let governance: string;
+  const tokens: Partial<Record<Role | 'second-officer', string>> = {};
+  const mapping = 'label=label&prediction=prediction&score=score&sensitive=sex,site&resamples=200&seed=5';
+
+  beforeAll(async () => {
+    platform = await startTestPlatform('postgres');
+    governance = platform.config.http.governanceUrl;
+    tokens['security-officer'] = await platform.token('security-officer');
+    tokens['second-officer'] = await tokenFor(platform, 'second.officer', ['security-officer']);
+    tokens['model-owner'] = await tokenFor(platform, 'owner.one', ['model-owner']);
+    tokens['ethics-board'] = await tokenFor(platform, 'ethics.member', ['ethics-board']);
+    tokens['regulatory-affairs'] = await tokenFor(platform, 'ra.one', ['regulatory-affairs']);
+    tokens.clinician = await tokenFor(platform, 'clinician.one', ['clinician']);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  async function storedReports(): Promise<number> {
+    const client = new pg.Client({ connectionString: platform.config.database.url });
+    await client.connect();
+    try {
+      const result = await client.query<{ count: string }>('SELECT count(*) FROM fairness.bias_report');
+      return Number(result.rows[0].count);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('are denied by default until the policy grants them', async () => {
+    const refused = await upload(governance, tokens['model-owner']!, evaluationCsv(), mapping);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('access.denied');
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: tokens['security-officer'],
+      body: { document: BIAS_POLICY, reason: 'Bias reports for the ethics board (issue 8)' },
+    });
+    expect(proposed.status).toBe(201);
+    const approved = await call('POST', `${governance}/policies/${proposed.body.version as number}/approve`, {
+      token: tokens['second-officer'],
+    });
+    expect(approved.status).toBe(200);
+  });
+
+  it('refuse a malformed file with its first errors by line and column, storing nothing', async () => {
+    const before = await storedReports();
+    const bad = 'label,prediction,score,sex,site\n1,1,0.9,female,a\n1,yes,0.9,male,a\n1,1,1.5,male,a\n';
+    const refused = await upload(governance, tokens['model-owner']!, bad, mapping);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      code: 'bias.input_invalid',
+      errors: [
+        { path: 'line 3, column prediction', message: 'expected 0 or 1 (or true/false)' },
+        { path: 'line 4, column score', message: 'expected a number between 0 and 1' },
+      ],
+    });
+    expect(await storedReports()).toBe(before);
+  });
+
+  it('run as a job, then ethics-board members read the JSON and HTML report and comment', async () => {
+    const csv = evaluationCsv();
+    const created = await upload(governance, tokens['model-owner']!, csv, `${mapping}&name=validation.csv`);
+    expect(created.status).toBe(202);
+    const { id, jobId } = created.body as { id: string; jobId: string };
+    let job: JsonResponse;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = await call('GET', `${governance}/jobs/${jobId}`, { token: tokens['model-owner'] });
+      expect(job.status).toBe(200);
+    } while (job.body.state !== 'completed' && job.body.state !== 'failed');
+    expect(job.body).toMatchObject({ state: 'completed', progress: 100, result: { reportId: id } });
+
+    const read = await call('GET', `${governance}/bias-reports/${id}`, { token: tokens['ethics-board'] });
+    expect(read.status).toBe(200);
+    const sha256 = createHash('sha256').update(csv).digest('hex');
+    expect(read.body).toMatchObject({
+      id,
+      status: 'completed',
+      requestedBy: 'owner.one',
+      dataset: { sha256, rows: 400, format: 'csv', name: 'validation.csv' },
+      signOff: { required: true },
+    });
+    const report = read.body.report as {
+      groupings: { name: string }[];
+      settings: { bootstrap: { seed: number } };
+    };
+    expect(report.groupings.map((grouping) => grouping.name)).toEqual(['sex', 'site', 'sex × site']);
+    expect(report.settings.bootstrap.seed).toBe(5);
+    expect(read.body.reportSha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const html = await fetch(`${governance}/bias-reports/${id}/report.html`, {
+      headers: { authorization: `Bearer ${tokens['ethics-board']}` },
+    });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    const page = await html.text();
+    expect(page).toContain('<svg');
+    expect(page).toContain(sha256);
+    expect(page).not.toContain('<script');
+
+    const commented = await call('POST', `${governance}/bias-reports/${id}/comments`, {
+      token: tokens['ethics-board'],
+      body: { body: 'Site 3 needs a closer look before approval.' },
+    });
+    expect(commented.status).toBe(201);
+    const ownerComment = await call('POST', `${governance}/bias-reports/${id}/comments`, {
+      token: tokens['model-owner'],
+      body: { body: 'Looks fine to me.' },
+    });
+    expect(ownerComment.status).toBe(403);
+    const again = await call('GET', `${governance}/bias-reports/${id}`, {
+      token: tokens['regulatory-affairs'],
+    });
+    expect(again.body.comments).toMatchObject([
+      { author: 'ethics.member', body: 'Site 3 needs a closer look before approval.' },
+    ]);
+
+    const clinician = await call('GET', `${governance}/bias-reports/${id}`, { token: tokens.clinician });
+    expect(clinician.status).toBe(403);
+
+    // The audit trail has the request (by the file's digest), the computed report and the comment.
+    const audit = await call('GET', `${governance}/audit/events?limit=100&action=bias_report.completed`, {
+      token: tokens['security-officer'],
+    });
+    const completed = (audit.body.records as { event: Record<string, unknown> }[]).map(
+      (record) => record.event,
+    );
+    expect(completed).toContainEqual(
+      expect.objectContaining({ requestSha256: sha256, responseSha256: read.body.reportSha256 }),
+    );
+    for (const action of ['bias_report.requested', 'bias_report.commented']) {
+      const events = await call('GET', `${governance}/audit/events?limit=100&action=${action}`, {
+        token: tokens['security-officer'],
+      });
+      expect((events.body.records as unknown[]).length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -19,8 +19,15 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'audit.stream',
         'consent.consent',
         'platform.setting',
+        'registry.change_control_plan',
+        'registry.dataset',
+        'registry.drift_check',
+        'registry.evidence',
         'registry.model',
         'registry.model_version',
+        'registry.signature',
+        'registry.signing_credential',
+        'registry.version_transition',
       ]);
       expect(await db.dataSource.runMigrations()).toEqual([]);
     } finally {

@@ -16,6 +16,8 @@ import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
+import { ModelEvidenceController } from './models/model-evidence.controller.js';
+import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
 
@@ -41,6 +43,8 @@ export class GovernanceModule {
         ConsentController,
         JobsController,
         ModelsController,
+        ModelVersionsController,
+        ModelEvidenceController,
         PoliciesController,
         BreakGlassController,
         ...(demo ? [DemoIssuerController] : []),

@@ -93,6 +93,13 @@ export const environmentSchema = z
       .max(24 * 60)
       .default(60),
     PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL: url.optional(),
+    // Uploads travel base64 in a JSON body under the 1 MiB request limit: at most 700 KiB decoded.
+    PRAESIDIUM_REGISTRY_EVIDENCE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(700 * 1024)
+      .default(512 * 1024),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -226,6 +233,8 @@ export interface PraesidiumConfig {
   readonly audit: { readonly checkpointIntervalSeconds: number };
   /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
   readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
+  /** Model registry evidence: the largest file accepted (stored under `<dataDir>/evidence`). */
+  readonly registry: { readonly evidenceMaxBytes: number };
 }
 
 export function toConfig(
@@ -316,5 +325,6 @@ export function toConfig(
       minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,
       webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,
     },
+    registry: { evidenceMaxBytes: env.PRAESIDIUM_REGISTRY_EVIDENCE_MAX_BYTES },
   };
 }

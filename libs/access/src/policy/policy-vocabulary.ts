@@ -11,6 +11,10 @@ export const ACTIONS = [
   'approve',
   'declare',
   'review',
+  'register',
+  'transition',
+  'sign',
+  'deploy',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -21,6 +25,7 @@ export const SUBJECT_FIELDS = {
   Consent: ['id', 'status', 'scope', 'dateTime', 'version', 'recordedBy', 'updatedAt', 'provision'],
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
+  ModelVersion: [],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

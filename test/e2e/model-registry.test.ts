@@ -427,6 +427,60 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
     expectProblem(await step('2.2.0', 'approve', ra2), 409, 'lifecycle.pccp_failed');
   });
 
+  it('keeps datasets with their datasheets and data-quality reports, and refuses a test set that is a training set', async () => {
+    const datasheet = {
+      provenance: 'retrospective records of the pain clinic, de-identified',
+      collectionSites: ['main-campus'],
+      collectionPeriod: { from: '2021-01-01', to: '2024-12-31' },
+      inclusionCriteria: 'adults with a first lumbar ESI',
+      exclusionCriteria: 'prior ESI within 6 months',
+      demographics: { sex: { female: 0.55, male: 0.45 }, age: { '18-64': 0.6, '65+': 0.4 } },
+      annotation: { method: 'NRS at 4 weeks from follow-up call', referenceStandard: '>=50% NRS reduction' },
+      independenceControls: 'patient-level split; test site held out',
+    };
+    const rows = [
+      { age_years: 44, sex: 'female', relief: 1 },
+      { age_years: 71, sex: 'male', relief: 0 },
+      { age_years: 71, sex: 'male', relief: 0 },
+      { age_years: null, sex: 'male', relief: 1 },
+    ];
+    const training = await api('POST', `/models/${LUMBAR_ESI_MODEL_NAME}/datasets`, owner, {
+      name: 'esi-train-2024',
+      splitRole: 'training',
+      datasheet,
+      rows,
+      qualitySpec: {
+        ranges: { age_years: { min: 18, max: 110 } },
+        labelColumn: 'relief',
+        intendedPopulation: { sex: { female: 0.55, male: 0.45 } },
+      },
+    });
+    expect(training.status).toBe(201);
+    expect(training.body.qualityReport).toMatchObject({
+      rowCount: 4,
+      duplicateRows: 1,
+      missingPerColumn: { age_years: 1 },
+      representativeness: [
+        { attribute: 'sex', group: 'female', isUnderrepresented: true },
+        { attribute: 'sex', group: 'male', isUnderrepresented: false },
+      ],
+    });
+    expectProblem(
+      await api('POST', `/models/${LUMBAR_ESI_MODEL_NAME}/datasets`, owner, {
+        name: 'esi-test-2024',
+        splitRole: 'test',
+        datasheet,
+        rows,
+      }),
+      409,
+      'dataset.not_independent',
+    );
+    const listed = await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}/datasets`, ra);
+    expect((listed.body as unknown as { name: string }[]).map((dataset) => dataset.name)).toEqual([
+      'esi-train-2024',
+    ]);
+  });
+
   it('raises a drift alert on a shifted input distribution, audited', async () => {
     const ages = (mean: number) => Array.from({ length: 500 }, (_, i) => mean + ((i * 37) % 41) - 20);
     const stable = await api('POST', `${versions}/2.0.0/drift-checks`, owner, {

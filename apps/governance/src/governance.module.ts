@@ -16,6 +16,7 @@ import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
+import { ModelDatasetsController } from './models/model-datasets.controller.js';
 import { ModelEvidenceController } from './models/model-evidence.controller.js';
 import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
@@ -45,6 +46,7 @@ export class GovernanceModule {
         ModelsController,
         ModelVersionsController,
         ModelEvidenceController,
+        ModelDatasetsController,
         PoliciesController,
         BreakGlassController,
         ...(demo ? [DemoIssuerController] : []),

@@ -15,3 +15,5 @@ export * from './pccp/change-control-plan.js';
 export * from './pccp/change-control-plans.service.js';
 export * from './monitoring/population-stability.js';
 export * from './monitoring/drift-monitor.service.js';
+export * from './datasets/datasheet.js';
+export * from './datasets/datasets.service.js';

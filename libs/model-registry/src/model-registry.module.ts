@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Datasets } from './datasets/datasets.service.js';
 import { EvidenceStore } from './evidence/evidence-store.service.js';
 import { VersionLifecycle } from './lifecycle/version-lifecycle.service.js';
 import { ModelEntity, ModelVersionEntity } from './model.entity.js';
@@ -16,6 +17,7 @@ const SERVICES = [
   EvidenceStore,
   ChangeControlPlans,
   DriftMonitor,
+  Datasets,
 ];
 
 @Module({

@@ -123,6 +123,10 @@ export const REASONS = {
   'evidence.details_invalid': { status: 422, title: 'The evidence details do not validate for its kind' },
   'pccp.missing': { status: 409, title: 'The model has no change-control plan' },
   'dataset.exists': { status: 409, title: 'The model already has a dataset with this name' },
+  'dataset.not_independent': {
+    status: 409,
+    title: 'A test set must not have the content of a training or tuning set of the same model',
+  },
   'consent.absent': { status: 403, title: 'No consent of the patient covers this purpose of use' },
   'consent.denied': { status: 403, title: 'The patient has refused this purpose of use' },
   'request.invalid': { status: 400, title: 'The request does not validate' },

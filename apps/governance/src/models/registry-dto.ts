@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   changeControlPlanSchema,
+  datasheetSchema,
   EVIDENCE_KINDS,
   LIFECYCLE_ACTIONS,
   modelClassificationSchema,
   modelProfileSchema,
+  qualitySpecSchema,
   SIGNATURE_MEANINGS,
   versionContentSchema,
 } from '@praesidium/model-registry';
@@ -86,3 +88,25 @@ export const driftBody = z
   .strict();
 
 export const diffQuery = z.object({ against: versionParam }).strict();
+
+const cell = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+export const datasetBody = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+    splitRole: z.enum(['training', 'tuning', 'test']),
+    datasheet: datasheetSchema,
+    rows: z
+      .array(z.record(z.string().max(100), cell))
+      .min(1)
+      .max(50_000)
+      .optional(),
+    contentSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    qualitySpec: qualitySpecSchema.default({ ranges: {}, intendedPopulation: {}, representationRatio: 0.8 }),
+  })
+  .strict()
+  .refine((body) => (body.rows === undefined) !== (body.contentSha256 === undefined), {
+    message: 'give either rows (for a data-quality report) or the contentSha256 of a file held elsewhere',
+  });

@@ -2,9 +2,10 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { DEMO_MODEL, DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 type AuditRecords = {
   event: { action: string; outcome: string; reasonCode?: string; entity?: Record<string, unknown> };
@@ -44,8 +45,11 @@ const PLAN = {
 
 describe('the model registry over HTTP, with the gateway serving what it deploys', () => {
   let platform: TestPlatform;
+  /** A second gateway instance with its own connections, as another replica behind a load balancer. */
+  let replica: RunningPlatform;
   let governance: string;
   let inferUrl: string;
+  let replicaInferUrl: string;
   let owner: string;
   let ra: string;
   let ra2: string;
@@ -59,6 +63,12 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
     });
     governance = platform.config.http.governanceUrl;
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
+    const replicaPort = await freePort();
+    replica = await startPlatform(
+      { ...platform.config, http: { ...platform.config.http, gatewayPort: replicaPort } },
+      ['gateway'],
+    );
+    replicaInferUrl = `http://${platform.config.http.host}:${replicaPort}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
     owner = await tokenFor(platform, 'owner.one', ['model-owner']);
     ra = await platform.token('regulatory-affairs');
     ra2 = await tokenFor(platform, 'ra.second', ['regulatory-affairs']);
@@ -71,6 +81,7 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
       ).toBe(204);
   });
   afterAll(async () => {
+    await replica?.stop();
     await platform?.stop();
   });
 
@@ -143,8 +154,8 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
     expect((await step(version, 'approve', ra2)).status).toBe(200);
   }
 
-  const infer = () =>
-    call('POST', inferUrl, {
+  const infer = (url = inferUrl) =>
+    call('POST', url, {
       token: clinician,
       body: {
         parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
@@ -311,17 +322,20 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
 
     expect((await step('1.0.0', 'suspend', ra)).status).toBe(200);
     expectProblem(await infer(), 409, 'model.not_deployed');
+    expectProblem(await infer(replicaInferUrl), 409, 'model.not_deployed');
 
     expect((await step('2.0.0', 'deploy', owner)).status).toBe(200);
     const next = await infer();
     expect(next.status).toBe(200);
     expect(next.body.model_version).toBe('2.0.0');
+    expect((await infer(replicaInferUrl)).body.model_version).toBe('2.0.0');
     expect(
       (next.body.parameters as { praesidium: { manifest_sha256: string } }).praesidium.manifest_sha256,
     ).toBe((await api('GET', `${versions}/2.0.0`, ra)).body.manifestSha256);
 
     expect((await step('2.0.0', 'suspend', owner)).status).toBe(200);
     expectProblem(await infer(), 409, 'model.not_deployed');
+    expectProblem(await infer(replicaInferUrl), 409, 'model.not_deployed');
     expect((await step('2.0.0', 'resume', owner)).status).toBe(200);
     expect((await infer()).status).toBe(200);
 

@@ -521,4 +521,25 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
     const history = await api('GET', `${versions}/2.0.0/drift-checks`, ra);
     expect((history.body as unknown as unknown[]).length).toBe(2);
   });
+
+  it('documents the registry API with OpenAPI at /docs, without a token', async () => {
+    const page = await fetch(`${governance}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('/docs/openapi.json');
+    const document = await call('GET', `${governance}/docs/openapi.json`);
+    expect(document.status).toBe(200);
+    expect(document.body.openapi).toBe('3.1.0');
+    const transitions = (document.body.paths as Record<string, Record<string, Record<string, unknown>>>)[
+      '/models/{name}/versions/{version}/transitions'
+    ]?.post;
+    expect(JSON.stringify(transitions?.responses)).toContain('lifecycle.signers_not_distinct');
+    expect(transitions?.requestBody).toMatchObject({
+      content: {
+        'application/json': {
+          schema: { properties: { action: { enum: expect.arrayContaining(['approve']) } } },
+        },
+      },
+    });
+  });
 });

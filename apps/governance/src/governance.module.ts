@@ -14,6 +14,7 @@ import { BreakGlassController } from './break-glass/break-glass.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
 import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
+import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { ModelDatasetsController } from './models/model-datasets.controller.js';
@@ -39,6 +40,7 @@ export class GovernanceModule {
       ],
       controllers: [
         HealthController,
+        DocsController,
         AuditController,
         AuditProofsController,
         ConsentController,

@@ -69,7 +69,7 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
       ['gateway'],
     );
     replicaInferUrl = `http://${platform.config.http.host}:${replicaPort}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    owner = await tokenFor(platform, 'owner.one', ['model-owner']);
+    owner = await platform.token('model-owner');
     ra = await platform.token('regulatory-affairs');
     ra2 = await tokenFor(platform, 'ra.second', ['regulatory-affairs']);
     ethics = await platform.token('ethics-board');

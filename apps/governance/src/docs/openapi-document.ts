@@ -44,7 +44,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Record<stri
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
-    (paths[route.path])[route.method] = operation(route);
+    paths[route.path][route.method] = operation(route);
   }
   return {
     openapi: '3.1.0',

@@ -142,7 +142,7 @@ export class ModelEvidenceController {
     @Body(new ZodPipe(signingPinBody)) body: z.infer<typeof signingPinBody>,
   ) {
     requireAbility(principal, 'sign', 'ModelVersion');
-    await audited(this.trail, principal, 'signing_pin.set', { model: '-' }, () =>
+    await audited(this.trail, principal, 'signing_pin.set', {}, () =>
       this.signatures.setSigningPin(principal.subject, body.pin, body.currentPin),
     );
   }

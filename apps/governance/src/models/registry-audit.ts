@@ -3,7 +3,7 @@ import type { AuditTrail } from '@praesidium/audit';
 import { ProblemError } from '@praesidium/problem';
 
 export interface RegistrySubject {
-  readonly model: string;
+  readonly model?: string;
   readonly modelVersion?: string;
 }
 
@@ -22,7 +22,7 @@ export async function audited<T>(
 ): Promise<T> {
   const agent = { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] };
   const entity = {
-    model: subject.model,
+    ...(subject.model ? { model: subject.model } : {}),
     ...(subject.modelVersion ? { modelVersion: subject.modelVersion } : {}),
   };
   let result: T;

@@ -63,7 +63,9 @@ export class EvidenceStore {
         .getRepository(EvidenceEntity)
         .insert(row as QueryDeepPartialEntity<EvidenceEntity>);
     } catch (error) {
-      if (created) await rm(this.pathOf(sha256), { force: true });
+      // Another upload of the same bytes may have been recorded meanwhile: its file stays.
+      const isReferenced = await this.dataSource.getRepository(EvidenceEntity).exists({ where: { sha256 } });
+      if (created && !isReferenced) await rm(this.pathOf(sha256), { force: true });
       throw error;
     }
     return row;

@@ -522,6 +522,38 @@ describe('the model registry over HTTP, with the gateway serving what it deploys
     expect((history.body as unknown as unknown[]).length).toBe(2);
   });
 
+  it('keeps performance over time and alerts when a metric falls below its floor', async () => {
+    const period = (month: string, auroc: number) =>
+      api('POST', `${versions}/2.0.0/performance`, owner, {
+        periodStart: `2026-${month}-01T00:00:00Z`,
+        periodEnd: `2026-${month}-28T00:00:00Z`,
+        source: 'outcome-follow-up',
+        metrics: [{ metric: 'auroc', value: auroc }],
+        floors: [{ metric: 'auroc', minimum: 0.75 }],
+      });
+    expect((await period('10', 0.79)).body).toMatchObject({ isAlert: false });
+    expect((await period('09', 0.8)).body).toMatchObject({ isAlert: false });
+    expect((await period('11', 0.71)).body).toMatchObject({
+      isAlert: true,
+      result: { breaches: [{ metric: 'auroc', minimum: 0.75, observed: 0.71 }] },
+    });
+    expectProblem(
+      await api('POST', `${versions}/2.0.0/performance`, owner, {
+        periodStart: '2026-12-31T00:00:00Z',
+        periodEnd: '2026-12-01T00:00:00Z',
+        source: 'outcome-follow-up',
+        metrics: [{ metric: 'auroc', value: 0.8 }],
+      }),
+      400,
+      'request.invalid',
+    );
+    const series = (await api('GET', `${versions}/2.0.0/performance`, ra)).body as unknown as {
+      result: { metrics: { value: number }[] };
+    }[];
+    expect(series.map((row) => row.result.metrics[0]?.value)).toEqual([0.8, 0.79, 0.71]);
+    expect((await auditRecords('model_version.performance_alert')).length).toBe(1);
+  });
+
   it('documents the registry API with OpenAPI at /docs, without a token', async () => {
     const page = await fetch(`${governance}/docs`);
     expect(page.status).toBe(200);

@@ -25,6 +25,7 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'registry.evidence',
         'registry.model',
         'registry.model_version',
+        'registry.performance_observation',
         'registry.signature',
         'registry.signing_credential',
         'registry.version_transition',

@@ -18,6 +18,7 @@ import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { ModelDatasetsController } from './models/model-datasets.controller.js';
+import { ModelMonitoringController } from './models/model-monitoring.controller.js';
 import { ModelEvidenceController } from './models/model-evidence.controller.js';
 import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
@@ -49,6 +50,7 @@ export class GovernanceModule {
         ModelVersionsController,
         ModelEvidenceController,
         ModelDatasetsController,
+        ModelMonitoringController,
         PoliciesController,
         BreakGlassController,
         ...(demo ? [DemoIssuerController] : []),

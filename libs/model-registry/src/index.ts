@@ -17,3 +17,5 @@ export * from './monitoring/population-stability.js';
 export * from './monitoring/drift-monitor.service.js';
 export * from './datasets/datasheet.js';
 export * from './datasets/datasets.service.js';
+export * from './monitoring/performance-floors.js';
+export * from './monitoring/performance-monitor.service.js';

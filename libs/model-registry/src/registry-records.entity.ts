@@ -95,7 +95,22 @@ export class DriftCheckEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
+/** Post-market performance of a version over one period (from feedback, outcomes or audits). */
+@Entity({ schema: 'registry', name: 'performance_observation' })
+export class PerformanceObservationEntity {
+  @PrimaryColumn({ type: 'uuid' }) id!: string;
+  @Column({ name: 'version_id', type: 'uuid' }) versionId!: string;
+  @Column({ name: 'period_start', type: 'timestamptz' }) periodStart!: Date;
+  @Column({ name: 'period_end', type: 'timestamptz' }) periodEnd!: Date;
+  @Column({ type: 'text' }) source!: string;
+  @Column({ type: 'jsonb' }) result!: Record<string, unknown>;
+  @Column({ name: 'is_alert', type: 'boolean' }) isAlert!: boolean;
+  @Column({ name: 'created_by', type: 'text' }) createdBy!: string;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
 export const REGISTRY_ENTITIES = [
+  PerformanceObservationEntity,
   VersionTransitionEntity,
   SignatureEntity,
   SigningCredentialEntity,

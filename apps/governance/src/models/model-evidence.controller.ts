@@ -4,7 +4,6 @@ import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   ChangeControlPlans,
-  DriftMonitor,
   ElectronicSignatures,
   EvidenceStore,
   ModelRegistry,
@@ -12,16 +11,9 @@ import {
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import { audited } from './registry-audit.js';
-import {
-  driftBody,
-  evidenceBody,
-  modelNameParam,
-  planBody,
-  signingPinBody,
-  versionParam,
-} from './registry-dto.js';
+import { evidenceBody, modelNameParam, planBody, signingPinBody, versionParam } from './registry-dto.js';
 
-/** Evidence, change-control plans and post-market drift checks of the registry's versions. */
+/** Evidence and change-control plans of the registry's versions, and signing PINs. */
 @Controller()
 @UseGuards(PrincipalGuard)
 export class ModelEvidenceController {
@@ -29,7 +21,6 @@ export class ModelEvidenceController {
     private readonly registry: ModelRegistry,
     private readonly evidence: EvidenceStore,
     private readonly plans: ChangeControlPlans,
-    private readonly drift: DriftMonitor,
     private readonly signatures: ElectronicSignatures,
     private readonly trail: AuditTrail,
   ) {}
@@ -101,37 +92,6 @@ export class ModelEvidenceController {
   ) {
     requireAbility(principal, 'read', 'ModelVersion');
     return this.plans.assess((await this.registry.getVersion(name, version)).version);
-  }
-
-  /** PSI of each feature between a baseline and a current sample; an alert level is audited as such. */
-  @Post('models/:name/versions/:version/drift-checks')
-  @HttpCode(201)
-  async checkDrift(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name', new ZodPipe(modelNameParam)) name: string,
-    @Param('version', new ZodPipe(versionParam)) version: string,
-    @Body(new ZodPipe(driftBody)) body: z.infer<typeof driftBody>,
-  ) {
-    requireAbility(principal, 'register', 'ModelVersion');
-    const found = (await this.registry.getVersion(name, version)).version;
-    const check = await this.drift.check(found, body, principal.subject);
-    await this.trail.append({
-      action: check.isAlert ? 'model_version.drift_alert' : 'model_version.drift_checked',
-      outcome: 'success',
-      agent: { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] },
-      entity: { model: name, modelVersion: version },
-    });
-    return check;
-  }
-
-  @Get('models/:name/versions/:version/drift-checks')
-  async driftHistory(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name', new ZodPipe(modelNameParam)) name: string,
-    @Param('version', new ZodPipe(versionParam)) version: string,
-  ) {
-    requireAbility(principal, 'read', 'ModelVersion');
-    return this.drift.history((await this.registry.getVersion(name, version)).version.id);
   }
 
   /** Sets (or, with the current one, changes) the caller's signing PIN. */

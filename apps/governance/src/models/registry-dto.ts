@@ -4,6 +4,7 @@ import {
   datasheetSchema,
   EVIDENCE_KINDS,
   LIFECYCLE_ACTIONS,
+  metricResultSchema,
   modelClassificationSchema,
   modelProfileSchema,
   qualitySpecSchema,
@@ -109,4 +110,22 @@ export const datasetBody = z
   .strict()
   .refine((body) => (body.rows === undefined) !== (body.contentSha256 === undefined), {
     message: 'give either rows (for a data-quality report) or the contentSha256 of a file held elsewhere',
+  });
+
+export const performanceBody = z
+  .object({
+    periodStart: z.iso.datetime({ offset: true }),
+    periodEnd: z.iso.datetime({ offset: true }),
+    source: z.enum(['gateway-feedback', 'outcome-follow-up', 'audit-sample', 'registry-study']),
+    metrics: z.array(metricResultSchema).min(1).max(500),
+    floors: z
+      .array(
+        z.object({ metric: text(100), subgroup: text(200).default('overall'), minimum: z.number() }).strict(),
+      )
+      .max(200)
+      .default([]),
+  })
+  .strict()
+  .refine((body) => Date.parse(body.periodStart) < Date.parse(body.periodEnd), {
+    message: 'periodStart is before periodEnd',
   });

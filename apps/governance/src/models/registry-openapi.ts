@@ -5,6 +5,7 @@ import {
   driftBody,
   evidenceBody,
   newModelBody,
+  performanceBody,
   planBody,
   signatureBody,
   signingPinBody,
@@ -192,5 +193,20 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary: 'Drift checks of a version over time',
     success: { status: 200, description: 'checks, oldest first' },
+  },
+  {
+    method: 'post',
+    path: `${VERSION}/performance`,
+    tag,
+    summary: 'Record one period of post-market performance; metrics below their floors raise an alert',
+    body: performanceBody,
+    success: { status: 201, description: 'the observation with its breaches; isAlert' },
+  },
+  {
+    method: 'get',
+    path: `${VERSION}/performance`,
+    tag,
+    summary: 'Performance of a version over time',
+    success: { status: 200, description: 'observations, oldest period first' },
   },
 ];

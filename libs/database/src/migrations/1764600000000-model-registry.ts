@@ -4,7 +4,7 @@ import { contentHash } from '@praesidium/digest';
 /**
  * The model registry of issue 7: model classification, versions identified by their manifest,
  * the lifecycle as append-only transition rows, Part 11 electronic signatures bound to the signed
- * record's SHA-256, content-hashed evidence, change-control plans and drift checks.
+ * record's SHA-256, content-hashed evidence, change-control plans, drift checks and performance observations over time.
  *
  * A version's content may change only while it is a draft (the `registry.freeze_version` trigger
  * refuses anything else), and every status change notifies `praesidium_registry` so that gateways
@@ -149,6 +149,23 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
         created_by text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
+    await db.query(`
+      CREATE TABLE registry.performance_observation (
+        id uuid CONSTRAINT pk_registry_performance_observation PRIMARY KEY,
+        version_id uuid NOT NULL
+          CONSTRAINT fk_registry_performance_observation_version REFERENCES registry.model_version (id),
+        period_start timestamptz NOT NULL,
+        period_end timestamptz NOT NULL,
+        source text NOT NULL,
+        result jsonb NOT NULL,
+        is_alert boolean NOT NULL,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT ck_registry_performance_observation_period CHECK (period_start < period_end)
+      )`);
+    await db.query(`
+      CREATE INDEX ix_registry_performance_observation_version
+        ON registry.performance_observation (version_id, period_start)`);
     for (const table of [
       'version_transition',
       'signature',
@@ -156,6 +173,7 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
       'dataset',
       'change_control_plan',
       'drift_check',
+      'performance_observation',
     ]) {
       await db.query(`
         CREATE TRIGGER tr_registry_${table}_no_update_delete BEFORE UPDATE OR DELETE ON registry.${table}
@@ -201,6 +219,7 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     for (const table of [
+      'performance_observation',
       'drift_check',
       'change_control_plan',
       'dataset',

@@ -231,6 +231,8 @@ describe.each(['postgres', 'pglite'] as const)(
       // No bias report yet: the record is signed, still the approval is refused.
       expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_missing');
       expectProblem(await step('2.0.0-rc.1', 'approve', clinician), 403, 'access.denied');
+      // Approval is regulatory affairs' permission: the model owner may take every other step but this.
+      expectProblem(await step('2.0.0-rc.1', 'approve', owner), 403, 'access.denied');
       const refusals = await auditRecords('model_version.approve');
       expect(refusals.map((record) => record.event)).toContainEqual(
         expect.objectContaining({ outcome: 'refused', reasonCode: 'lifecycle.bias_report_missing' }),

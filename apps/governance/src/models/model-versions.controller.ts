@@ -21,7 +21,11 @@ import {
   versionParam,
 } from './registry-dto.js';
 
-const DEPLOY_ACTIONS: readonly LifecycleAction[] = ['deploy', 'resume'];
+/** The policy action each lifecycle step needs: deploying and approving are separate permissions. */
+function permissionFor(action: LifecycleAction): 'deploy' | 'approve' | 'transition' {
+  if (action === 'deploy' || action === 'resume') return 'deploy';
+  return action === 'approve' ? 'approve' : 'transition';
+}
 
 /**
  * The registry's models and versions: registration, draft edits (frozen once past draft), diffs,
@@ -133,7 +137,7 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
   ) {
-    requireAbility(principal, DEPLOY_ACTIONS.includes(body.action) ? 'deploy' : 'transition', 'ModelVersion');
+    requireAbility(principal, permissionFor(body.action), 'ModelVersion');
     return audited(
       this.trail,
       principal,

@@ -254,6 +254,11 @@ const REGISTRY_RULES: Record<string, unknown[]> = {
       subject: 'ModelVersion',
       reason: '21 CFR 11.50: regulatory affairs signs the approval record of a version',
     },
+    {
+      action: 'approve',
+      subject: 'ModelVersion',
+      reason: 'regulatory affairs records the approval once both boards have signed',
+    },
   ],
   'ethics-board': [
     { action: 'read', subject: 'ModelVersion' },

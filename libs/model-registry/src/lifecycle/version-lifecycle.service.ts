@@ -48,6 +48,12 @@ export class VersionLifecycle {
     reason: string,
   ): Promise<TransitionResult> {
     return this.dataSource.transaction(async (manager) => {
+      // Steps on versions of one model queue behind each other: the one-deployed guard reads siblings.
+      await manager.query(
+        `SELECT m.id FROM registry.model m JOIN registry.model_version v ON v.model_id = m.id
+          WHERE v.id = $1 FOR UPDATE OF m`,
+        [versionId],
+      );
       const version = await manager
         .getRepository(ModelVersionEntity)
         .createQueryBuilder('v')

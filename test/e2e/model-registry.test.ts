@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { DEMO_MODEL, DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { modelClassificationSchema, modelProfileSchema } from '@praesidium/model-registry';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
@@ -215,6 +216,9 @@ describe.each(['postgres', 'pglite'] as const)(
         classification: { euMdr: { rule11Class: 'IIa' } },
       });
       expectProblem(await api('POST', '/models', ra, { name: 'Bad Name' }), 400, 'request.invalid');
+      const demo = await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}`, ra);
+      expect(modelProfileSchema.parse(demo.body.profile)).toEqual(demo.body.profile);
+      expect(modelClassificationSchema.parse(demo.body.classification)).toEqual(demo.body.classification);
       expect((await auditRecords('model.registered')).map((record) => record.event.entity?.model)).toContain(
         'knee-oa-grading',
       );

@@ -278,6 +278,22 @@ describe.each(['postgres', 'pglite'] as const)(
         expect.objectContaining({ printedName: 'Lena Fischer', meaning: 'approved' }),
       ]);
       expect(signatures[0]?.recordSha256).not.toBe(await recordOf('2.0.0-rc.2'));
+
+      // Signed again on the current record; then the model's intended use changes: sign again it must.
+      expect((await sign('2.0.0-rc.2', ethics, 'ethics-board')).status).toBe(201);
+      expect((await sign('2.0.0-rc.2', ra, 'regulatory-affairs')).status).toBe(201);
+      const model = (await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}`, ra)).body;
+      const { intendedUse, departments, riskClass, profile, classification } = model;
+      const changed = await api('PUT', `/models/${LUMBAR_ESI_MODEL_NAME}`, ra, {
+        intendedUse,
+        limitations: `${model.limitations as string} Not for patients under 18.`,
+        departments,
+        riskClass,
+        profile,
+        classification,
+      });
+      expect(changed.status).toBe(200);
+      expectProblem(await step('2.0.0-rc.2', 'approve', ra2), 409, 'lifecycle.signature_missing');
     });
 
     it('needs two different signers, neither of them the submitter', async () => {

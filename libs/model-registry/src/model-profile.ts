@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contentHash } from '@praesidium/digest';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -44,3 +45,15 @@ export const modelClassificationSchema = z
   })
   .strict();
 export type ModelClassification = z.infer<typeof modelClassificationSchema>;
+
+/** What a model is approved for, as one hash: part of every approval record of its versions. */
+export function intendedUseSha256(model: {
+  readonly intendedUse: string;
+  readonly limitations: string;
+  readonly departments: readonly string[];
+  readonly profile: unknown;
+  readonly classification: unknown;
+}): string {
+  const { intendedUse, limitations, departments, profile, classification } = model;
+  return contentHash({ intendedUse, limitations, departments, profile, classification });
+}

@@ -23,6 +23,10 @@ export interface DeployedModel {
 
 export type NewModel = Omit<ModelEntity, 'id' | 'profile' | 'classification'> &
   Partial<Pick<ModelEntity, 'profile' | 'classification'>>;
+export type ModelDescription = Pick<
+  ModelEntity,
+  'intendedUse' | 'limitations' | 'departments' | 'riskClass' | 'profile' | 'classification'
+>;
 export type NewModelVersion = Pick<
   ModelVersionEntity,
   'version' | 'backendUrl' | 'inputSchema' | 'outputSchema'
@@ -76,6 +80,25 @@ export class ModelRegistry {
     const model: ModelEntity = { id: randomUUID(), profile: {}, classification: {}, ...input };
     await this.models.insert(model);
     return model;
+  }
+
+  /**
+   * Changes what a model is for: intended use, limitations, departments, profile, classification.
+   * Versions awaiting approval must be signed again (their approval record covers these); approved
+   * versions keep the approval they had.
+   */
+  async updateModel(name: string, changes: ModelDescription): Promise<ModelEntity> {
+    const model = await this.getModel(name);
+    const updated: ModelEntity = { ...model, ...changes, departments: [...changes.departments] };
+    await this.models.update({ id: model.id }, {
+      intendedUse: updated.intendedUse,
+      limitations: updated.limitations,
+      departments: updated.departments,
+      riskClass: updated.riskClass,
+      profile: updated.profile,
+      classification: updated.classification,
+    });
+    return updated;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   ElectronicSignatures,
+  intendedUseSha256,
   ModelRegistry,
   VersionLifecycle,
   type LifecycleAction,
@@ -13,6 +14,7 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 import { audited } from './registry-audit.js';
 import {
   diffQuery,
+  modelDescriptionBody,
   modelNameParam,
   newModelBody,
   signatureBody,
@@ -62,6 +64,24 @@ export class ModelVersionsController {
     requireAbility(principal, 'read', 'ModelVersion');
     const model = await this.registry.getModel(name);
     return { ...model, versions: await this.registry.listVersions(model.id) };
+  }
+
+  /** Changes what the model is for; versions under review must be signed again. Audited. */
+  @Put(':name')
+  async updateModel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Body(new ZodPipe(modelDescriptionBody)) body: z.infer<typeof modelDescriptionBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    return audited(
+      this.trail,
+      principal,
+      'model.changed',
+      { model: name },
+      () => this.registry.updateModel(name, body),
+      (model) => intendedUseSha256(model),
+    );
   }
 
   @Post(':name/versions')

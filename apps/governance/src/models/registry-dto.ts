@@ -24,7 +24,7 @@ export const newModelBody = z
     intendedUse: text(4000),
     limitations: text(4000),
     departments: z.array(text(100)).min(1).max(50),
-    riskClass: text(50),
+    riskClass: text(200),
     profile: modelProfileSchema,
     classification: modelClassificationSchema,
   })
@@ -129,3 +129,5 @@ export const performanceBody = z
   .refine((body) => Date.parse(body.periodStart) < Date.parse(body.periodEnd), {
     message: 'periodStart is before periodEnd',
   });
+
+export const modelDescriptionBody = newModelBody.omit({ name: true, displayName: true });

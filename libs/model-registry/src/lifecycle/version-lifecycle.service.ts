@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
 import { ChangeControlPlans } from '../pccp/change-control-plans.service.js';
+import { intendedUseSha256 } from '../model-profile.js';
 import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
 import { EvidenceEntity, SignatureEntity, VersionTransitionEntity } from '../registry-records.entity.js';
 import { approvalRecord, approvalRecordSha256, type ApprovalRecord } from '../signatures/signature.js';
@@ -36,6 +37,7 @@ export class VersionLifecycle {
       model: model.name,
       version: version.version,
       manifestSha256: version.manifestSha256,
+      intendedUseSha256: intendedUseSha256(model),
       evidenceSha256: evidence.map((item) => item.sha256),
     });
     return { record, sha256: approvalRecordSha256(record) };

@@ -11,6 +11,7 @@ const record = approvalRecord({
   model: 'esi',
   version: '1.0.0',
   manifestSha256: 'a'.repeat(64),
+  intendedUseSha256: 'e'.repeat(64),
   evidenceSha256: ['c'.repeat(64), 'b'.repeat(64)],
 });
 

@@ -16,9 +16,10 @@ export const SIGNATURE_MEANINGS = ['authored', 'reviewed', 'approved'] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 
 /**
- * The record a version's approval signatures sign: its identity (the manifest hash) and the hashes
- * of all its evidence. Adding evidence or changing the draft makes another record, so an earlier
- * signature no longer counts (21 CFR 11.70: a signature cannot move to another record).
+ * The record a version's approval signatures sign: its identity (the manifest hash), the model's
+ * intended use and classification as they stand (their hash), and the hashes of all its evidence.
+ * Adding evidence, changing the draft or the model's intended use makes another record, so an
+ * earlier signature no longer counts (21 CFR 11.70: a signature cannot move to another record).
  */
 export interface ApprovalRecord {
   readonly format: 'praesidium.approval-record/v1';
@@ -26,6 +27,8 @@ export interface ApprovalRecord {
   readonly model: string;
   readonly version: string;
   readonly manifestSha256: string;
+  /** SHA-256 of the model's intended use, limitations, departments, profile and classification. */
+  readonly intendedUseSha256: string;
   readonly evidenceSha256: readonly string[];
 }
 

@@ -90,14 +90,17 @@ export class ModelRegistry {
   async updateModel(name: string, changes: ModelDescription): Promise<ModelEntity> {
     const model = await this.getModel(name);
     const updated: ModelEntity = { ...model, ...changes, departments: [...changes.departments] };
-    await this.models.update({ id: model.id }, {
-      intendedUse: updated.intendedUse,
-      limitations: updated.limitations,
-      departments: updated.departments,
-      riskClass: updated.riskClass,
-      profile: updated.profile,
-      classification: updated.classification,
-    });
+    await this.models.update(
+      { id: model.id },
+      {
+        intendedUse: updated.intendedUse,
+        limitations: updated.limitations,
+        departments: updated.departments,
+        riskClass: updated.riskClass,
+        profile: updated.profile,
+        classification: updated.classification,
+      },
+    );
     return updated;
   }
 

@@ -296,6 +296,32 @@ describe.each(['postgres', 'pglite'] as const)(
       expectProblem(await step('2.0.0-rc.2', 'approve', ra2), 409, 'lifecycle.signature_missing');
     });
 
+    it('locks signing after five wrong PINs in a row, even for the right PIN', async () => {
+      const guesser = await tokenFor(platform, 'ethics.guesser', ['ethics-board']);
+      expect((await api('PUT', '/signing-pin', guesser, { pin: 'right-pin-123' })).status).toBe(204);
+      for (let attempt = 1; attempt < 5; attempt += 1)
+        expectProblem(
+          await sign('2.0.0-rc.1', guesser, 'ethics-board', { pin: `wrong-${attempt}` }),
+          401,
+          'signature.reauthentication_failed',
+        );
+      expectProblem(
+        await sign('2.0.0-rc.1', guesser, 'ethics-board', { pin: 'wrong-5' }),
+        423,
+        'signature.locked',
+      );
+      expectProblem(
+        await sign('2.0.0-rc.1', guesser, 'ethics-board', { pin: 'right-pin-123' }),
+        423,
+        'signature.locked',
+      );
+      expectProblem(
+        await api('PUT', '/signing-pin', guesser, { pin: 'another-pin-1', currentPin: 'right-pin-123' }),
+        423,
+        'signature.locked',
+      );
+    });
+
     it('needs two different signers, neither of them the submitter', async () => {
       await underReview('2.0.0-rc.3', ra);
       expect((await sign('2.0.0-rc.3', ethics, 'ethics-board')).status).toBe(201);

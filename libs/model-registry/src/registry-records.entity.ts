@@ -37,6 +37,9 @@ export class SignatureEntity {
 export class SigningCredentialEntity {
   @PrimaryColumn({ type: 'text' }) subject!: string;
   @Column({ type: 'text' }) scrypt!: string;
+  /** Consecutive wrong PINs (21 CFR 11.300(d): attempts at misuse are detected and stopped). */
+  @Column({ name: 'failed_attempts', type: 'integer', default: 0 }) failedAttempts!: number;
+  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true }) lockedUntil!: Date | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 

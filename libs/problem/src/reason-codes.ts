@@ -115,6 +115,10 @@ export const REASONS = {
     status: 409,
     title: 'The record you signed is not the current record of the version; reload it and sign again',
   },
+  'signature.locked': {
+    status: 423,
+    title: 'Too many wrong signing PINs: signing is locked for a while; the attempts are audited',
+  },
   'signature.role_invalid': { status: 403, title: 'You do not hold the role you sign as' },
   'signature.pin_exists': { status: 409, title: 'A signing PIN is set; give the current one to change it' },
   'evidence.too_large': { status: 413, title: 'The evidence file is larger than allowed' },

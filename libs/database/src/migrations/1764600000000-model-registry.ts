@@ -100,6 +100,8 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
       CREATE TABLE registry.signing_credential (
         subject text CONSTRAINT pk_registry_signing_credential PRIMARY KEY,
         scrypt text NOT NULL,
+        failed_attempts integer NOT NULL DEFAULT 0,
+        locked_until timestamptz,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await db.query(`

@@ -14,6 +14,9 @@ import {
   type SignatureMeaning,
 } from './signature.js';
 
+const MAX_FAILED_ATTEMPTS = 5;
+const LOCK_MINUTES = 15;
+
 /** The signer as the verified token shows them. */
 export interface Signer {
   readonly subject: string;
@@ -47,14 +50,18 @@ export class ElectronicSignatures {
 
   /** Sets the signer's PIN; changing an existing one needs the current PIN. */
   async setSigningPin(subject: string, pin: string, currentPin: string | undefined): Promise<void> {
-    const repository = this.dataSource.getRepository(SigningCredentialEntity);
-    const existing = await repository.findOne({ where: { subject } });
+    const existing = await this.credentials().findOne({ where: { subject } });
     if (existing) {
       if (currentPin === undefined) throw new ProblemError('signature.pin_exists');
-      if (!(await verifySigningPin(currentPin, existing.scrypt)))
-        throw new ProblemError('signature.reauthentication_failed');
+      await this.reauthenticate(subject, currentPin);
     }
-    await repository.save({ subject, scrypt: await hashSigningPin(pin), updatedAt: new Date() });
+    await this.credentials().save({
+      subject,
+      scrypt: await hashSigningPin(pin),
+      failedAttempts: 0,
+      lockedUntil: null,
+      updatedAt: new Date(),
+    });
   }
 
   async sign(version: ModelVersionEntity, signer: Signer, request: SignRequest): Promise<SignatureEntity> {
@@ -89,11 +96,36 @@ export class ElectronicSignatures {
       .find({ where: { versionId }, order: { signedAt: 'ASC' } });
   }
 
+  /**
+   * Checks the signer's PIN. After MAX_FAILED_ATTEMPTS wrong PINs in a row the credential is locked
+   * for LOCK_MINUTES, so a stolen bearer token cannot be used to guess the PIN.
+   */
   private async reauthenticate(subject: string, pin: string): Promise<void> {
-    const credential = await this.dataSource
-      .getRepository(SigningCredentialEntity)
-      .findOne({ where: { subject } });
-    if (!credential || !(await verifySigningPin(pin, credential.scrypt)))
-      throw new ProblemError('signature.reauthentication_failed');
+    const credential = await this.credentials().findOne({ where: { subject } });
+    if (!credential) throw new ProblemError('signature.reauthentication_failed');
+    if (credential.lockedUntil && credential.lockedUntil > new Date())
+      throw new ProblemError('signature.locked');
+    if (await verifySigningPin(pin, credential.scrypt)) {
+      if (credential.failedAttempts > 0)
+        await this.credentials().update({ subject }, { failedAttempts: 0, lockedUntil: null });
+      return;
+    }
+    // One statement, so concurrent wrong guesses each count.
+    const [{ isLocked }] = await this.dataSource.query<[{ isLocked: boolean }]>(
+      `WITH counted AS (
+         UPDATE registry.signing_credential
+            SET failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
+                locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3)
+                                    ELSE locked_until END
+          WHERE subject = $1
+        RETURNING locked_until IS NOT NULL AND locked_until > now() AS "isLocked")
+       SELECT "isLocked" FROM counted`,
+      [subject, MAX_FAILED_ATTEMPTS, LOCK_MINUTES],
+    );
+    throw new ProblemError(isLocked ? 'signature.locked' : 'signature.reauthentication_failed');
+  }
+
+  private credentials() {
+    return this.dataSource.getRepository(SigningCredentialEntity);
   }
 }

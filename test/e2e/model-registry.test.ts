@@ -554,6 +554,14 @@ describe.each(['postgres', 'pglite'] as const)(
         409,
         'dataset.not_independent',
       );
+      // The version cites the report kept with its dataset; a dataset id of nothing is refused.
+      const cited = await evidence('2.0.1', 'data_quality', { datasetId: training.body.id as string });
+      expect(cited.status).toBe(201);
+      expectProblem(
+        await evidence('2.0.1', 'data_quality', { datasetId: '00000000-0000-4000-8000-000000000000' }),
+        422,
+        'evidence.details_invalid',
+      );
       const listed = await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}/datasets`, ra);
       expect((listed.body as unknown as { name: string }[]).map((dataset) => dataset.name)).toEqual([
         'esi-train-2024',

@@ -7,8 +7,9 @@ import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { contentHash, sha256Hex } from '@praesidium/digest';
+import { ProblemError } from '@praesidium/problem';
 import type { ModelVersionEntity } from '../model.entity.js';
-import { EvidenceEntity } from '../registry-records.entity.js';
+import { DatasetEntity, EvidenceEntity } from '../registry-records.entity.js';
 import { checkEvidenceFile } from './evidence-file.js';
 import { parseEvidenceDetails, type EvidenceKind } from './evidence-kinds.js';
 
@@ -39,6 +40,7 @@ export class EvidenceStore {
 
   async add(version: ModelVersionEntity, input: NewEvidence, actor: string): Promise<EvidenceEntity> {
     const details = parseEvidenceDetails(input.kind, input.details);
+    if (input.kind === 'data_quality') await this.assertOwnDataset(version, details.datasetId);
     const file = input.file;
     const mediaType = file ? checkEvidenceFile(file, this.config.registry.evidenceMaxBytes) : null;
     const sha256 = file
@@ -75,6 +77,15 @@ export class EvidenceStore {
     return this.dataSource
       .getRepository(EvidenceEntity)
       .find({ where: { versionId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** A data-quality citation names a dataset of the version's own model. */
+  private async assertOwnDataset(version: ModelVersionEntity, datasetId: unknown): Promise<void> {
+    const isOwn = await this.dataSource
+      .getRepository(DatasetEntity)
+      .exists({ where: { id: String(datasetId), modelId: version.modelId } });
+    if (!isOwn)
+      throw new ProblemError('evidence.details_invalid', 'details.datasetId is not a dataset of this model');
   }
 
   /** Where a stored file lives: derived from its hash only. */

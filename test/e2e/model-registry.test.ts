@@ -501,6 +501,17 @@ describe.each(['postgres', 'pglite'] as const)(
       expect((await sign('2.2.0', ethics, 'ethics-board')).status).toBe(201);
       expect((await sign('2.2.0', ra, 'regulatory-affairs')).status).toBe(201);
       expectProblem(await step('2.2.0', 'approve', ra2), 409, 'lifecycle.pccp_failed');
+
+      // A new plan in force changes the record the boards signed: they sign again, then it passes.
+      const relaxed = structuredClone(PLAN);
+      relaxed.modifications[0].acceptanceCriteria[1].minimum = 0.6;
+      expect(
+        (await api('POST', `/models/${LUMBAR_ESI_MODEL_NAME}/change-control-plan`, ra, relaxed)).status,
+      ).toBe(201);
+      expectProblem(await step('2.2.0', 'approve', ra2), 409, 'lifecycle.signature_missing');
+      expect((await sign('2.2.0', ethics, 'ethics-board')).status).toBe(201);
+      expect((await sign('2.2.0', ra, 'regulatory-affairs')).status).toBe(201);
+      expect((await step('2.2.0', 'approve', ra2)).status).toBe(200);
     });
 
     it('keeps datasets with their datasheets and data-quality reports, and refuses a test set that is a training set', async () => {

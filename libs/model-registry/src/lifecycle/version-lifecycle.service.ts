@@ -38,9 +38,16 @@ export class VersionLifecycle {
       version: version.version,
       manifestSha256: version.manifestSha256,
       intendedUseSha256: intendedUseSha256(model),
+      ...(await this.planHashOf(version, manager)),
       evidenceSha256: evidence.map((item) => item.sha256),
     });
     return { record, sha256: approvalRecordSha256(record) };
+  }
+
+  private async planHashOf(version: ModelVersionEntity, manager: EntityManager) {
+    if (version.pccpModifications.length === 0) return {};
+    const plan = await this.plans.currentPlan(version.modelId, manager);
+    return plan ? { changeControlPlanSha256: plan.sha256 } : {};
   }
 
   async transition(

@@ -29,6 +29,8 @@ export interface ApprovalRecord {
   readonly manifestSha256: string;
   /** SHA-256 of the model's intended use, limitations, departments, profile and classification. */
   readonly intendedUseSha256: string;
+  /** For a version declared under a change-control plan: the plan in force when signed. */
+  readonly changeControlPlanSha256?: string;
   readonly evidenceSha256: readonly string[];
 }
 

@@ -21,11 +21,11 @@ describe('the access policy store on PostgreSQL', () => {
     await db?.close();
   });
 
-  it('seeds version 1 as the former code policy, active', async () => {
-    expect(store.active().version).toBe(1);
+  it('seeds version 1 as the former code policy, then version 2 with the model registry rules, active', async () => {
+    expect(store.active().version).toBe(2);
     expect(store.active().document).toEqual(DEFAULT_POLICY);
     const [row]: { sha256: string }[] = await db.dataSource.query(
-      'SELECT sha256 FROM access.policy_version WHERE version = 1',
+      'SELECT sha256 FROM access.policy_version WHERE version = 2',
     );
     expect(row.sha256).toBe(contentHash(DEFAULT_POLICY));
   });
@@ -42,23 +42,23 @@ describe('the access policy store on PostgreSQL', () => {
     // Written with SQL, as another process would: no in-process event reaches this store.
     const document = { ...DEFAULT_POLICY, description: 'activated elsewhere' };
     await db.dataSource.query(
-      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (2, $1, $2, 'a', 'b')`,
+      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (3, $1, $2, 'a', 'b')`,
       [JSON.stringify(document), contentHash(document)],
     );
-    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (2, 'c')`);
-    await until(() => store.activeVersion() === 2);
-    expect(store.active()).toEqual({ version: 2, document });
+    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (3, 'c')`);
+    await until(() => store.activeVersion() === 3);
+    expect(store.active()).toEqual({ version: 3, document });
 
     const broken = {
       format: 'praesidium.policy/v1',
       roles: { clinician: [{ action: 'fly', subject: 'Model' }] },
     };
     await db.dataSource.query(
-      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (3, $1, 'x', 'a', 'b')`,
+      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (4, $1, 'x', 'a', 'b')`,
       [JSON.stringify(broken)],
     );
-    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (3, 'c')`);
-    await store.refresh(3);
-    expect(store.activeVersion()).toBe(2);
+    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (4, 'c')`);
+    await store.refresh(4);
+    expect(store.activeVersion()).toBe(3);
   });
 });

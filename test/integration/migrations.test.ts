@@ -20,8 +20,16 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'consent.consent_version',
         'consent.source_document',
         'platform.setting',
+        'registry.change_control_plan',
+        'registry.dataset',
+        'registry.drift_check',
+        'registry.evidence',
         'registry.model',
         'registry.model_version',
+        'registry.performance_observation',
+        'registry.signature',
+        'registry.signing_credential',
+        'registry.version_transition',
       ]);
       expect(await db.dataSource.runMigrations()).toEqual([]);
     } finally {

@@ -19,8 +19,13 @@ import { ClientKeysController } from './client-keys/client-keys.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
 import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
+import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
+import { ModelDatasetsController } from './models/model-datasets.controller.js';
+import { ModelMonitoringController } from './models/model-monitoring.controller.js';
+import { ModelEvidenceController } from './models/model-evidence.controller.js';
+import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
 
@@ -42,11 +47,16 @@ export class GovernanceModule {
       ],
       controllers: [
         HealthController,
+        DocsController,
         AuditController,
         AuditProofsController,
         ConsentController,
         JobsController,
         ModelsController,
+        ModelVersionsController,
+        ModelEvidenceController,
+        ModelDatasetsController,
+        ModelMonitoringController,
         PoliciesController,
         BreakGlassController,
         ClientKeysController,

@@ -106,6 +106,13 @@ export const environmentSchema = z
       .min(1024)
       .max(1024 * 1024 * 1024)
       .default(64 * 1024 * 1024),
+    // Uploads travel base64 in a JSON body under the 1 MiB request limit: at most 700 KiB decoded.
+    PRAESIDIUM_REGISTRY_EVIDENCE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(700 * 1024)
+      .default(512 * 1024),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -245,6 +252,8 @@ export interface PraesidiumConfig {
   readonly sampleModel: { readonly keyFile: string | undefined };
   /** Bias reports: the largest evaluation file `POST /bias-reports` accepts. */
   readonly bias: { readonly uploadLimitBytes: number };
+  /** Model registry evidence: the largest file accepted (stored under `<dataDir>/evidence`). */
+  readonly registry: { readonly evidenceMaxBytes: number };
 }
 
 export function toConfig(
@@ -338,5 +347,6 @@ export function toConfig(
     keys: { graceSeconds: env.PRAESIDIUM_KEY_GRACE_SECONDS },
     sampleModel: { keyFile: env.PRAESIDIUM_SAMPLE_MODEL_KEY_FILE },
     bias: { uploadLimitBytes: env.PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES },
+    registry: { evidenceMaxBytes: env.PRAESIDIUM_REGISTRY_EVIDENCE_MAX_BYTES },
   };
 }

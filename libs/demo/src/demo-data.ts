@@ -22,6 +22,37 @@ export const DEMO_MODEL = {
   departments: ['pain-medicine', 'spine-surgery'],
   riskClass: 'EU MDR IIa (Rule 11) / FDA Class II (demonstration classification)',
   isDemonstration: true,
+  profile: {
+    manufacturer: 'Praesidium demonstration (not a manufacturer)',
+    indications:
+      'adults with lumbar radicular or axial pain considered for a lumbar epidural steroid injection',
+    contraindications: 'none established: demonstration only, not validated on any population',
+    intendedUsers: ['interventional pain physician'],
+    useEnvironment: 'outpatient pain clinic, before the procedure',
+    clinicalWorkflow: 'shown to the physician during shared decision-making; never acted on automatically',
+    automation: 'decision-support' as const,
+    inputs: 'age, baseline NRS, symptom duration, radicular pain, prior spine surgery, stenosis grade',
+    outputs: 'probability of >=50% NRS reduction at 4 weeks',
+  },
+  classification: {
+    fda: {
+      deviceClass: 'II' as const,
+      pathway: 'de-novo' as const,
+      rationale: 'demonstration: a prognostic score informing treatment choice would be CADx-like software',
+    },
+    euMdr: {
+      rule11Class: 'IIa' as const,
+      rationale: 'Rule 11: software providing information used to take therapeutic decisions',
+    },
+    iec62304: {
+      safetyClass: 'B' as const,
+      rationale: 'a wrong score could contribute to non-serious injury',
+    },
+    euAiAct: {
+      category: 'high-risk' as const,
+      rationale: 'Art. 6(1): safety component of a device that needs a notified body under the MDR',
+    },
+  },
   version: '1.0.0',
   inputSchema: LUMBAR_ESI_INPUT_SCHEMA,
   outputSchema: LUMBAR_ESI_OUTPUT_SCHEMA,

@@ -66,6 +66,15 @@ export const PERSONAS = {
     trainings: [],
     description: 'ethics board member: bias reports and approvals',
   },
+  'model-owner': {
+    subject: 'kai.nakamura',
+    name: 'Kai Nakamura',
+    roles: ['model-owner'],
+    departments: ['pain-medicine'],
+    site: 'main-campus',
+    trainings: [],
+    description: 'ML engineer: registers versions and evidence, deploys approved versions',
+  },
 } as const satisfies Record<string, Persona>;
 
 export type PersonaName = keyof typeof PERSONAS;

@@ -1,4 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { VersionStatus } from './lifecycle/lifecycle.js';
+import type { VersionManifest } from './manifest/manifest.js';
+import type { ModelClassification, ModelProfile } from './model-profile.js';
 
 @Entity({ schema: 'registry', name: 'model' })
 export class ModelEntity {
@@ -25,9 +28,18 @@ export class ModelEntity {
 
   @Column({ name: 'is_demonstration', type: 'boolean' })
   isDemonstration!: boolean;
+
+  /** Intended use in full: manufacturer, indications, users, environment, workflow (empty for early rows). */
+  @Column({ type: 'jsonb', default: {} })
+  profile!: Partial<ModelProfile>;
+
+  /** FDA class and pathway, EU MDR Rule 11 class, IEC 62304 class, EU AI Act category, with rationale. */
+  @Column({ type: 'jsonb', default: {} })
+  classification!: Partial<ModelClassification>;
 }
 
-export type ModelVersionStatus = 'draft' | 'approved' | 'deployed' | 'suspended' | 'retired';
+/** @deprecated the lifecycle's own name is `VersionStatus`. */
+export type ModelVersionStatus = VersionStatus;
 
 @Entity({ schema: 'registry', name: 'model_version' })
 export class ModelVersionEntity {
@@ -41,7 +53,7 @@ export class ModelVersionEntity {
   version!: string;
 
   @Column({ type: 'text' })
-  status!: ModelVersionStatus;
+  status!: VersionStatus;
 
   @Column({ name: 'backend_url', type: 'text' })
   backendUrl!: string;
@@ -54,4 +66,18 @@ export class ModelVersionEntity {
 
   @Column({ name: 'manifest_sha256', type: 'text' })
   manifestSha256!: string;
+
+  /** The full manifest whose SHA-256 is `manifestSha256` (empty for versions older than issue 7). */
+  @Column({ type: 'jsonb', default: {} })
+  manifest!: Partial<VersionManifest>;
+
+  @Column({ name: 'created_by', type: 'text', default: 'system:migration' })
+  createdBy!: string;
+
+  @Column({ name: 'submitted_by', type: 'text', nullable: true })
+  submittedBy!: string | null;
+
+  /** The change-control-plan modifications this version is declared under (empty: none). */
+  @Column({ name: 'pccp_modifications', type: 'text', array: true, default: [] })
+  pccpModifications!: string[];
 }

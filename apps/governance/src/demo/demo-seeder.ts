@@ -63,7 +63,12 @@ export class DemoSeeder implements OnApplicationBootstrap {
     const { version, inputSchema, outputSchema, ...model } = DEMO_MODEL;
     const existing = (await this.registry.listModels()).find((candidate) => candidate.name === model.name);
     const registered =
-      existing ?? (await this.registry.registerModel({ ...model, departments: [...model.departments] }));
+      existing ??
+      (await this.registry.registerModel({
+        ...model,
+        departments: [...model.departments],
+        profile: { ...model.profile, intendedUsers: [...model.profile.intendedUsers] },
+      }));
     if ((await this.registry.listVersions(registered.id)).length === 0) {
       const created = await this.registry.registerVersion(registered, {
         version,

@@ -1,9 +1,48 @@
-import type { PolicyDocument } from './policy-document.js';
+import type { PolicyDocument, PolicyRule } from './policy-document.js';
 
 /**
- * Version 1 of the access policy, as the first migration seeds it: the policy that was code before
+ * What the model registry (issue 7) added, as policy version 2 (migration 1764600000000): appended
+ * to each role's rules of version 1, in this order.
+ */
+const REGISTRY_RULES = {
+  'regulatory-affairs': [
+    { action: 'register', subject: 'ModelVersion' },
+    { action: 'read', subject: 'ModelVersion' },
+    { action: 'transition', subject: 'ModelVersion' },
+    {
+      action: 'sign',
+      subject: 'ModelVersion',
+      reason: '21 CFR 11.50: regulatory affairs signs the approval record of a version',
+    },
+    {
+      action: 'approve',
+      subject: 'ModelVersion',
+      reason: 'regulatory affairs records the approval once both boards have signed',
+    },
+  ],
+  'ethics-board': [
+    { action: 'read', subject: 'ModelVersion' },
+    {
+      action: 'sign',
+      subject: 'ModelVersion',
+      reason: 'the ethics board signs the approval record after reviewing the bias report',
+    },
+  ],
+  'model-owner': [
+    { action: 'register', subject: 'ModelVersion' },
+    { action: 'read', subject: 'ModelVersion' },
+    { action: 'transition', subject: 'ModelVersion' },
+    { action: 'deploy', subject: 'ModelVersion' },
+  ],
+  'security-officer': [{ action: 'read', subject: 'ModelVersion' }],
+  administrator: [{ action: 'read', subject: 'ModelVersion' }],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
+/**
+ * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
  * policies became data, rule for rule, plus the rules of what came with policies as data (proposing
- * and approving policies, break-glass, consent metadata for security officers). Later versions live in
+ * and approving policies, break-glass, consent metadata for security officers), with the model
+ * registry's rules appended (version 2). Later versions live in
  * the database only; this constant is the fallback of tests and benches that run without one.
  */
 export const DEFAULT_POLICY: PolicyDocument = {
@@ -45,15 +84,17 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'approve', subject: 'Policy' },
       { action: 'read', subject: 'BreakGlass' },
       { action: 'review', subject: 'BreakGlass' },
+      ...REGISTRY_RULES['security-officer'],
     ],
-    'regulatory-affairs': [{ action: 'read', subject: 'Model' }],
-    'ethics-board': [{ action: 'read', subject: 'Model' }],
-    'model-owner': [{ action: 'read', subject: 'Model' }],
+    'regulatory-affairs': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['regulatory-affairs']],
+    'ethics-board': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['ethics-board']],
+    'model-owner': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['model-owner']],
     administrator: [
       { action: 'read', subject: 'Model' },
       { action: 'read', subject: 'AuditTrail' },
       { action: 'verify', subject: 'AuditTrail' },
       { action: 'read', subject: 'Policy' },
+      ...REGISTRY_RULES.administrator,
     ],
     service: [],
   },

@@ -11,6 +11,10 @@ export const ACTIONS = [
   'approve',
   'declare',
   'review',
+  'register',
+  'transition',
+  'sign',
+  'deploy',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -32,6 +36,7 @@ export const SUBJECT_FIELDS = {
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
   BiasReport: ['id', 'requestedBy', 'verdict'],
+  ModelVersion: [],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

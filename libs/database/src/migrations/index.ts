@@ -4,6 +4,7 @@ import { AuditPartitions1764200000000 } from './1764200000000-audit-partitions.j
 import { ConsentVersions1764300000000 } from './1764300000000-consent-versions.js';
 import { AccessPolicies1764400000000 } from './1764400000000-access-policies.js';
 import { BiasReports1764500000000 } from './1764500000000-bias-reports.js';
+import { ModelRegistry1764600000000 } from './1764600000000-model-registry.js';
 import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   ConsentVersions1764300000000,
   AccessPolicies1764400000000,
   BiasReports1764500000000,
+  ModelRegistry1764600000000,
   ClientKeys1764800000000,
 ];

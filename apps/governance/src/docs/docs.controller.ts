@@ -1,0 +1,40 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { REGISTRY_ROUTES } from '../models/registry-openapi.js';
+import { openApiDocument, type DocumentedRoute } from './openapi-document.js';
+
+/** Every documented route of the governance API; other areas append theirs here. */
+const ROUTES: readonly DocumentedRoute[] = [...REGISTRY_ROUTES];
+
+/**
+ * OpenAPI at `/docs`: the JSON document at `/docs/openapi.json`, and a plain page listing the
+ * operations. Public, like health: it describes the API and holds no data.
+ */
+@Controller('docs')
+export class DocsController {
+  private readonly document = openApiDocument(ROUTES);
+
+  @Get('openapi.json')
+  openApi() {
+    return this.document;
+  }
+
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+  page(): string {
+    const rows = ROUTES.map(
+      (route) =>
+        `<tr><td><code>${route.method.toUpperCase()}</code></td><td><code>${escape(route.path)}</code></td>` +
+        `<td>${escape(route.summary)}</td></tr>`,
+    ).join('\n');
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Praesidium governance API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}td{padding:.2rem .8rem;border-bottom:1px solid #ddd}</style>
+</head><body><h1>Praesidium governance API</h1>
+<p>The OpenAPI 3.1 document: <a href="/docs/openapi.json">/docs/openapi.json</a> (load it in any OpenAPI viewer).</p>
+<table>${rows}</table></body></html>`;
+  }
+}
+
+function escape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { REASONS, type ReasonCode } from '@praesidium/problem';
+
+/** One documented operation; the request parts are the very zod schemas the route validates with. */
+export interface DocumentedRoute {
+  readonly method: 'get' | 'post' | 'put';
+  /** OpenAPI path, parameters in braces: `/models/{name}/versions/{version}`. */
+  readonly path: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** The success status and what it returns. */
+  readonly success: { readonly status: number; readonly description: string };
+  /** Refusals specific to this operation (every operation may also answer 400, 401 and 403). */
+  readonly refusals?: readonly ReasonCode[];
+  /** Operations that need no bearer token. */
+  readonly isPublic?: boolean;
+}
+
+const COMMON_REFUSALS: readonly ReasonCode[] = ['request.invalid', 'token.missing', 'access.denied'];
+
+const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details; `code` is the stable reason code',
+  required: ['type', 'title', 'status', 'code', 'correlationId'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string' },
+    detail: { type: 'string' },
+    correlationId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+/** OpenAPI 3.1 (whose schemas are JSON Schema 2020-12, what zod emits) of the documented routes. */
+export function openApiDocument(routes: readonly DocumentedRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path][route.method] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Praesidium governance API',
+      version: '0.1.0',
+      description:
+        'Every error is application/problem+json with a stable `code`; the codes are listed per operation.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Problem: problemSchema },
+    },
+  };
+}
+
+function operation(route: DocumentedRoute): Record<string, unknown> {
+  const parameters = [
+    ...[...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...queryParameters(route.query),
+  ];
+  const refusals = [...new Set([...(route.isPublic ? [] : COMMON_REFUSALS), ...(route.refusals ?? [])])];
+  const responses: Record<string, unknown> = {
+    [String(route.success.status)]: { description: route.success.description },
+  };
+  for (const code of refusals) {
+    const status = String(REASONS[code].status);
+    const existing = responses[status] as { description: string } | undefined;
+    const line = `\`${code}\`: ${REASONS[code].title}`;
+    responses[status] = {
+      description: existing ? `${existing.description}; ${line}` : line,
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
+  }
+  return {
+    tags: [route.tag],
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    ...(route.isPublic ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.body) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+function queryParameters(query: z.ZodType | undefined): Record<string, unknown>[] {
+  if (!query) return [];
+  const schema = jsonSchema(query) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+function jsonSchema(schema: z.ZodType): unknown {
+  // Refinements have no JSON Schema form: they are documented in prose and still enforced.
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+}

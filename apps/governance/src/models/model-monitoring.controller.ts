@@ -1,0 +1,96 @@
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
+import type { Principal } from '@praesidium/access';
+import { AuditTrail } from '@praesidium/audit';
+import { DriftMonitor, ModelRegistry, PerformanceMonitor } from '@praesidium/model-registry';
+import { ZodPipe } from '@praesidium/problem';
+import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { driftBody, modelNameParam, performanceBody, versionParam } from './registry-dto.js';
+
+/**
+ * Post-market monitoring of a version (MDR Annex III: indicators with threshold values): input drift
+ * per feature (PSI) and performance period by period. A check past a threshold is audited as an alert.
+ */
+@Controller('models/:name/versions/:version')
+@UseGuards(PrincipalGuard)
+export class ModelMonitoringController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly drift: DriftMonitor,
+    private readonly performance: PerformanceMonitor,
+    private readonly trail: AuditTrail,
+  ) {}
+
+  /** PSI of each feature between a baseline and a current sample. */
+  @Post('drift-checks')
+  @HttpCode(201)
+  async checkDrift(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(driftBody)) body: z.infer<typeof driftBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    const check = await this.drift.check(found, body, principal.subject);
+    await this.audit(
+      principal,
+      check.isAlert ? 'model_version.drift_alert' : 'model_version.drift_checked',
+      name,
+      version,
+    );
+    return check;
+  }
+
+  @Get('drift-checks')
+  async driftHistory(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    return this.drift.history((await this.registry.getVersion(name, version)).version.id);
+  }
+
+  /** One period's performance (from feedback, outcomes or audits), checked against its floors. */
+  @Post('performance')
+  @HttpCode(201)
+  async recordPerformance(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(performanceBody)) body: z.infer<typeof performanceBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    const observation = await this.performance.record(
+      found,
+      { ...body, periodStart: new Date(body.periodStart), periodEnd: new Date(body.periodEnd) },
+      principal.subject,
+    );
+    const action = observation.isAlert
+      ? 'model_version.performance_alert'
+      : 'model_version.performance_recorded';
+    await this.audit(principal, action, name, version);
+    return observation;
+  }
+
+  @Get('performance')
+  async performanceOverTime(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    return this.performance.overTime((await this.registry.getVersion(name, version)).version.id);
+  }
+
+  private async audit(principal: Principal, action: string, model: string, modelVersion: string) {
+    await this.trail.append({
+      action,
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] },
+      entity: { model, modelVersion },
+    });
+  }
+}

@@ -1,0 +1,209 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
+import type { Principal } from '@praesidium/access';
+import { AuditTrail } from '@praesidium/audit';
+import {
+  ElectronicSignatures,
+  intendedUseSha256,
+  ModelRegistry,
+  VersionLifecycle,
+  type LifecycleAction,
+} from '@praesidium/model-registry';
+import { ZodPipe } from '@praesidium/problem';
+import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { audited } from './registry-audit.js';
+import {
+  diffQuery,
+  modelDescriptionBody,
+  modelNameParam,
+  newModelBody,
+  signatureBody,
+  transitionBody,
+  versionBody,
+  versionParam,
+} from './registry-dto.js';
+
+/** The policy action each lifecycle step needs: deploying and approving are separate permissions. */
+function permissionFor(action: LifecycleAction): 'deploy' | 'approve' | 'transition' {
+  if (action === 'deploy' || action === 'resume') return 'deploy';
+  return action === 'approve' ? 'approve' : 'transition';
+}
+
+/**
+ * The registry's models and versions: registration, draft edits (frozen once past draft), diffs,
+ * lifecycle steps under their guards, and Part 11 signatures on a version's approval record. Every
+ * change, and every refused change, is audited.
+ */
+@Controller('models')
+@UseGuards(PrincipalGuard)
+export class ModelVersionsController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly lifecycle: VersionLifecycle,
+    private readonly signatures: ElectronicSignatures,
+    private readonly trail: AuditTrail,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async registerModel(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(newModelBody)) body: z.infer<typeof newModelBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    return audited(this.trail, principal, 'model.registered', { model: body.name }, () =>
+      this.registry.registerModel({ ...body, isDemonstration: false }),
+    );
+  }
+
+  @Get(':name')
+  async getModel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const model = await this.registry.getModel(name);
+    return { ...model, versions: await this.registry.listVersions(model.id) };
+  }
+
+  /** Changes what the model is for; versions under review must be signed again. Audited. */
+  @Put(':name')
+  async updateModel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Body(new ZodPipe(modelDescriptionBody)) body: z.infer<typeof modelDescriptionBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    return audited(
+      this.trail,
+      principal,
+      'model.changed',
+      { model: name },
+      () => this.registry.updateModel(name, body),
+      (model) => intendedUseSha256(model),
+    );
+  }
+
+  @Post(':name/versions')
+  @HttpCode(201)
+  async registerVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Body(new ZodPipe(versionBody)) body: z.infer<typeof versionBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    const subject = { model: name, modelVersion: body.content.version };
+    return audited(
+      this.trail,
+      principal,
+      'model_version.registered',
+      subject,
+      async () => this.registry.createVersion(await this.registry.getModel(name), body, principal.subject),
+      (version) => version.manifestSha256,
+    );
+  }
+
+  @Get(':name/versions/:version')
+  async getVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const found = await this.registry.getVersion(name, version);
+    const { record, sha256 } = await this.lifecycle.currentRecord(found.version);
+    return { ...found.version, approvalRecord: record, approvalRecordSha256: sha256 };
+  }
+
+  /** Changes a draft; refused (`model_version.immutable`) and audited for anything past draft. */
+  @Put(':name/versions/:version')
+  async updateVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(versionBody)) body: z.infer<typeof versionBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    return audited(
+      this.trail,
+      principal,
+      'model_version.changed',
+      { model: name, modelVersion: version },
+      () => this.registry.updateDraft(name, version, body),
+      (updated) => updated.manifestSha256,
+    );
+  }
+
+  @Get(':name/versions/:version/diff')
+  async diff(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Query(new ZodPipe(diffQuery)) query: z.infer<typeof diffQuery>,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    return {
+      from: query.against,
+      to: version,
+      changes: await this.registry.diffVersions(name, query.against, version),
+    };
+  }
+
+  @Post(':name/versions/:version/transitions')
+  @HttpCode(200)
+  async transition(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
+  ) {
+    requireAbility(principal, permissionFor(body.action), 'ModelVersion');
+    return audited(
+      this.trail,
+      principal,
+      `model_version.${body.action}`,
+      { model: name, modelVersion: version },
+      async () => {
+        const found = await this.registry.getVersion(name, version);
+        return this.lifecycle.transition(found.version.id, body.action, principal.subject, body.reason);
+      },
+      (result) => result.recordSha256,
+    );
+  }
+
+  @Get(':name/versions/:version/history')
+  async history(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const found = await this.registry.getVersion(name, version);
+    return {
+      transitions: await this.lifecycle.history(found.version.id),
+      signatures: await this.signatures.list(found.version.id),
+    };
+  }
+
+  /** Signs the version's current approval record; needs the signer's signing PIN (re-authentication). */
+  @Post(':name/versions/:version/signatures')
+  @HttpCode(201)
+  async sign(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(signatureBody)) body: z.infer<typeof signatureBody>,
+  ) {
+    requireAbility(principal, 'sign', 'ModelVersion');
+    const signature = await audited(
+      this.trail,
+      principal,
+      'model_version.signed',
+      { model: name, modelVersion: version },
+      async () =>
+        this.signatures.sign((await this.registry.getVersion(name, version)).version, principal, body),
+      (signed) => signed.signatureSha256,
+    );
+    return signature;
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ProblemError } from '@praesidium/problem';
+import { ChangeControlPlans } from '../pccp/change-control-plans.service.js';
+import { intendedUseSha256 } from '../model-profile.js';
+import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
+import { EvidenceEntity, SignatureEntity, VersionTransitionEntity } from '../registry-records.entity.js';
+import { approvalRecord, approvalRecordSha256, type ApprovalRecord } from '../signatures/signature.js';
+import { decideTransition, type LifecycleAction, type VersionStatus } from './lifecycle.js';
+
+export interface TransitionResult {
+  readonly from: VersionStatus;
+  readonly to: VersionStatus;
+  readonly recordSha256: string;
+}
+
+/**
+ * Moves versions along their lifecycle under the pure guards of `lifecycle.ts`. Each step is one
+ * transaction that locks the version row, re-reads the facts, updates the status and appends the
+ * transition row, so two concurrent steps cannot both pass a guard.
+ */
+@Injectable()
+export class VersionLifecycle {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly plans: ChangeControlPlans,
+  ) {}
+
+  /** The record approval signatures sign now, and its SHA-256. */
+  async currentRecord(version: ModelVersionEntity, manager = this.dataSource.manager) {
+    const model = await manager.findOneByOrFail(ModelEntity, { id: version.modelId });
+    const evidence = await manager.find(EvidenceEntity, { where: { versionId: version.id } });
+    const record: ApprovalRecord = approvalRecord({
+      versionId: version.id,
+      model: model.name,
+      version: version.version,
+      manifestSha256: version.manifestSha256,
+      intendedUseSha256: intendedUseSha256(model),
+      ...(await this.planHashOf(version, manager)),
+      evidenceSha256: evidence.map((item) => item.sha256),
+    });
+    return { record, sha256: approvalRecordSha256(record) };
+  }
+
+  private async planHashOf(version: ModelVersionEntity, manager: EntityManager) {
+    if (version.pccpModifications.length === 0) return {};
+    const plan = await this.plans.currentPlan(version.modelId, manager);
+    return plan ? { changeControlPlanSha256: plan.sha256 } : {};
+  }
+
+  async transition(
+    versionId: string,
+    action: LifecycleAction,
+    actor: string,
+    reason: string,
+  ): Promise<TransitionResult> {
+    return this.dataSource.transaction(async (manager) => {
+      // Steps on versions of one model queue behind each other: the one-deployed guard reads siblings.
+      await manager.query(
+        `SELECT m.id FROM registry.model m JOIN registry.model_version v ON v.model_id = m.id
+          WHERE v.id = $1 FOR UPDATE OF m`,
+        [versionId],
+      );
+      const version = await manager
+        .getRepository(ModelVersionEntity)
+        .createQueryBuilder('v')
+        .setLock('pessimistic_write')
+        .where('v.id = :versionId', { versionId })
+        .getOneOrFail();
+      const { sha256 } = await this.currentRecord(version, manager);
+      const decision = decideTransition(action, await this.facts(manager, version, actor, sha256));
+      if (!decision.allowed) throw new ProblemError(decision.reason, decision.detail);
+      await manager.update(
+        ModelVersionEntity,
+        { id: version.id },
+        { status: decision.to, ...(action === 'submit' ? { submittedBy: actor } : {}) },
+      );
+      await manager.insert(VersionTransitionEntity, {
+        id: randomUUID(),
+        versionId: version.id,
+        fromStatus: version.status,
+        toStatus: decision.to,
+        actor,
+        reason,
+        recordSha256: sha256,
+        at: new Date(),
+      });
+      return { from: version.status, to: decision.to, recordSha256: sha256 };
+    });
+  }
+
+  async history(versionId: string): Promise<VersionTransitionEntity[]> {
+    return this.dataSource.manager.find(VersionTransitionEntity, {
+      where: { versionId },
+      order: { at: 'ASC' },
+    });
+  }
+
+  private async facts(
+    manager: EntityManager,
+    version: ModelVersionEntity,
+    actor: string,
+    recordSha256: string,
+  ) {
+    const [evidence, signatures, deployed] = await Promise.all([
+      manager.find(EvidenceEntity, { where: { versionId: version.id } }),
+      manager.find(SignatureEntity, { where: { versionId: version.id } }),
+      manager.find(ModelVersionEntity, { where: { modelId: version.modelId, status: 'deployed' } }),
+    ]);
+    const isPccpAccepted =
+      version.pccpModifications.length > 0 ? (await this.plans.assess(version, manager)).accepted : undefined;
+    return {
+      status: version.status,
+      actor,
+      submittedBy: version.submittedBy ?? undefined,
+      evidenceKinds: evidence.map((item) => item.kind),
+      signatures,
+      approvalRecordSha256: recordSha256,
+      isAnotherDeployed: deployed.some((other) => other.id !== version.id),
+      isPccpAccepted,
+    };
+  }
+}

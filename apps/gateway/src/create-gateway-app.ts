@@ -1,9 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@praesidium/http';
 import type { PlatformDeps } from '@praesidium/platform';
+import { GatewayMetrics } from '@praesidium/telemetry';
+import { installOverheadHeader } from './call-timing.js';
 import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
 import { gatewayHttpsOptions } from './gateway-tls.js';
+import { installBodyLimits, largestBodyLimit } from './request-body.js';
 
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
   // The auditor needs the app's audit trail, which exists only once the app does.
@@ -11,10 +14,13 @@ export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyA
   const app = await createHttpApp(
     GatewayModule.forRoot(deps),
     deps.config,
-    deps.config.gateway.bodyLimitBytes,
+    largestBodyLimit(deps.config),
     (refusal) => edge.auditor?.recordClientError(refusal),
     gatewayHttpsOptions(deps.config),
   );
   edge.auditor = new EdgeRefusalAuditor(app);
+  const fastify = app.getHttpAdapter().getInstance();
+  installBodyLimits(fastify, deps.config);
+  installOverheadHeader(fastify, app.get(GatewayMetrics));
   return app;
 }

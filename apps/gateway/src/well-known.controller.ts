@@ -10,9 +10,4 @@ export class WellKnownController {
   jwks() {
     return this.keyStore.publicJwks('gateway-assertion');
   }
-
-  @Get('v2/health/live')
-  live() {
-    return { live: true };
-  }
 }

@@ -34,7 +34,8 @@ export class MemoryWindowCounter implements WindowCounter {
 
 /**
  * Counters shared by every gateway instance: INCR on `praesidium:rl:<key>:<window>` with an EXPIRE
- * of one window. No offline queue and no retries, so an unreachable Redis fails the call at once.
+ * of one window. No retries and a 500 ms command timeout, so an unreachable Redis fails the call
+ * quickly instead of holding it.
  */
 export class RedisWindowCounter implements WindowCounter {
   private readonly redis: Redis;
@@ -43,7 +44,7 @@ export class RedisWindowCounter implements WindowCounter {
     url: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 0, commandTimeout: 500 });
     // Connection errors surface on each increment; the client reconnects by itself.
     this.redis.on('error', () => undefined);
   }

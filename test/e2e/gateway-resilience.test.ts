@@ -57,6 +57,8 @@ describe('the gateway under failing backends and a failing database', () => {
       PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: `${LUMBAR_ESI_MODEL_NAME}=300`,
       PRAESIDIUM_GATEWAY_BREAKER_FAILURES: '2',
       PRAESIDIUM_GATEWAY_BREAKER_RESET_MS: String(BREAKER_RESET_MS),
+      // The test moves the backend between calls: the gateway must see each move at once.
+      PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: '0',
     });
     clinician = await platform.token('pain-clinician');
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;

@@ -105,6 +105,7 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     PRAESIDIUM_GATEWAY_RATE_LIMIT_FAIL_OPEN: flag.default(false),
     PRAESIDIUM_GATEWAY_METRICS_TOKEN: z.string().min(16).optional(),
+    PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
@@ -247,6 +248,8 @@ export interface PraesidiumConfig {
       /** When the counter store cannot be reached: let calls through (true) or refuse them (false). */
       readonly failOpen: boolean;
     };
+    /** How long the deployed version of a model is remembered (ms; at most 1 s, 0: not at all). */
+    readonly resolveCacheMs: number;
     /** Bearer token for `GET /metrics`; without it only loopback callers may read metrics. */
     readonly metricsToken: string | undefined;
     /** HTTPS when a certificate is configured; mutual TLS against `clientCaFile` unless `mtls` is off. */
@@ -356,6 +359,7 @@ export function toConfig(
         failOpen: env.PRAESIDIUM_GATEWAY_RATE_LIMIT_FAIL_OPEN,
       },
       metricsToken: env.PRAESIDIUM_GATEWAY_METRICS_TOKEN,
+      resolveCacheMs: env.PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS,
       tls:
         env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE && env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE
           ? {

@@ -268,14 +268,16 @@ export class InferencePipeline {
         this.audit.append(this.auditEvent(call, facts, 'inference.request', 'success')),
       );
       const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
-      const assertion = await this.assertions.sign(
-        {
-          caller: principal.subject,
-          model: model.name,
-          modelVersion: version.version,
-          purposeOfUse: context.purposeOfUse,
-        },
-        forwardedBytes,
+      const assertion = await this.step('assert', {}, () =>
+        this.assertions.sign(
+          {
+            caller: principal.subject,
+            model: model.name,
+            modelVersion: version.version,
+            purposeOfUse: context.purposeOfUse,
+          },
+          forwardedBytes,
+        ),
       );
       return {
         deployed: facts.deployed,

@@ -103,12 +103,17 @@ async function child(role: Role): Promise<void> {
       : role === 'proxy'
         ? await runProxy(process.env.BENCH_BACKEND_URL as string)
         : await runPlatform();
+  // Exit normally on SIGTERM, so a CPU profile (if asked for) is written.
+  process.once('SIGTERM', () => process.exit(0));
   process.send?.({ port });
 }
 
 function spawn(role: Role, env: Record<string, string>): Promise<{ process: ChildProcess; port: number }> {
+  const profile = process.env.BENCH_CPU_PROFILE_DIR;
   const processHandle = fork(fileURLToPath(import.meta.url), [role], {
     env: { ...process.env, ...env },
+    // BENCH_CPU_PROFILE_DIR: a V8 CPU profile of the platform process, written when it exits.
+    execArgv: role === 'platform' && profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -264,21 +264,27 @@ export class InferencePipeline {
     const backendUrl = version.backendUrl;
     const leave = this.guard.enter(new URL(backendUrl).origin);
     try {
-      facts.requestRecord = await this.step('audit', {}, () =>
-        this.audit.append(this.auditEvent(call, facts, 'inference.request', 'success')),
-      );
       const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
-      const assertion = await this.step('assert', {}, () =>
-        this.assertions.sign(
-          {
-            caller: principal.subject,
-            model: model.name,
-            modelVersion: version.version,
-            purposeOfUse: context.purposeOfUse,
-          },
-          forwardedBytes,
+      // The assertion is signed while the request record commits (it needs nothing from it); the
+      // backend is called only once both are done, so nothing leaves before the record is durable.
+      const [, assertion] = await Promise.all([
+        this.step('audit', {}, async () => {
+          facts.requestRecord = await this.audit.append(
+            this.auditEvent(call, facts, 'inference.request', 'success'),
+          );
+        }),
+        this.step('assert', {}, () =>
+          this.assertions.sign(
+            {
+              caller: principal.subject,
+              model: model.name,
+              modelVersion: version.version,
+              purposeOfUse: context.purposeOfUse,
+            },
+            forwardedBytes,
+          ),
         ),
-      );
+      ]);
       return {
         deployed: facts.deployed,
         leave,

@@ -2,7 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import {
+  AFTERCARE_MODEL_NAME,
+  DEMO_PATIENTS,
+  exampleEsiInputs,
+  LUMBAR_ESI_MODEL_NAME,
+} from '@praesidium/demo';
 import { dataSourceOptions, openDataSource } from '@praesidium/database';
 import { ModelEntity, ModelRegistry, ModelVersionEntity } from '@praesidium/model-registry';
 import { call, type JsonResponse } from '../support/http.js';
@@ -44,7 +49,32 @@ async function controllableBackend(): Promise<{
   };
 }
 
+/** A stand-in language-model backend whose event stream breaks in the way the test sets. */
+async function brokenStreamBackend(): Promise<{
+  server: Server;
+  url: string;
+  set(mode: 'malformed' | 'hang'): void;
+}> {
+  let mode: 'malformed' | 'hang' = 'malformed';
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunk = { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Draft ' } }] };
+    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    if (mode === 'malformed') response.end('data: this is not json\n\ndata: [DONE]\n\n');
+    // 'hang': nothing more, ever
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}/openai/${AFTERCARE_MODEL_NAME}/v1/chat/completions`,
+    set: (next) => (mode = next),
+  };
+}
+
 const BREAKER_RESET_MS = 400;
+const PRINCIPAL_LIMIT = 45;
 
 describe('the gateway under failing backends and a failing database', () => {
   let platform: TestPlatform;
@@ -54,7 +84,9 @@ describe('the gateway under failing backends and a failing database', () => {
 
   beforeAll(async () => {
     platform = await startTestPlatform('postgres', {
-      PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: `${LUMBAR_ESI_MODEL_NAME}=300`,
+      PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: `${LUMBAR_ESI_MODEL_NAME}=300,${AFTERCARE_MODEL_NAME}=300`,
+      PRAESIDIUM_GATEWAY_RATE_LIMIT_PRINCIPAL: String(PRINCIPAL_LIMIT),
+      PRAESIDIUM_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '3600',
       PRAESIDIUM_GATEWAY_BREAKER_FAILURES: '2',
       PRAESIDIUM_GATEWAY_BREAKER_RESET_MS: String(BREAKER_RESET_MS),
       // The test moves the backend between calls: the gateway must see each move at once.
@@ -70,7 +102,7 @@ describe('the gateway under failing backends and a failing database', () => {
     await platform?.stop();
   });
 
-  async function relocate(url: string): Promise<void> {
+  async function relocate(url: string, model: string = LUMBAR_ESI_MODEL_NAME): Promise<void> {
     const dataSource = await openDataSource(
       dataSourceOptions(
         { kind: 'server', url: platform.config.database.url as string },
@@ -83,7 +115,7 @@ describe('the gateway under failing backends and a failing database', () => {
         dataSource.getRepository(ModelEntity),
         dataSource.getRepository(ModelVersionEntity),
       );
-      await registry.relocateBackend(LUMBAR_ESI_MODEL_NAME, '1.0.0', url);
+      await registry.relocateBackend(model, '1.0.0', url);
     } finally {
       await dataSource.destroy();
     }
@@ -173,5 +205,86 @@ describe('the gateway under failing backends and a failing database', () => {
     }
     expect(recovered?.status).toBe(200);
     expect(backend.hits()).toBe(before + 1);
+  });
+
+  it('cuts a stream whose backend sends garbage or stalls with an error event and no [DONE], and audits the failure', async () => {
+    const broken = await brokenStreamBackend();
+    try {
+      await relocate(broken.url, AFTERCARE_MODEL_NAME);
+      const stream = async () => {
+        const response = await fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: AFTERCARE_MODEL_NAME,
+            stream: true,
+            messages: [{ role: 'user', content: 'Draft aftercare.' }],
+            metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+          }),
+        });
+        expect(response.status).toBe(200);
+        return { text: await response.text(), correlationId: response.headers.get('x-correlation-id') };
+      };
+      for (const [mode, code] of [
+        ['malformed', 'backend.invalid_response'],
+        ['hang', 'backend.timeout'],
+      ] as const) {
+        broken.set(mode);
+        const { text, correlationId } = await stream();
+        expect(text).toContain('Draft ');
+        expect(text).toContain(`event: error\ndata: {"error":{"code":"${code}"`);
+        expect(text).not.toContain('[DONE]');
+        const officer = await platform.token('security-officer');
+        const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
+          token: officer,
+        });
+        const records = (audit.body.records as { event: Record<string, unknown> }[])
+          .map((record) => record.event)
+          .filter((event) => event.correlationId === correlationId);
+        expect(
+          records
+            .map((event) => `${String(event.action)}:${String(event.outcome)}:${String(event.reasonCode)}`)
+            .sort(),
+        ).toEqual(['inference.request:success:undefined', `inference.response:failure:${code}`]);
+      }
+    } finally {
+      broken.server.closeAllConnections();
+      broken.server.close();
+    }
+  });
+
+  it('refuses a principal over its rate limit with 429, audited, before anything is forwarded', async () => {
+    const cardiologist = await platform.token('cardiology-clinician');
+    const codes: string[] = [];
+    let lastCorrelationId: unknown;
+    for (let i = 0; i < 2 * PRINCIPAL_LIMIT + 1 && !codes.includes('rate_limit.exceeded'); i += 1) {
+      const response = await call('POST', inferUrl, {
+        token: cardiologist,
+        body: {
+          parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+          inputs: exampleEsiInputs(),
+        },
+      });
+      codes.push(String(response.body.code));
+      lastCorrelationId = response.body.correlationId;
+    }
+    // Refused by policy until the limit, then by the limit (the window may turn once during the loop).
+    expect(codes.indexOf('rate_limit.exceeded')).toBeGreaterThanOrEqual(PRINCIPAL_LIMIT);
+    expect(new Set(codes)).toEqual(new Set(['access.denied', 'rate_limit.exceeded']));
+    const officer = await platform.token('security-officer');
+    const audit = await call(
+      'GET',
+      `${platform.config.http.governanceUrl}/audit/events?reason_code=rate_limit.exceeded&limit=100`,
+      { token: officer },
+    );
+    expect(
+      (audit.body.records as { event: Record<string, unknown> }[]).map((record) => record.event),
+    ).toContainEqual(
+      expect.objectContaining({
+        correlationId: lastCorrelationId,
+        action: 'inference.request',
+        outcome: 'refused',
+      }),
+    );
   });
 });

@@ -362,9 +362,13 @@ export class InferencePipeline {
     facts: CallFacts,
     responseSha256: string,
   ): Promise<AuditRecord> {
-    const record = await this.step('audit', {}, () =>
-      this.audit.append({ ...this.auditEvent(call, facts, 'inference.response', 'success'), responseSha256 }),
-    );
+    // Part of the respond step's span; its own latency metric tells the commit apart.
+    const started = performance.now();
+    const record = await this.audit.append({
+      ...this.auditEvent(call, facts, 'inference.response', 'success'),
+      responseSha256,
+    });
+    this.metrics.step('audit_response', (performance.now() - started) / 1000, 'ok');
     facts.settled = true;
     this.metrics.decision('success', 'ok', call.modelName);
     return record;

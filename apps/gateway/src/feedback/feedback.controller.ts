@@ -6,14 +6,13 @@ import { presentedCertificate, singleBearerToken, TokenVerifier } from '@praesid
 import { AuditTrail, type AuditEvent } from '@praesidium/audit';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { currentTraceId } from '@praesidium/telemetry';
-import { markPipelineAudited } from '../edge-refusal-auditor.js';
 import { feedbackSchema, type Feedback } from './feedback.js';
 
 /**
  * Clinician feedback on an output (EU AI Act Art. 14 human oversight; post-market monitoring): the
  * verdict and a coded reason, tied to the output's audit record by (stream, seq), and audited as
- * `inference.feedback` with the output's correlation id, model, version and response hash. Only the
- * caller who received the output may judge it.
+ * `inference.feedback.<verdict>` with the output's correlation id, model, version and response hash.
+ * Only the caller who received the output may judge it; refusals are audited at the edge.
  */
 @Controller('v2/feedback')
 export class FeedbackController {
@@ -26,7 +25,6 @@ export class FeedbackController {
   @Post()
   @HttpCode(201)
   async give(@Body(new ZodPipe(feedbackSchema)) feedback: Feedback, @Req() request: FastifyRequest) {
-    markPipelineAudited(request);
     const principal = await this.tokens.verify(
       singleBearerToken(request.raw.headersDistinct.authorization ?? []),
       { certificate: presentedCertificate(request.raw.socket) },

@@ -311,16 +311,19 @@ export class InferencePipeline {
     const version = admitted.deployed.version.version;
     const started = performance.now();
     let verdict: CallVerdict = 'healthy';
+    let failed = false;
     try {
       return await this.step('forward', { 'praesidium.model_version': version }, () =>
         send(admitted.backendRequest),
       );
     } catch (error) {
       verdict = verdictOf(error);
+      failed = true;
       throw error;
     } finally {
       if (call.timing) call.timing.backendMs += performance.now() - started;
-      if (!options.keepSlot || verdict === 'failed') admitted.leave(verdict);
+      // A stream keeps its slot until it ends; a call that failed here gives it back now.
+      if (!options.keepSlot || failed) admitted.leave(verdict);
     }
   }
 

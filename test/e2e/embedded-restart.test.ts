@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEMO_PATIENTS, DEMO_MODEL, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import {
+  DEMO_PATIENTS,
+  DEMO_MODEL,
+  DEMO_MODELS,
+  exampleEsiInputs,
+  LUMBAR_ESI_MODEL_NAME,
+} from '@praesidium/demo';
 import { call, type JsonResponse } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -83,7 +89,7 @@ describe('stopping and restarting on the embedded database', () => {
     expect(firstInference.status).toBe(200);
   });
 
-  it('still has exactly one demo model with one deployed version', async () => {
+  it('still has each demo model exactly once, with one deployed version', async () => {
     const response = await call('GET', governance('/models'), {
       token: await running().token('regulatory-affairs'),
     });
@@ -92,11 +98,12 @@ describe('stopping and restarting on the embedded database', () => {
       name: string;
       versions: { version: string; status: string }[];
     }[];
-    expect(models.filter((model) => model.name === DEMO_MODEL.name)).toHaveLength(1);
-    expect(models).toHaveLength(1);
-    expect(models[0].versions).toEqual([
-      expect.objectContaining({ version: DEMO_MODEL.version, status: 'deployed' }),
-    ]);
+    expect(models.map((model) => model.name).sort()).toEqual(DEMO_MODELS.map((model) => model.name).sort());
+    for (const model of models) {
+      expect(model.versions).toEqual([
+        expect.objectContaining({ version: DEMO_MODEL.version, status: 'deployed' }),
+      ]);
+    }
   });
 
   it('still has exactly one consent per demo patient, found by the same pseudonym key', async () => {

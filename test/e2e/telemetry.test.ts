@@ -8,10 +8,12 @@ import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 const STEPS = [
   'gateway.authenticate',
   'gateway.resolve',
+  'gateway.limit',
   'gateway.authorize',
   'gateway.consent',
   'gateway.validate',
   'gateway.audit',
+  'gateway.assert',
   'gateway.forward',
   'gateway.respond',
 ];
@@ -125,7 +127,13 @@ describe('traces of the governed inference path', () => {
     expect(span(refused.spans, 'gateway.infer')?.status.code).toBe(SpanStatusCode.ERROR);
     // Nothing is validated, audited as a request or forwarded after a refusal.
     const names = refused.spans.map((candidate) => candidate.name);
-    for (const step of ['gateway.validate', 'gateway.audit', 'gateway.forward', 'gateway.respond']) {
+    for (const step of [
+      'gateway.validate',
+      'gateway.audit',
+      'gateway.assert',
+      'gateway.forward',
+      'gateway.respond',
+    ]) {
       expect(names).not.toContain(step);
     }
     const traceId = consent!.spanContext().traceId;
@@ -150,7 +158,7 @@ describe('traces of the governed inference path', () => {
     const forbidden = ['esi-demo-1001', 'esi-demo-1002', ...(pseudonyms as string[])];
 
     const spans = [...allowed.spans, ...refused.spans];
-    expect(spans.length).toBe(9 + 5);
+    expect(spans.length).toBe(11 + 6);
     const leaks = spans.flatMap((candidate) => {
       const values = [
         ...Object.values(candidate.attributes).map(String),

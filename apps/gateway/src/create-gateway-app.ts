@@ -1,10 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@praesidium/http';
 import type { PlatformDeps } from '@praesidium/platform';
+import { GatewayMetrics } from '@praesidium/telemetry';
+import { installOverheadHeader } from './call-timing.js';
 import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
 import { gatewayHttpsOptions } from './gateway-tls.js';
 import { acceptJoseRequestBodies } from './jose/jose-request-body.js';
+import { installBodyLimits, largestBodyLimit } from './request-body.js';
 
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
   // The auditor needs the app's audit trail, which exists only once the app does.
@@ -12,11 +15,14 @@ export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyA
   const app = await createHttpApp(
     GatewayModule.forRoot(deps),
     deps.config,
-    deps.config.gateway.bodyLimitBytes,
+    largestBodyLimit(deps.config),
     (refusal) => edge.auditor?.recordClientError(refusal),
     gatewayHttpsOptions(deps.config),
   );
   edge.auditor = new EdgeRefusalAuditor(app);
-  acceptJoseRequestBodies(app, deps.config.gateway.bodyLimitBytes);
+  const fastify = app.getHttpAdapter().getInstance();
+  installBodyLimits(fastify, deps.config);
+  acceptJoseRequestBodies(app, deps.config);
+  installOverheadHeader(fastify, app.get(GatewayMetrics));
   return app;
 }

@@ -20,9 +20,4 @@ export class WellKnownController {
     ]);
     return { keys: [...signing.keys, ...encryption.keys] };
   }
-
-  @Get('v2/health/live')
-  live() {
-    return { live: true };
-  }
 }

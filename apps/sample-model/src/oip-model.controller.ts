@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
+  FLUORO_NEEDLE_MODEL_NAME,
+  scoreNeedlePosition,
   LUMBAR_ESI_FEATURES,
   LUMBAR_ESI_MODEL_NAME,
   predictMeaningfulRelief,
@@ -41,6 +43,7 @@ export class OipModelController {
   @HttpCode(200)
   @UseGuards(GatewayAssertionGuard)
   infer(@Param('name') name: string, @Body() body: { id?: string; inputs?: OipTensor[] }) {
+    if (name === FLUORO_NEEDLE_MODEL_NAME) return inferNeedlePosition(body);
     this.assertKnown(name);
     const features = readFeatures(body.inputs ?? []);
     const probability = predictMeaningfulRelief(features);
@@ -75,4 +78,26 @@ function readFeatures(inputs: OipTensor[]): LumbarEsiFeatures {
     return [feature, value] as const;
   });
   return Object.fromEntries(entries) as LumbarEsiFeatures;
+}
+
+/** The frame is decoded in memory only and dropped with the request: never written, never logged. */
+function inferNeedlePosition(body: { id?: string; inputs?: OipTensor[] }) {
+  const encoded = body.inputs?.find((input) => input.name === 'frame')?.data?.[0];
+  if (typeof encoded !== 'string') {
+    throw new ProblemError('request.invalid', undefined, [{ path: '/inputs', message: 'frame is required' }]);
+  }
+  const probability = scoreNeedlePosition(Buffer.from(encoded, 'base64'));
+  return {
+    model_name: FLUORO_NEEDLE_MODEL_NAME,
+    model_version: VERSION,
+    ...(body.id ? { id: body.id } : {}),
+    outputs: [
+      {
+        name: 'needle_at_target_probability',
+        shape: [1],
+        datatype: 'FP32',
+        data: [Number(probability.toFixed(4))],
+      },
+    ],
+  };
 }

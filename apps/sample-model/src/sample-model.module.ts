@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type PraesidiumConfig } from '@praesidium/config';
+import { ChatModelController } from './chat-model.controller.js';
 import { GatewayAssertionGuard } from './gateway-assertion.guard.js';
 import { OipModelController } from './oip-model.controller.js';
 
@@ -9,7 +10,7 @@ export class SampleModelModule {
     return {
       module: SampleModelModule,
       imports: [ConfigModule.forRoot(config)],
-      controllers: [OipModelController],
+      controllers: [OipModelController, ChatModelController],
       providers: [GatewayAssertionGuard],
     };
   }

@@ -16,6 +16,16 @@ const commaList = z.string().transform((value) =>
     .filter(Boolean),
 );
 const url = z.url({ protocol: /^https?$/ });
+/** `name=number,name=number`: a number per model name (gateway limits per model). */
+const perModel = (max: number) =>
+  commaList.pipe(
+    z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}=\d+$/, 'model-name=number'))
+      .transform((items) =>
+        Object.fromEntries(items.map((item) => item.split('=')).map(([k, v]) => [k, Number(v)])),
+      )
+      .pipe(z.record(z.string(), z.number().int().min(1).max(max))),
+  );
 
 /** PurposeOfUse codes (v3-ActReason) the gateway accepts on an inference request. */
 export const PURPOSES_OF_USE = [
@@ -85,6 +95,17 @@ export const environmentSchema = z
       .default(1048576),
     PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(10000),
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
+    PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: perModel(600000).optional(),
+    PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS: perModel(64 * 1024 * 1024).optional(),
+    PRAESIDIUM_GATEWAY_BACKEND_CONCURRENCY: z.coerce.number().int().min(1).max(10000).default(64),
+    PRAESIDIUM_GATEWAY_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    PRAESIDIUM_GATEWAY_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3600000).default(30000),
+    PRAESIDIUM_GATEWAY_RATE_LIMIT_PRINCIPAL: z.coerce.number().int().min(0).default(600),
+    PRAESIDIUM_GATEWAY_RATE_LIMIT_MODEL: z.coerce.number().int().min(0).default(6000),
+    PRAESIDIUM_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    PRAESIDIUM_GATEWAY_RATE_LIMIT_FAIL_OPEN: flag.default(false),
+    PRAESIDIUM_GATEWAY_METRICS_TOKEN: z.string().min(16).optional(),
+    PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
@@ -231,6 +252,26 @@ export interface PraesidiumConfig {
     readonly bodyLimitBytes: number;
     readonly backendTimeoutMs: number;
     readonly jwksUrl: string;
+    /** Backend timeout per model name; `backendTimeoutMs` for the others. */
+    readonly modelTimeoutsMs: Readonly<Record<string, number>>;
+    /** Request body limit per model name; `bodyLimitBytes` for the others. */
+    readonly modelBodyLimits: Readonly<Record<string, number>>;
+    /** Calls in flight per backend origin; more are refused with `backend.saturated`. */
+    readonly backendConcurrency: number;
+    /** Consecutive backend failures that open its circuit, and how long it stays open. */
+    readonly breaker: { readonly failures: number; readonly resetMs: number };
+    /** Calls per window per principal and per model (0: no limit); Redis-backed when REDIS_URL is set. */
+    readonly rateLimit: {
+      readonly perPrincipal: number;
+      readonly perModel: number;
+      readonly windowSeconds: number;
+      /** When the counter store cannot be reached: let calls through (true) or refuse them (false). */
+      readonly failOpen: boolean;
+    };
+    /** How long the deployed version of a model is remembered (ms; at most 1 s, 0: not at all). */
+    readonly resolveCacheMs: number;
+    /** Bearer token for `GET /metrics`; without it only loopback callers may read metrics. */
+    readonly metricsToken: string | undefined;
     /** HTTPS when a certificate is configured; mutual TLS against `clientCaFile` unless `mtls` is off. */
     readonly tls:
       | {
@@ -328,6 +369,25 @@ export function toConfig(
       bodyLimitBytes: env.PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES,
       backendTimeoutMs: env.PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS,
       jwksUrl: env.PRAESIDIUM_GATEWAY_JWKS_URL ?? `${gatewayUrl}/.well-known/jwks.json`,
+      modelTimeoutsMs: env.PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS ?? {},
+      // The demo's fluoroscopy frame (a few MB, base64) needs more than the 1 MiB default.
+      modelBodyLimits: {
+        ...(demo ? { 'fluoro-needle-position': 8 * 1024 * 1024 } : {}),
+        ...env.PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS,
+      },
+      backendConcurrency: env.PRAESIDIUM_GATEWAY_BACKEND_CONCURRENCY,
+      breaker: {
+        failures: env.PRAESIDIUM_GATEWAY_BREAKER_FAILURES,
+        resetMs: env.PRAESIDIUM_GATEWAY_BREAKER_RESET_MS,
+      },
+      rateLimit: {
+        perPrincipal: env.PRAESIDIUM_GATEWAY_RATE_LIMIT_PRINCIPAL,
+        perModel: env.PRAESIDIUM_GATEWAY_RATE_LIMIT_MODEL,
+        windowSeconds: env.PRAESIDIUM_GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
+        failOpen: env.PRAESIDIUM_GATEWAY_RATE_LIMIT_FAIL_OPEN,
+      },
+      metricsToken: env.PRAESIDIUM_GATEWAY_METRICS_TOKEN,
+      resolveCacheMs: env.PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS,
       tls:
         env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE && env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE
           ? {

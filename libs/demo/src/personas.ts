@@ -18,7 +18,7 @@ export const PERSONAS = {
     roles: ['clinician'],
     departments: ['pain-medicine'],
     site: 'main-campus',
-    trainings: ['lumbar-esi-outcome'],
+    trainings: ['lumbar-esi-outcome', 'fluoro-needle-position', 'esi-aftercare-drafter'],
     description: 'interventional pain physician, trained on the lumbar ESI outcome model',
   },
   'cardiology-clinician': {

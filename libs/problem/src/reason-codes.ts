@@ -195,6 +195,24 @@ export const REASONS = {
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },
   'backend.timeout': { status: 504, title: 'The model backend did not answer in time' },
   'backend.invalid_response': { status: 502, title: 'The model backend answered with an invalid response' },
+  'backend.circuit_open': {
+    status: 503,
+    title: 'The model backend failed repeatedly; calls are paused until a trial call succeeds',
+  },
+  'backend.saturated': { status: 503, title: 'The model backend has as many calls in flight as allowed' },
+  'model.version_unknown': { status: 404, title: 'The model has no version with this number' },
+  'model.version_not_approved': {
+    status: 409,
+    title: 'This version is not approved or deployed, so it cannot be pinned',
+  },
+  'rate_limit.exceeded': { status: 429, title: 'Too many calls for you or for this model; retry later' },
+  'rate_limit.unavailable': {
+    status: 503,
+    title: 'The rate-limit store cannot be reached; calls are refused',
+  },
+  'request.abandoned': { status: 400, title: 'The caller went away before the answer was complete' },
+  'feedback.output_unknown': { status: 404, title: 'No model output has this audit record' },
+  'metrics.forbidden': { status: 403, title: 'Metrics are readable with the metrics token or from loopback' },
   'internal.error': { status: 500, title: 'An internal error occurred' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

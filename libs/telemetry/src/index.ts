@@ -1,2 +1,3 @@
 export * from './telemetry.js';
 export * from './traced.js';
+export * from './metrics.js';

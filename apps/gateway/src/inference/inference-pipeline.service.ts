@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import {
   BREAK_GLASS_PURPOSES,
   BreakGlassGrants,
@@ -10,27 +11,44 @@ import {
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
+import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
-import { ModelRegistry, type DeployedModel } from '@praesidium/model-registry';
+import type { DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
-import { currentTraceId, traced } from '@praesidium/telemetry';
-import { BackendClient } from '../backend/backend-client.js';
+import { currentTraceId, GatewayMetrics, traced } from '@praesidium/telemetry';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { BackendClient, type BackendRequest } from '../backend/backend-client.js';
 import { GatewayAssertionSigner } from '../backend/gateway-assertion.js';
+import type { CallTiming } from '../call-timing.js';
+import { errorEvent, relayEventStream } from '../openai/event-stream-relay.js';
+import { splitChatContext } from '../openai/chat-request.js';
+import { BackendGuard, verdictOf, type CallVerdict } from '../resilience/backend-guard.js';
+import { RateLimiter } from '../resilience/rate-limiter.js';
 import { splitClinicalContext, type ClinicalContext } from './inference-request.js';
+import { ModelResolver } from './model-resolver.js';
 import { SchemaValidator } from './schema-validator.js';
 
 export interface InferenceCall {
   readonly modelName: string;
+  /** A pinned version (`/versions/{version}/infer`); the deployed version otherwise. */
+  readonly version?: string;
   /** Every Authorization field of the request: exactly one bearer token is accepted. */
   readonly authorizationFields: readonly string[];
   readonly rawBody: Buffer;
   readonly body: unknown;
+  /** SHA-256 of the body, when it was hashed as it streamed in. */
+  readonly requestSha256?: string;
   readonly correlationId: string;
   readonly remoteAddress: string;
   /** The TLS connection, for mutual TLS and certificate-bound tokens. */
   readonly connection?: ClientConnection;
+  readonly timing?: CallTiming;
 }
+
+export type ChatAnswer =
+  | { readonly kind: 'json'; readonly body: Record<string, unknown> }
+  | { readonly kind: 'stream'; readonly stream: Readable };
 
 /** What the audit record of a call says, filled in as the steps learn it. */
 interface CallFacts {
@@ -46,16 +64,32 @@ interface CallFacts {
   policyVersion?: number;
   /** The break-glass grant that overrode a consent denial. */
   breakGlassGrantId?: string;
+  /** Set once the call's last audit record (success or failure) is written. */
+  settled?: boolean;
 }
+
+/** A call that passed every check, with its request record committed and a backend slot held. */
+interface Admitted {
+  readonly deployed: DeployedModel;
+  readonly backendRequest: BackendRequest;
+  /** Gives the backend slot back, saying how the call went. */
+  readonly leave: (verdict: CallVerdict) => void;
+}
+
+type Splitter = (body: unknown) => { context: ClinicalContext; forwarded: unknown };
 
 export const DECISION_SUPPORT_NOTICE =
   'Decision support only: the output informs, and does not replace, the judgement of a qualified clinician.';
 
+/** Steps that read the database: an error there that is not a decision means the database is away. */
+const DATABASE_STEPS = new Set(['resolve', 'consent']);
+
 /**
- * The inference path, one explicit step after another (DESIGN.md): authenticate → resolve →
- * authorize → consent → validate → audit → forward → respond. Each step is a span; a refusal
+ * The inference path, one explicit step after another (DESIGN.md): authenticate → resolve → limit →
+ * authorize → consent → validate → audit → forward → respond, for both protocols (Open Inference
+ * Protocol v2 and OpenAI chat completions). Each step is a span and a latency metric; a refusal
  * anywhere is audited with its reason code; nothing is forwarded before the request's audit record
- * is committed, and no response is released before its own record is.
+ * is committed, and no response is released before its own record is (for a stream: no `[DONE]`).
  */
 @Injectable()
 export class InferencePipeline {
@@ -63,7 +97,7 @@ export class InferencePipeline {
 
   constructor(
     private readonly tokens: TokenVerifier,
-    private readonly registry: ModelRegistry,
+    private readonly resolver: ModelResolver,
     private readonly consents: ConsentService,
     private readonly audit: AuditTrail,
     private readonly validator: SchemaValidator,
@@ -71,30 +105,130 @@ export class InferencePipeline {
     private readonly assertions: GatewayAssertionSigner,
     private readonly policies: PolicyStore,
     private readonly breakGlass: BreakGlassGrants,
+    private readonly guard: BackendGuard,
+    private readonly rateLimiter: RateLimiter,
+    private readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
   ) {}
 
+  /** Open Inference Protocol v2 `infer`. */
   infer(call: InferenceCall): Promise<Record<string, unknown>> {
-    return traced('gateway.infer', { 'praesidium.model': call.modelName }, async () => {
-      const facts: CallFacts = { requestSha256: sha256Hex(call.rawBody) };
+    return this.decided(call, 'gateway.infer', async (facts) => {
+      const admitted = await this.admit(call, facts, splitClinicalContext);
+      const response = await this.forward(call, admitted, (request) => this.backend.post(request));
+      return this.step('respond', {}, async () => {
+        const output = parseBackendOutput(response.status, response.body);
+        const { version } = admitted.deployed;
+        this.validator.check(
+          `${version.id}:output`,
+          version.outputSchema,
+          output,
+          'backend.invalid_response',
+        );
+        const record = await this.recordResponse(call, facts, sha256Hex(response.body));
+        return {
+          ...output,
+          model_name: admitted.deployed.model.name,
+          model_version: version.version,
+          parameters: {
+            ...(typeof output.parameters === 'object' ? output.parameters : {}),
+            praesidium: this.transparency(call, admitted.deployed, record),
+          },
+        };
+      });
+    });
+  }
+
+  /** OpenAI-compatible chat completions, streamed (SSE) when the caller asks for `stream: true`. */
+  chat(call: InferenceCall): Promise<ChatAnswer> {
+    return this.decided(call, 'gateway.chat', async (facts) => {
+      let stream = false;
+      const admitted = await this.admit(call, facts, (body) => {
+        const split = splitChatContext(body);
+        stream = split.stream;
+        return split;
+      });
+      if (!stream) {
+        const response = await this.forward(call, admitted, (request) => this.backend.post(request));
+        return this.step('respond', {}, async () => {
+          const output = parseBackendOutput(response.status, response.body);
+          const { version } = admitted.deployed;
+          this.validator.check(
+            `${version.id}:output`,
+            version.outputSchema,
+            output,
+            'backend.invalid_response',
+          );
+          const record = await this.recordResponse(call, facts, sha256Hex(response.body));
+          return {
+            kind: 'json' as const,
+            body: { ...output, praesidium: this.transparency(call, admitted.deployed, record) },
+          };
+        });
+      }
+      const opened = await this.forward(
+        call,
+        admitted,
+        async (request) => {
+          const response = await this.backend.open({ ...request, accept: 'text/event-stream' });
+          if (
+            response.status < 200 ||
+            response.status >= 300 ||
+            !response.contentType.startsWith('text/event-stream')
+          ) {
+            for await (const chunk of response.body) void chunk; // drain, so the connection is reused
+            throw new ProblemError(
+              'backend.invalid_response',
+              'the backend did not answer with an event stream',
+            );
+          }
+          return response;
+        },
+        { keepSlot: true },
+      );
+      // From here the answer belongs to the stream: its end, failure or abandonment settles the call.
+      return {
+        kind: 'stream' as const,
+        stream: Readable.from(this.streamAnswer(call, facts, admitted, opened.body), { objectMode: false }),
+      };
+    });
+  }
+
+  /**
+   * Runs a call and settles it: metrics by outcome and reason, and for a refusal or failure an audit
+   * record with its reason code (unless the stream settles it later).
+   */
+  private async decided<T>(
+    call: InferenceCall,
+    span: string,
+    run: (facts: CallFacts) => Promise<T>,
+  ): Promise<T> {
+    return traced(span, { 'praesidium.model': call.modelName }, async () => {
+      const facts: CallFacts = { requestSha256: call.requestSha256 ?? sha256Hex(call.rawBody) };
       try {
-        return await this.run(call, facts);
+        return await run(facts);
       } catch (error) {
-        await this.auditFailure(call, facts, error);
-        throw error;
+        const problem = asProblem(error);
+        await this.auditFailure(call, facts, problem);
+        throw problem;
       }
     });
   }
 
-  private async run(call: InferenceCall, facts: CallFacts): Promise<Record<string, unknown>> {
-    facts.principal = await traced('gateway.authenticate', {}, () =>
+  /** Every check before forwarding, ending with the request's committed audit record. */
+  private async admit(call: InferenceCall, facts: CallFacts, split: Splitter): Promise<Admitted> {
+    facts.principal = await this.step('authenticate', {}, () =>
       this.tokens.verify(singleBearerToken(call.authorizationFields), call.connection),
     );
     const principal = facts.principal;
-    facts.deployed = await traced('gateway.resolve', { 'praesidium.model': call.modelName }, () =>
-      this.registry.resolveDeployed(call.modelName),
+    facts.deployed = await this.step('resolve', { 'praesidium.model': call.modelName }, () =>
+      this.resolver.resolve(call.modelName, call.version),
     );
     const { model, version } = facts.deployed;
-    await traced('gateway.authorize', { 'praesidium.subject': principal.subject }, async () => {
+    await this.step('limit', {}, () =>
+      this.rateLimiter.check(`${principal.issuer} ${principal.subject}`, model.name),
+    );
+    await this.step('authorize', { 'praesidium.subject': principal.subject }, async () => {
       const subject = modelSubject({
         name: model.name,
         departments: model.departments,
@@ -105,10 +239,10 @@ export class InferencePipeline {
       facts.policyVersion = policyVersion;
       if (!ability.can('infer', subject)) throw new ProblemError('access.denied');
     });
-    const { context, forwarded } = splitClinicalContext(call.body);
+    const { context, forwarded } = split(call.body);
     facts.context = context;
     facts.patientPseudonym = this.consents.pseudonymize(context.patientReference);
-    await traced('gateway.consent', { 'praesidium.purpose_of_use': context.purposeOfUse }, async (span) => {
+    await this.step('consent', { 'praesidium.purpose_of_use': context.purposeOfUse }, async (span) => {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
         at: new Date(),
@@ -122,58 +256,164 @@ export class InferencePipeline {
       if (refusal && !(await this.breakGlassOverride(facts, context.purposeOfUse)))
         throw new ProblemError(refusal);
     });
-    await traced('gateway.validate', {}, async () =>
+    await this.step('validate', {}, async () =>
       this.validator.check(`${version.id}:input`, version.inputSchema, forwarded, 'request.invalid'),
     );
-    facts.requestRecord = await traced('gateway.audit', {}, () =>
-      this.audit.append(this.auditEvent(call, facts, 'inference.request', 'success')),
-    );
-    const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
-    const response = await traced(
-      'gateway.forward',
-      { 'praesidium.model_version': version.version },
-      async () => {
-        const assertion = await this.assertions.sign(
-          {
-            caller: principal.subject,
-            model: model.name,
-            modelVersion: version.version,
-            purposeOfUse: context.purposeOfUse,
-          },
-          forwardedBytes,
-        );
-        return this.backend.post(version.backendUrl, forwardedBytes, {
-          authorization: `Bearer ${assertion}`,
-        });
-      },
-    );
-    return traced('gateway.respond', {}, async () => {
-      const output = parseBackendOutput(response.status, response.body);
-      this.validator.check(`${version.id}:output`, version.outputSchema, output, 'backend.invalid_response');
-      const record = await this.audit.append({
-        ...this.auditEvent(call, facts, 'inference.response', 'success'),
-        responseSha256: sha256Hex(response.body),
-      });
+    // A backend slot is taken before the request record, so a paused or full backend is refused
+    // without anything being forwarded; the slot is given back unjudged if the record fails.
+    const backendUrl = version.backendUrl;
+    const leave = this.guard.enter(new URL(backendUrl).origin);
+    try {
+      const forwardedBytes = Buffer.from(JSON.stringify(forwarded));
+      // The assertion is signed while the request record commits (it needs nothing from it); the
+      // backend is called only once both are done, so nothing leaves before the record is durable.
+      const [, assertion] = await Promise.all([
+        this.step('audit', {}, async () => {
+          facts.requestRecord = await this.audit.append(
+            this.auditEvent(call, facts, 'inference.request', 'success'),
+          );
+        }),
+        this.step('assert', {}, () =>
+          this.assertions.sign(
+            {
+              caller: principal.subject,
+              model: model.name,
+              modelVersion: version.version,
+              purposeOfUse: context.purposeOfUse,
+            },
+            forwardedBytes,
+          ),
+        ),
+      ]);
       return {
-        ...output,
-        model_name: model.name,
-        model_version: version.version,
-        parameters: {
-          ...(typeof output.parameters === 'object' ? output.parameters : {}),
-          praesidium: {
-            model: model.displayName,
-            version: version.version,
-            manifest_sha256: version.manifestSha256,
-            intended_use: model.intendedUse,
-            limitations: model.limitations,
-            demonstration: model.isDemonstration,
-            notice: DECISION_SUPPORT_NOTICE,
-            audit: { stream: record.streamId, seq: record.seq, hash: record.hash },
-            correlation_id: call.correlationId,
-          },
+        deployed: facts.deployed,
+        leave,
+        backendRequest: {
+          url: backendUrl,
+          body: forwardedBytes,
+          headers: { authorization: `Bearer ${assertion}` },
+          timeoutMs: this.config.gateway.modelTimeoutsMs[model.name] ?? this.config.gateway.backendTimeoutMs,
         },
       };
+    } catch (error) {
+      leave('abandoned');
+      throw error;
+    }
+  }
+
+  /** Calls the backend once (never retried), timing it apart from the gateway's own work. */
+  private async forward<T>(
+    call: InferenceCall,
+    admitted: Admitted,
+    send: (request: BackendRequest) => Promise<T>,
+    options: { keepSlot?: boolean } = {},
+  ): Promise<T> {
+    const version = admitted.deployed.version.version;
+    const started = performance.now();
+    let verdict: CallVerdict = 'healthy';
+    let failed = false;
+    try {
+      return await this.step('forward', { 'praesidium.model_version': version }, () =>
+        send(admitted.backendRequest),
+      );
+    } catch (error) {
+      verdict = verdictOf(error);
+      failed = true;
+      throw error;
+    } finally {
+      if (call.timing) call.timing.backendMs += performance.now() - started;
+      // A stream keeps its slot until it ends; a call that failed here gives it back now.
+      if (!options.keepSlot || failed) admitted.leave(verdict);
+    }
+  }
+
+  /** The backend's event stream, passed through; see relayEventStream for when `[DONE]` is released. */
+  private async *streamAnswer(
+    call: InferenceCall,
+    facts: CallFacts,
+    admitted: Admitted,
+    source: AsyncIterable<Buffer>,
+  ): AsyncGenerator<Buffer> {
+    let verdict: CallVerdict = 'healthy';
+    let ended = false;
+    try {
+      yield* relayEventStream(source, async ({ sha256 }) => {
+        const record = await this.recordResponse(call, facts, sha256);
+        ended = true;
+        return {
+          object: 'chat.completion.chunk',
+          model: admitted.deployed.model.name,
+          choices: [],
+          praesidium: this.transparency(call, admitted.deployed, record),
+        };
+      });
+    } catch (error) {
+      const problem = asProblem(error);
+      verdict = verdictOf(problem);
+      ended = true;
+      await this.auditFailure(call, facts, problem);
+      yield errorEvent(problem, call.correlationId);
+    } finally {
+      admitted.leave(verdict);
+      // The caller went away mid-stream: the response record says so.
+      if (!ended) await this.auditFailure(call, facts, new ProblemError('request.abandoned'));
+    }
+  }
+
+  private async recordResponse(
+    call: InferenceCall,
+    facts: CallFacts,
+    responseSha256: string,
+  ): Promise<AuditRecord> {
+    // Part of the respond step's span; its own latency metric tells the commit apart.
+    const started = performance.now();
+    const record = await this.audit.append({
+      ...this.auditEvent(call, facts, 'inference.response', 'success'),
+      responseSha256,
     });
+    this.metrics.step('audit_response', (performance.now() - started) / 1000, 'ok');
+    facts.settled = true;
+    this.metrics.decision('success', 'ok', call.modelName);
+    return record;
+  }
+
+  /** EU AI Act Art. 13: what the clinician needs to read the output, and the record it is tied to. */
+  private transparency(call: InferenceCall, deployed: DeployedModel, record: AuditRecord) {
+    const { model, version } = deployed;
+    return {
+      model: model.displayName,
+      version: version.version,
+      manifest_sha256: version.manifestSha256,
+      intended_use: model.intendedUse,
+      limitations: model.limitations,
+      model_card: `${this.config.http.governanceUrl}/models/${encodeURIComponent(model.name)}`,
+      demonstration: model.isDemonstration,
+      notice: DECISION_SUPPORT_NOTICE,
+      audit: { stream: record.streamId, seq: record.seq, hash: record.hash },
+      feedback: `${this.config.http.gatewayUrl}/v2/feedback`,
+      correlation_id: call.correlationId,
+    };
+  }
+
+  /** A pipeline step: a span, a latency metric, and database errors turned into `database.unavailable`. */
+  private async step<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await traced(`gateway.${name}`, attributes, async (span) => {
+        try {
+          return await work(span);
+        } catch (error) {
+          if (DATABASE_STEPS.has(name) && !(error instanceof ProblemError))
+            throw new ProblemError('database.unavailable');
+          throw error;
+        }
+      });
+      this.metrics.step(name, (performance.now() - started) / 1000, 'ok');
+      return result;
+    } catch (error) {
+      this.metrics.step(name, (performance.now() - started) / 1000, 'error');
+      throw error;
+    }
   }
 
   /**
@@ -189,10 +429,12 @@ export class InferencePipeline {
   }
 
   /** Refusals before forwarding audit the request; failures after it audit the response. */
-  private async auditFailure(call: InferenceCall, facts: CallFacts, error: unknown): Promise<void> {
-    const problem = error instanceof ProblemError ? error : new ProblemError('internal.error');
-    if (problem.code === 'audit.unavailable') return;
+  private async auditFailure(call: InferenceCall, facts: CallFacts, problem: ProblemError): Promise<void> {
+    if (facts.settled) return;
+    facts.settled = true;
     const forwarded = facts.requestRecord !== undefined;
+    this.metrics.decision(forwarded ? 'failure' : 'refused', problem.code, call.modelName);
+    if (problem.code === 'audit.unavailable') return;
     try {
       await this.audit.append({
         ...this.auditEvent(
@@ -250,6 +492,10 @@ export class InferencePipeline {
       correlationId: call.correlationId,
     };
   }
+}
+
+function asProblem(error: unknown): ProblemError {
+  return error instanceof ProblemError ? error : new ProblemError('internal.error');
 }
 
 function parseBackendOutput(status: number, body: Buffer): Record<string, unknown> {

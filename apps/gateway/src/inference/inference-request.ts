@@ -16,6 +16,20 @@ export interface ClinicalContext {
 
 const PATIENT_REFERENCE = /^(Patient\/)?[A-Za-z0-9\-.]{1,64}$/;
 
+/** Checks a patient reference and a purpose of use read from `where` (`parameters`, `metadata`). */
+export function readClinicalContext(patient: unknown, purpose: unknown, where: string): ClinicalContext {
+  if (typeof patient !== 'string' || !PATIENT_REFERENCE.test(patient)) {
+    throw new ProblemError('request.patient_missing', `set ${where}.patient to a FHIR Patient reference`);
+  }
+  if (typeof purpose !== 'string' || !(PURPOSES_OF_USE as readonly string[]).includes(purpose)) {
+    throw new ProblemError(
+      'request.purpose_invalid',
+      `set ${where}.purpose_of_use to one of ${PURPOSES_OF_USE.join(', ')}`,
+    );
+  }
+  return { patientReference: patient, purposeOfUse: purpose as PurposeOfUse };
+}
+
 /**
  * Reads the patient and purpose of use from the request's `parameters` (`patient`,
  * `purpose_of_use`), and returns the body the backend gets: the same request without them, so a
@@ -27,17 +41,9 @@ export function splitClinicalContext(body: unknown): { context: ClinicalContext;
   }
   const request = body as OipRequestBody;
   const { patient, purpose_of_use: purpose, ...rest } = request.parameters ?? {};
-  if (typeof patient !== 'string' || !PATIENT_REFERENCE.test(patient)) {
-    throw new ProblemError('request.patient_missing', 'set parameters.patient to a FHIR Patient reference');
-  }
-  if (typeof purpose !== 'string' || !(PURPOSES_OF_USE as readonly string[]).includes(purpose)) {
-    throw new ProblemError(
-      'request.purpose_invalid',
-      `set parameters.purpose_of_use to one of ${PURPOSES_OF_USE.join(', ')}`,
-    );
-  }
+  const context = readClinicalContext(patient, purpose, 'parameters');
   const forwarded: OipRequestBody = { ...request };
   if (Object.keys(rest).length > 0) forwarded.parameters = rest;
   else delete forwarded.parameters;
-  return { context: { patientReference: patient, purposeOfUse: purpose as PurposeOfUse }, forwarded };
+  return { context, forwarded };
 }

@@ -1,12 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import type { PraesidiumConfig } from '@praesidium/config';
 import { DecryptionKeyRing, jweProblem } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
+import { bodyLimitFor, jweSizeLimit, largestBodyLimit, setBodySha256 } from '../request-body.js';
 
 export const JOSE_MEDIA_TYPE = 'application/jose';
-
-/** Room for the protected header (an `epk`), the encrypted key, IV and tag around the ciphertext. */
-const JWE_OVERHEAD_BYTES = 16 * 1024;
 
 /**
  * Accepts `Content-Type: application/jose` bodies: a compact JWE to one of the gateway's published
@@ -16,20 +16,22 @@ const JWE_OVERHEAD_BYTES = 16 * 1024;
  * pipeline runs unchanged and the audit trail's request hash is that of the plaintext: the bytes the
  * JSON was read from, the same whether the call came encrypted or not.
  */
-export function acceptJoseRequestBodies(app: NestFastifyApplication, bodyLimit: number): void {
+export function acceptJoseRequestBodies(app: NestFastifyApplication, config: PraesidiumConfig): void {
   const ring = app.get(DecryptionKeyRing);
   app
     .getHttpAdapter()
     .getInstance()
     .addContentTypeParser(
       JOSE_MEDIA_TYPE,
-      { parseAs: 'string', bodyLimit: Math.ceil((bodyLimit * 4) / 3) + JWE_OVERHEAD_BYTES },
+      // The JWE's own size was held to its model's limit as it streamed in (request-body.ts).
+      { parseAs: 'string', bodyLimit: largestBodyLimit(config) },
       async (request: FastifyRequest & { rawBody?: Buffer }, body: string | Buffer) => {
         const plaintext = await ring.decrypt(String(body)).catch((error: unknown) => {
           throw jweProblem(error);
         });
-        if (plaintext.length > bodyLimit) throw new ProblemError('request.too_large');
+        if (plaintext.length > bodyLimitFor(request, config)) throw new ProblemError('request.too_large');
         request.rawBody = plaintext;
+        setBodySha256(request, createHash('sha256').update(plaintext).digest('hex'));
         try {
           return JSON.parse(plaintext.toString('utf8')) as unknown;
         } catch {

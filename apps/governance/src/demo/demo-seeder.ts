@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AuditTrail } from '@praesidium/audit';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService } from '@praesidium/consent';
-import { DEMO_CONSENTS, DEMO_MODEL } from '@praesidium/demo';
+import { DEMO_CONSENTS, DEMO_MODELS } from '@praesidium/demo';
 import { ModelRegistry } from '@praesidium/model-registry';
 
 const SEEDED_KEY = 'demo.seeded';
@@ -33,6 +33,8 @@ export class DemoSeeder implements OnApplicationBootstrap {
       const seeded: unknown[] = await this.dataSource.query('SELECT 1 FROM platform.setting WHERE key = $1', [
         SEEDED_KEY,
       ]);
+      // Models are seeded by name, so a demo model added in a later release appears on an old database.
+      await this.seedModels();
       if (seeded.length === 0) {
         await this.seed();
         await this.dataSource.query(
@@ -42,7 +44,13 @@ export class DemoSeeder implements OnApplicationBootstrap {
         this.logger.log('demo data seeded');
       }
       // The sample model may listen elsewhere than at the first start (another port or host).
-      await this.registry.relocateBackend(DEMO_MODEL.name, DEMO_MODEL.version, demoBackendUrl(this.config));
+      for (const demo of DEMO_MODELS) {
+        await this.registry.relocateBackend(
+          demo.name,
+          demo.version,
+          demoBackendUrl(this.config, demo.backendPath),
+        );
+      }
     });
   }
 
@@ -59,25 +67,25 @@ export class DemoSeeder implements OnApplicationBootstrap {
     }
   }
 
-  private async seed(): Promise<void> {
-    const { version, inputSchema, outputSchema, ...model } = DEMO_MODEL;
-    const existing = (await this.registry.listModels()).find((candidate) => candidate.name === model.name);
-    const registered =
-      existing ??
-      (await this.registry.registerModel({
-        ...model,
-        departments: [...model.departments],
-        profile: { ...model.profile, intendedUsers: [...model.profile.intendedUsers] },
-      }));
-    if ((await this.registry.listVersions(registered.id)).length === 0) {
-      const created = await this.registry.registerVersion(registered, {
-        version,
-        backendUrl: demoBackendUrl(this.config),
-        inputSchema,
-        outputSchema,
-      });
-      await this.registry.deployVersion(created);
+  private async seedModels(): Promise<void> {
+    const models = await this.registry.listModels();
+    for (const { version, inputSchema, outputSchema, backendPath, ...model } of DEMO_MODELS) {
+      const existing = models.find((candidate) => candidate.name === model.name);
+      const registered =
+        existing ?? (await this.registry.registerModel({ ...model, departments: [...model.departments] }));
+      if ((await this.registry.listVersions(registered.id)).length === 0) {
+        const created = await this.registry.registerVersion(registered, {
+          version,
+          backendUrl: demoBackendUrl(this.config, backendPath),
+          inputSchema,
+          outputSchema,
+        });
+        await this.registry.deployVersion(created);
+      }
     }
+  }
+
+  private async seed(): Promise<void> {
     for (const consent of DEMO_CONSENTS) {
       if ((await this.consents.listForPatient(consent.patient.reference)).length > 0) continue;
       const stored = await this.consents.recordConsent(consent, { recordedBy: 'demo-seed' });
@@ -95,7 +103,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
   }
 }
 
-function demoBackendUrl(config: PraesidiumConfig): string {
+function demoBackendUrl(config: PraesidiumConfig, backendPath: string): string {
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
-  return `http://${host}:${config.http.sampleModelPort}/v2/models/${DEMO_MODEL.name}/infer`;
+  return `http://${host}:${config.http.sampleModelPort}${backendPath}`;
 }

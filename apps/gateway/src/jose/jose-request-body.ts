@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { PraesidiumConfig } from '@praesidium/config';
 import { DecryptionKeyRing, jweProblem } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
-import { bodyLimitFor, jweSizeLimit, largestBodyLimit, setBodySha256 } from '../request-body.js';
+import { bodyLimitFor, largestBodyLimit, setBodySha256 } from '../request-body.js';
 
 export const JOSE_MEDIA_TYPE = 'application/jose';
 

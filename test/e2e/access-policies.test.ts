@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { DEFAULT_POLICY, SEEDED_POLICY_VERSION, type PolicyDocument } from '@praesidium/access';
 import { contentHash } from '@praesidium/digest';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call, type JsonResponse } from '../support/http.js';
@@ -68,10 +68,14 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
     return audit.body.records as Events;
   }
 
-  it('starts on the seeded version 2, the former code policy with the registry rules, and records it in the gateway audit records', async () => {
+  it('starts on the seeded version (the former code policy, then the registry and bias-report rules) and records it in the gateway audit records', async () => {
     const active = await call('GET', `${governance}/policies/active`, { token: author });
     expect(active.status).toBe(200);
-    expect(active.body).toMatchObject({ version: 2, author: 'system:migration', document: DEFAULT_POLICY });
+    expect(active.body).toMatchObject({
+      version: SEEDED_POLICY_VERSION,
+      author: 'system:migration',
+      document: DEFAULT_POLICY,
+    });
     const allowed = await infer();
     expect(allowed.status).toBe(200);
     const id = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium
@@ -79,7 +83,7 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
     const records = (await auditEvents('action=inference.request')).filter(
       (record) => record.event.correlationId === id,
     );
-    expect(records.map((record) => record.event.entity?.policyVersion)).toEqual([2]);
+    expect(records.map((record) => record.event.entity?.policyVersion)).toEqual([SEEDED_POLICY_VERSION]);
   });
 
   it('needs a second security officer to activate a version (four-eyes), and then the gateway enforces it', async () => {

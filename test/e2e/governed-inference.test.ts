@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SEEDED_POLICY_VERSION } from '@praesidium/access';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { signJwt } from '@praesidium/keys';
 import { call } from '../support/http.js';
@@ -185,7 +186,7 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
         event: expect.objectContaining({
           action: 'gateway.request',
           outcome: 'refused',
-          entity: { policyVersion: 1 },
+          entity: { policyVersion: SEEDED_POLICY_VERSION },
         }),
       }),
     ]);

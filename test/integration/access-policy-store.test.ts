@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, PolicyStore } from '@praesidium/access';
+import { DEFAULT_POLICY, SEEDED_POLICY_VERSION, PolicyStore } from '@praesidium/access';
 import { contentHash } from '@praesidium/digest';
 import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
 
@@ -21,11 +21,12 @@ describe('the access policy store on PostgreSQL', () => {
     await db?.close();
   });
 
-  it('seeds version 1 as the former code policy, then version 2 with the model registry rules, active', async () => {
-    expect(store.active().version).toBe(2);
+  it('seeds version 1 as the former code policy, then the registry and bias-report rules as later versions, active', async () => {
+    expect(store.active().version).toBe(SEEDED_POLICY_VERSION);
     expect(store.active().document).toEqual(DEFAULT_POLICY);
     const [row]: { sha256: string }[] = await db.dataSource.query(
-      'SELECT sha256 FROM access.policy_version WHERE version = 2',
+      'SELECT sha256 FROM access.policy_version WHERE version = $1',
+      [SEEDED_POLICY_VERSION],
     );
     expect(row.sha256).toBe(contentHash(DEFAULT_POLICY));
   });
@@ -41,24 +42,31 @@ describe('the access policy store on PostgreSQL', () => {
   it('reloads on NOTIFY when another process activates a version, and keeps the policy in force when a row does not parse', async () => {
     // Written with SQL, as another process would: no in-process event reaches this store.
     const document = { ...DEFAULT_POLICY, description: 'activated elsewhere' };
+    const next = SEEDED_POLICY_VERSION + 1;
     await db.dataSource.query(
-      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (3, $1, $2, 'a', 'b')`,
-      [JSON.stringify(document), contentHash(document)],
+      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES ($1, $2, $3, 'a', 'b')`,
+      [next, JSON.stringify(document), contentHash(document)],
     );
-    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (3, 'c')`);
-    await until(() => store.activeVersion() === 3);
-    expect(store.active()).toEqual({ version: 3, document });
+    await db.dataSource.query(
+      `INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, 'c')`,
+      [next],
+    );
+    await until(() => store.activeVersion() === next);
+    expect(store.active()).toEqual({ version: next, document });
 
     const broken = {
       format: 'praesidium.policy/v1',
       roles: { clinician: [{ action: 'fly', subject: 'Model' }] },
     };
     await db.dataSource.query(
-      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES (4, $1, 'x', 'a', 'b')`,
-      [JSON.stringify(broken)],
+      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES ($1, $2, 'x', 'a', 'b')`,
+      [next + 1, JSON.stringify(broken)],
     );
-    await db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES (4, 'c')`);
-    await store.refresh(4);
-    expect(store.activeVersion()).toBe(3);
+    await db.dataSource.query(
+      `INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, 'c')`,
+      [next + 1],
+    );
+    await store.refresh(next + 1);
+    expect(store.activeVersion()).toBe(next);
   });
 });

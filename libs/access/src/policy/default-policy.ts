@@ -38,12 +38,28 @@ const REGISTRY_RULES = {
   administrator: [{ action: 'read', subject: 'ModelVersion' }],
 } as const satisfies Record<string, readonly PolicyRule[]>;
 
+/** What bias reports (issue 8) added, as the next version (migration 1764900000000). */
+const BIAS_REPORT_RULES = {
+  'model-owner': [
+    { action: 'record', subject: 'BiasReport' },
+    { action: 'read', subject: 'BiasReport' },
+  ],
+  'regulatory-affairs': [{ action: 'read', subject: 'BiasReport' }],
+  'ethics-board': [
+    { action: 'read', subject: 'BiasReport' },
+    { action: 'review', subject: 'BiasReport', reason: 'ethics-board members comment on bias reports' },
+  ],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
+/** The policy version a fresh database has active: version 1, then the registry's and bias reports' rules. */
+export const SEEDED_POLICY_VERSION = 3;
+
 /**
  * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
  * policies became data, rule for rule, plus the rules of what came with policies as data (proposing
  * and approving policies, break-glass, consent metadata for security officers), with the model
- * registry's rules appended (version 2). Later versions live in
- * the database only; this constant is the fallback of tests and benches that run without one.
+ * registry's rules appended (version 2) and then the bias reports' (version 3). Later versions live
+ * in the database only; this constant is the fallback of tests and benches that run without one.
  */
 export const DEFAULT_POLICY: PolicyDocument = {
   format: 'praesidium.policy/v1',
@@ -86,9 +102,21 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'review', subject: 'BreakGlass' },
       ...REGISTRY_RULES['security-officer'],
     ],
-    'regulatory-affairs': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['regulatory-affairs']],
-    'ethics-board': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['ethics-board']],
-    'model-owner': [{ action: 'read', subject: 'Model' }, ...REGISTRY_RULES['model-owner']],
+    'regulatory-affairs': [
+      { action: 'read', subject: 'Model' },
+      ...REGISTRY_RULES['regulatory-affairs'],
+      ...BIAS_REPORT_RULES['regulatory-affairs'],
+    ],
+    'ethics-board': [
+      { action: 'read', subject: 'Model' },
+      ...REGISTRY_RULES['ethics-board'],
+      ...BIAS_REPORT_RULES['ethics-board'],
+    ],
+    'model-owner': [
+      { action: 'read', subject: 'Model' },
+      ...REGISTRY_RULES['model-owner'],
+      ...BIAS_REPORT_RULES['model-owner'],
+    ],
     administrator: [
       { action: 'read', subject: 'Model' },
       { action: 'read', subject: 'AuditTrail' },

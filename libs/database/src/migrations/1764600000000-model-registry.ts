@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { contentHash } from '@praesidium/digest';
+import { extendActivePolicy } from './policy-extension.js';
 
 /**
  * The model registry of issue 7: model classification, versions identified by their manifest,
@@ -184,38 +184,10 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
         CREATE TRIGGER tr_registry_${table}_no_truncate BEFORE TRUNCATE ON registry.${table}
           FOR EACH STATEMENT EXECUTE FUNCTION registry.refuse_change()`);
     }
-    await this.extendAccessPolicy(db);
-  }
-
-  /** Appends the registry rules to the active policy as its next version, activated by the migration. */
-  private async extendAccessPolicy(db: QueryRunner): Promise<void> {
-    const rows = (await db.query(
-      `SELECT v.version, v.document FROM access.policy_activation a
-         JOIN access.policy_version v ON v.version = a.version
-        ORDER BY a.activated_at DESC, a.version DESC LIMIT 1`,
-    )) as { version: number; document: PolicyShape }[];
-    const active = rows[0];
-    if (!active) return;
-    const roles = { ...active.document.roles };
-    for (const [role, rules] of Object.entries(REGISTRY_RULES))
-      roles[role] = [...(roles[role] ?? []), ...rules];
-    const document = { ...active.document, roles };
-    const [{ next }] = (await db.query(
-      `SELECT COALESCE(max(version), 0) + 1 AS next FROM access.policy_version`,
-    )) as [{ next: number }];
-    await db.query(
-      `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        next,
-        JSON.stringify(document),
-        contentHash(document),
-        'system:migration',
-        'Model registry (issue 7): who registers, signs, approves and deploys model versions',
-      ],
-    );
-    await db.query(
-      `INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, 'system:migration')`,
-      [next],
+    await extendActivePolicy(
+      db,
+      REGISTRY_RULES,
+      'Model registry (issue 7): who registers, signs, approves and deploys model versions',
     );
   }
 
@@ -236,10 +208,6 @@ export class ModelRegistry1764600000000 implements MigrationInterface {
     await db.query(`DROP TRIGGER tr_registry_model_version_freeze ON registry.model_version`);
     await db.query(`DROP FUNCTION registry.notify_status, registry.freeze_version, registry.refuse_change`);
   }
-}
-
-interface PolicyShape {
-  roles: Record<string, unknown[]>;
 }
 
 /**

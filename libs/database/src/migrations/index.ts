@@ -6,6 +6,7 @@ import { AccessPolicies1764400000000 } from './1764400000000-access-policies.js'
 import { BiasReports1764500000000 } from './1764500000000-bias-reports.js';
 import { ModelRegistry1764600000000 } from './1764600000000-model-registry.js';
 import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
+import { BiasReportPolicy1764900000000 } from './1764900000000-bias-report-policy.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   BiasReports1764500000000,
   ModelRegistry1764600000000,
   ClientKeys1764800000000,
+  BiasReportPolicy1764900000000,
 ];

@@ -218,6 +218,12 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
       ),
     });
     expect(recorded.status).toBe(201);
+    // Governance records name the policy version in force too, like the gateway's.
+    const [change] = (await auditEvents('action=consent.recorded')).filter(
+      (record) => record.event.entity?.consentId === recorded.body.id,
+    );
+    const active = await call('GET', `${governance}/policies/active`, { token: author });
+    expect(change.event.entity).toMatchObject({ policyVersion: active.body.version });
     const consentUrl = `${governance}/consents/${String(recorded.body.id)}`;
     const patientQuery = `patient=${encodeURIComponent(patient)}`;
 

@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { PolicyStore } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import type { ClientErrorListener } from '@praesidium/http';
 
@@ -20,11 +19,9 @@ export function markPipelineAudited(request: FastifyRequest): void {
  */
 export class EdgeRefusalAuditor {
   private readonly trail: AuditTrail;
-  private readonly policies: PolicyStore;
 
   constructor(app: NestFastifyApplication) {
     this.trail = app.get(AuditTrail);
-    this.policies = app.get(PolicyStore);
     app
       .getHttpAdapter()
       .getInstance()
@@ -58,8 +55,6 @@ export class EdgeRefusalAuditor {
         outcome,
         reasonCode,
         agent: { subject: 'unauthenticated', ...(address ? { address } : {}) },
-        // The policy in force when the request was refused, as on every record of the gateway.
-        entity: { policyVersion: this.policies.activeVersion() },
         correlationId,
       })
       .catch(() => undefined);

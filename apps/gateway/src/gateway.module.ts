@@ -1,5 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
-import { AccessModule, BreakGlassModule, PolicyModule } from '@praesidium/access';
+import { AccessModule, BreakGlassModule, PolicyModule, PolicyVersionStamp } from '@praesidium/access';
 import { AuditModule } from '@praesidium/audit';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentModule } from '@praesidium/consent';
@@ -55,6 +55,7 @@ export class GatewayModule implements OnModuleDestroy {
         WellKnownController,
       ],
       providers: [
+        PolicyVersionStamp,
         InferencePipeline,
         ModelResolver,
         SchemaValidator,

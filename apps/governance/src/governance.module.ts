@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessModule, BreakGlassModule, PolicyModule } from '@praesidium/access';
+import { AccessModule, BreakGlassModule, PolicyModule, PolicyVersionStamp } from '@praesidium/access';
 import { AuditModule } from '@praesidium/audit';
 import { ConsentModule } from '@praesidium/consent';
 import { ClientKeysModule } from '@praesidium/keys';
@@ -64,6 +64,7 @@ export class GovernanceModule {
         ...(demo ? [DemoIssuerController] : []),
       ],
       providers: [
+        PolicyVersionStamp,
         AuditVerifyJob,
         AuditCheckpointScheduler,
         BreakGlassAlerter,

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
-import type { AuditEventInput, AuditRecord } from './audit-event.js';
+import type { AuditEntity, AuditEventInput, AuditRecord } from './audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from './audit-event.entity.js';
 import { AuditStreamWriter } from './audit-stream-writer.js';
 import { ChainVerifier, type ChainVerification } from './hash-chain.js';
@@ -51,6 +51,7 @@ export interface TrailVerification {
 @Injectable()
 export class AuditTrail {
   private writer: Promise<AuditStreamWriter> | undefined;
+  private entityDefaults: () => AuditEntity = () => ({});
 
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
@@ -58,10 +59,23 @@ export class AuditTrail {
     @Inject(AUDIT_SOURCE) private readonly source: string,
   ) {}
 
+  /**
+   * Entity fields every record of this process carries unless the caller gives its own (the access
+   * policy version in force: see PolicyVersionStamp).
+   */
+  stampEntities(defaults: () => AuditEntity): void {
+    this.entityDefaults = defaults;
+  }
+
   /** Appends and resolves once the record is committed; rejects with `audit.unavailable` otherwise. */
   async append(input: AuditEventInput): Promise<AuditRecord> {
     const writer = await this.openStream();
-    return writer.append({ source: this.source, ...input });
+    const entity = { ...withoutUndefined(this.entityDefaults()), ...withoutUndefined(input.entity ?? {}) };
+    return writer.append({
+      source: this.source,
+      ...input,
+      ...(Object.keys(entity).length > 0 ? { entity } : {}),
+    });
   }
 
   /** Newest first, keyset-paginated, so paging stays fast and stable while records keep arriving. */
@@ -187,4 +201,8 @@ function decodeCursor(cursor: string): Cursor {
 
 function toRecord(row: AuditEventEntity): AuditRecord {
   return { streamId: row.streamId, seq: row.seq, event: row.event, prevHash: row.prevHash, hash: row.hash };
+}
+
+function withoutUndefined(entity: AuditEntity): AuditEntity {
+  return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined));
 }

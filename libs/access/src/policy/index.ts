@@ -9,3 +9,4 @@ export * from './policy.entity.js';
 export * from './policy-store.service.js';
 export * from './policy-versions.service.js';
 export * from './policy.module.js';
+export * from './policy-version-stamp.js';

@@ -1,0 +1,164 @@
+import { DEMO_MODEL } from '@praesidium/demo';
+import type { RegistrySnapshot } from './snapshot.js';
+
+const sha = (char: string) => char.repeat(64);
+const datasheet = {
+  provenance: 'retrospective registry of three outpatient clinics',
+  collectionSites: ['Site A (Boston)', 'Site B (Denver)', 'Site C (Atlanta)'],
+  collectionPeriod: { from: '2021-01-01', to: '2023-12-31' },
+  inclusionCriteria: 'adults receiving a first lumbar ESI',
+  exclusionCriteria: 'missing 4-week follow-up',
+  demographics: {
+    sex: { female: 0.52, male: 0.48 },
+    age: { '18-64': 0.7, '65+': 0.3 },
+    race: { white: 0.6, black: 0.2, other: 0.2 },
+    ethnicity: { hispanic: 0.15, 'not-hispanic': 0.85 },
+  },
+  acquisitionEquipment: [],
+  annotation: {
+    method: 'chart review by two physicians',
+    referenceStandard: '>=50% NRS reduction at 4 weeks',
+  },
+  independenceControls: 'test patients and Site C never used for training',
+};
+const quality = {
+  rowCount: 1200,
+  duplicateRows: 0,
+  missingPerColumn: {},
+  outOfRange: {},
+  representativeness: [],
+};
+
+/** Registry records of a version with everything the FDA AI-DSF document asks for. */
+export function completeSnapshot(): RegistrySnapshot {
+  return {
+    model: {
+      id: '00000000-0000-4000-8000-000000000001',
+      name: DEMO_MODEL.name,
+      displayName: DEMO_MODEL.displayName,
+      intendedUse: DEMO_MODEL.intendedUse,
+      limitations: DEMO_MODEL.limitations,
+      departments: DEMO_MODEL.departments,
+      riskClass: DEMO_MODEL.riskClass,
+      profile: DEMO_MODEL.profile,
+      classification: DEMO_MODEL.classification,
+    },
+    version: {
+      id: '00000000-0000-4000-8000-000000000002',
+      version: '1.1.0',
+      status: 'deployed',
+      manifestSha256: sha('a'),
+      manifest: {
+        version: '1.1.0',
+        artifact: { sha256: sha('b'), uri: 'oci://models/lumbar-esi@1.1.0' },
+        architecture: 'logistic regression on six features',
+        training: {
+          paradigm: 'supervised',
+          description: 'maximum likelihood with L2 penalty, 5-fold cross-validation',
+          hyperparameters: { l2: 0.1 },
+          pretrainedComponents: [],
+          datasets: ['esi-train'],
+        },
+        operatingPoints: [{ name: 'default', threshold: 0.5, rationale: 'Youden index on the tuning set' }],
+      },
+      pccpModifications: ['M1'],
+    },
+    history: [
+      {
+        id: '00000000-0000-4000-8000-000000000003',
+        version: '1.0.0',
+        status: 'retired',
+        manifestSha256: sha('c'),
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000002',
+        version: '1.1.0',
+        status: 'deployed',
+        manifestSha256: sha('a'),
+      },
+    ],
+    datasets: [
+      {
+        id: '00000000-0000-4000-8000-000000000010',
+        name: 'esi-train',
+        splitRole: 'training',
+        datasheet,
+        contentSha256: sha('d'),
+        qualityReport: quality,
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000011',
+        name: 'esi-test',
+        splitRole: 'test',
+        datasheet,
+        contentSha256: sha('e'),
+        qualityReport: quality,
+      },
+    ],
+    evidence: [
+      {
+        id: '00000000-0000-4000-8000-000000000020',
+        kind: 'performance',
+        title: 'held-out test set',
+        sha256: sha('f'),
+        details: {
+          metrics: [
+            { metric: 'auroc', subgroup: 'overall', value: 0.81, ciLower: 0.77, ciUpper: 0.85 },
+            { metric: 'auroc', subgroup: 'sex=female', value: 0.8, ciLower: 0.74, ciUpper: 0.86 },
+          ],
+        },
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000021',
+        kind: 'risk_item',
+        title: 'overestimated benefit',
+        sha256: sha('1'),
+        details: {
+          hazard: 'score overestimates relief',
+          harm: 'unnecessary injection',
+          severity: 'minor',
+          probability: 'remote',
+          controls: ['labeling states decision support only'],
+          residualRisk: 'acceptable',
+        },
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000022',
+        kind: 'validation_report',
+        title: 'clinical validation',
+        sha256: sha('2'),
+        details: { summary: 'retrospective, pre-specified' },
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000023',
+        kind: 'bias_report',
+        title: 'subgroup analysis',
+        sha256: sha('3'),
+        details: {},
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000024',
+        kind: 'test_report',
+        title: 'fuzz and penetration tests',
+        sha256: sha('4'),
+        details: {},
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000025',
+        kind: 'other',
+        title: 'User interface screens and example reports',
+        sha256: sha('5'),
+        details: {},
+      },
+      {
+        id: '00000000-0000-4000-8000-000000000026',
+        kind: 'other',
+        title: 'Threat model (AI threats)',
+        sha256: sha('6'),
+        details: {},
+      },
+    ],
+    changeControlPlan: { id: '00000000-0000-4000-8000-000000000030', sha256: sha('7'), plan: {} },
+    monitoring: { driftChecks: 4, driftAlerts: 0, performanceObservations: 2, performanceAlerts: 0 },
+  };
+}

@@ -7,6 +7,7 @@ import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
 import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
 import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
+import { DOCS_USAGE, runDocsCommand } from './docs-commands.js';
 import { APP_NAMES, type AppName } from './app-names.js';
 import { KEY_USAGE, runKeyCommand } from './key-commands.js';
 
@@ -20,6 +21,7 @@ ${AUDIT_USAGE}
 ${CONSENT_USAGE}
 ${KEY_USAGE}
 ${BIAS_USAGE}
+${DOCS_USAGE}
 
 Every command works beside a running \`npm start\`: on the embedded database it connects to the
 running platform's PGlite over its Unix socket.`;
@@ -46,6 +48,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return runKeyCommand(config, rest);
     case 'bias':
       return runBiasCommand(rest);
+    case 'docs':
+      return runDocsCommand(config, rest);
     case undefined:
     case 'help':
     case '--help':

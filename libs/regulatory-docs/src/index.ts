@@ -4,3 +4,4 @@ export * from './fda-aidsf.js';
 export * from './render.js';
 export * from './sbom.js';
 export * from './load-snapshot.js';
+export * from './bundle.js';

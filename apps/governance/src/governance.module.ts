@@ -12,6 +12,9 @@ import { AuditController } from './audit/audit.controller.js';
 import { BiasReportJob } from './bias/bias-report.job.js';
 import { BiasReportStore } from './bias/bias-report.store.js';
 import { BiasReportsController } from './bias/bias-reports.controller.js';
+import { DocumentJob } from './documents/document.job.js';
+import { DocumentStore } from './documents/document.store.js';
+import { DocumentsController } from './documents/documents.controller.js';
 import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
 import { BreakGlassExpiry } from './break-glass/break-glass-expiry.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
@@ -61,6 +64,7 @@ export class GovernanceModule {
         BreakGlassController,
         ClientKeysController,
         BiasReportsController,
+        DocumentsController,
         ...(demo ? [DemoIssuerController] : []),
       ],
       providers: [
@@ -71,6 +75,8 @@ export class GovernanceModule {
         BreakGlassExpiry,
         BiasReportStore,
         BiasReportJob,
+        DocumentStore,
+        DocumentJob,
         ...(demo ? [DemoSeeder] : []),
       ],
     };

@@ -191,6 +191,7 @@ export const REASONS = {
     title: 'The evaluation file does not validate; nothing was stored (see errors by line and column)',
   },
   'bias.report_not_ready': { status: 409, title: 'The bias report has not been computed yet' },
+  'document.not_ready': { status: 409, title: 'The regulatory document has not been generated yet' },
   'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },
   'backend.timeout': { status: 504, title: 'The model backend did not answer in time' },

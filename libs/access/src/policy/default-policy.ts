@@ -51,8 +51,19 @@ const BIAS_REPORT_RULES = {
   ],
 } as const satisfies Record<string, readonly PolicyRule[]>;
 
-/** The policy version a fresh database has active: version 1, then the registry's and bias reports' rules. */
-export const SEEDED_POLICY_VERSION = 3;
+/** What regulatory documents (issue 9) added, as the next version (migration 1765100000000). */
+const REGULATORY_DOCUMENT_RULES = {
+  'regulatory-affairs': [
+    { action: 'record', subject: 'RegulatoryDocument' },
+    { action: 'read', subject: 'RegulatoryDocument' },
+  ],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
+/**
+ * The policy version a fresh database has active: version 1, then the registry's, bias reports' and
+ * regulatory documents' rules.
+ */
+export const SEEDED_POLICY_VERSION = 4;
 
 /**
  * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
@@ -106,6 +117,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'read', subject: 'Model' },
       ...REGISTRY_RULES['regulatory-affairs'],
       ...BIAS_REPORT_RULES['regulatory-affairs'],
+      ...REGULATORY_DOCUMENT_RULES['regulatory-affairs'],
     ],
     'ethics-board': [
       { action: 'read', subject: 'Model' },

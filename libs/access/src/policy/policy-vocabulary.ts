@@ -36,6 +36,7 @@ export const SUBJECT_FIELDS = {
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
   BiasReport: ['id', 'requestedBy', 'verdict'],
+  RegulatoryDocument: ['id', 'requestedBy', 'kind'],
   ModelVersion: [],
   all: [],
 } as const satisfies Record<string, readonly string[]>;

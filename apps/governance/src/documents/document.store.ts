@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ProblemError } from '@praesidium/problem';
+import type { CompletenessEntry, DocumentKind, GeneratedFile } from '@praesidium/regulatory-docs';
+
+export type DocumentStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+/** A generated document's metadata: its files by name, media type and SHA-256 (content apart). */
+export interface DocumentRecord {
+  readonly id: string;
+  readonly kind: DocumentKind;
+  readonly model: string;
+  readonly version: string;
+  readonly status: DocumentStatus;
+  readonly requestedBy: string;
+  readonly jobId: string | null;
+  readonly files: { name: string; mediaType: string; sha256: string }[];
+  readonly completeness: CompletenessEntry[] | null;
+  readonly bundleSha256: string | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly completedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  kind: DocumentKind;
+  model_name: string;
+  model_version: string;
+  status: DocumentStatus;
+  requested_by: string;
+  job_id: string | null;
+  files: GeneratedFile[] | null;
+  completeness: CompletenessEntry[] | null;
+  bundle_sha256: string | null;
+  error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+@Injectable()
+export class DocumentStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(input: {
+    kind: DocumentKind;
+    model: string;
+    version: string;
+    requestedBy: string;
+  }): Promise<string> {
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO regulatory.document (id, kind, model_name, model_version, status, requested_by)
+       VALUES ($1, $2, $3, $4, 'queued', $5)`,
+      [id, input.kind, input.model, input.version, input.requestedBy],
+    );
+    return id;
+  }
+
+  async setJob(id: string, jobId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE regulatory.document SET job_id = $2 WHERE id = $1`, [id, jobId]);
+  }
+
+  async markRunning(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE regulatory.document SET status = 'running' WHERE id = $1`, [id]);
+  }
+
+  async complete(
+    id: string,
+    result: {
+      files: readonly GeneratedFile[];
+      completeness: readonly CompletenessEntry[];
+      bundleSha256: string;
+    },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE regulatory.document SET status = 'completed', files = $2, completeness = $3, bundle_sha256 = $4,
+              completed_at = now() WHERE id = $1`,
+      [id, JSON.stringify(result.files), JSON.stringify(result.completeness), result.bundleSha256],
+    );
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE regulatory.document SET status = 'failed', error = $2, completed_at = now() WHERE id = $1`,
+      [id, error],
+    );
+  }
+
+  private async row(id: string): Promise<Row> {
+    const rows = await this.dataSource.query<Row[]>(`SELECT * FROM regulatory.document WHERE id = $1`, [id]);
+    const row = rows[0];
+    if (!row) throw new ProblemError('request.not_found', 'no such document');
+    return row;
+  }
+
+  async find(id: string): Promise<DocumentRecord> {
+    const row = await this.row(id);
+    return {
+      id: row.id,
+      kind: row.kind,
+      model: row.model_name,
+      version: row.model_version,
+      status: row.status,
+      requestedBy: row.requested_by,
+      jobId: row.job_id,
+      files: (row.files ?? []).map(({ name, mediaType, sha256 }) => ({ name, mediaType, sha256 })),
+      completeness: row.completeness,
+      bundleSha256: row.bundle_sha256,
+      error: row.error,
+      createdAt: row.created_at.toISOString(),
+      completedAt: row.completed_at?.toISOString() ?? null,
+    };
+  }
+
+  /** One generated file, with its content. */
+  async file(id: string, name: string | undefined): Promise<GeneratedFile | undefined> {
+    const files = (await this.row(id)).files ?? [];
+    return name === undefined ? files[0] : files.find((file) => file.name === name);
+  }
+}

@@ -1,0 +1,102 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '@praesidium/access';
+import { AuditTrail } from '@praesidium/audit';
+import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { ModelRegistry } from '@praesidium/model-registry';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
+import { DOCUMENT_KINDS } from '@praesidium/regulatory-docs';
+import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { enqueue } from '../jobs/enqueue.js';
+import { DOCUMENT_JOB, type DocumentJobData } from './document.job.js';
+import { DocumentStore } from './document.store.js';
+
+const generateRequest = z
+  .object({
+    kind: z.enum(DOCUMENT_KINDS),
+    model: z.string().trim().min(1).max(200),
+    version: z.string().trim().min(1).max(100),
+  })
+  .strict();
+
+const contentQuery = z.object({ file: z.string().min(1).max(300).optional() }).strict();
+
+/**
+ * Regulatory documents of a model version, for regulatory affairs: `POST /documents` queues the
+ * generation as a job (progress at `GET /jobs/:id`); the document's metadata carries its
+ * completeness report and bundle SHA-256; `GET /documents/:id/content` serves a generated file.
+ */
+@Controller('documents')
+@UseGuards(PrincipalGuard)
+export class DocumentsController {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly registry: ModelRegistry,
+    private readonly trail: AuditTrail,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  async generate(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(generateRequest)) body: z.infer<typeof generateRequest>,
+    @Req() request: FastifyRequest,
+  ) {
+    requireAbility(principal, 'record', 'RegulatoryDocument');
+    // Refused now rather than in the job: an unknown model or version is the caller's mistake.
+    await this.registry.getVersion(body.model, body.version);
+    const id = await this.store.create({ ...body, requestedBy: principal.subject });
+    const jobId = await enqueue<DocumentJobData>(this.jobs, DOCUMENT_JOB, {
+      requestedBy: principal.subject,
+      documentId: id,
+    });
+    await this.store.setJob(id, jobId);
+    await this.trail.append({
+      action: 'document.requested',
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      entity: { model: body.model, modelVersion: body.version },
+      correlationId: String(request.id),
+    });
+    return { id, jobId, status: 'queued' };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    requireAbility(principal, 'read', 'RegulatoryDocument');
+    return this.store.find(id);
+  }
+
+  @Get(':id/content')
+  async content(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query(new ZodPipe(contentQuery)) query: z.infer<typeof contentQuery>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    requireAbility(principal, 'read', 'RegulatoryDocument');
+    const record = await this.store.find(id);
+    if (record.status !== 'completed') throw new ProblemError('document.not_ready');
+    const file = await this.store.file(id, query.file);
+    if (!file) throw new ProblemError('request.not_found', 'no such file in the document');
+    reply.header('content-type', file.mediaType);
+    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+    reply.header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
+    return file.content;
+  }
+}

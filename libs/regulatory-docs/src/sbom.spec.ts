@@ -1,5 +1,27 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { cycloneDxSbom, npmPurl, type PackageLock } from './sbom.js';
+
+/** The CycloneDX 1.6 JSON schema as the CycloneDX project ships it (@cyclonedx/cyclonedx-library). */
+function cycloneDx16Validator() {
+  const dir = path.resolve('node_modules/@cyclonedx/cyclonedx-library/res/schema');
+  const load = (file: string) => {
+    const schema = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+    // The bom schema refers to its siblings by their file names, relative to its own $id.
+    return { ...schema, $id: `http://cyclonedx.org/schema/${file}` };
+  };
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS: its function is the default export under Node ESM.
+  ajvFormats.default(ajv);
+  // Draft 2019 formats ajv-formats lacks; the SBOM carries no IRI or internationalised e-mail.
+  ajv.addFormat('iri-reference', true);
+  ajv.addFormat('idn-email', true);
+  ajv.addSchema(load('spdx.SNAPSHOT.schema.json'));
+  ajv.addSchema(load('jsf-0.82.SNAPSHOT.schema.json'));
+  return ajv.compile(load('bom-1.6.SNAPSHOT.schema.json'));
+}
 
 const lock = JSON.parse(
   readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8'),
@@ -8,6 +30,16 @@ const AT = '2026-11-29T00:00:00.000Z';
 
 describe('the CycloneDX SBOM of the platform', () => {
   const sbom = cycloneDxSbom(lock, { timestamp: AT });
+
+  it('validates against the CycloneDX 1.6 JSON schema', () => {
+    const validate = cycloneDx16Validator();
+    expect(validate(sbom) ? [] : validate.errors?.slice(0, 5)).toEqual([]);
+    const broken = {
+      ...sbom,
+      components: [{ ...sbom.components[0], hashes: [{ alg: 'MD-0', content: 'x' }] }],
+    };
+    expect(validate(broken)).toBe(false);
+  });
 
   it('is a CycloneDX 1.6 BOM with the platform as its subject', () => {
     expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1 });

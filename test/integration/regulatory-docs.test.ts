@@ -83,11 +83,22 @@ describe('regulatory documents of the seeded demo model', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(summary).toContainEqual(expect.objectContaining({ kind: 'fda-aidsf', label: 'test dataset' }));
+    // The demo model has no change control plan: every PCCP section says so.
+    expect(summary).toContainEqual(
+      expect.objectContaining({
+        kind: 'fda-pccp',
+        section: 'Modification Protocol',
+        label: 'Modification Protocol',
+      }),
+    );
     const sums = (await readFile(path.join(out, 'SHA256SUMS'), 'utf8')).trim().split('\n');
     expect(sums.map((line) => line.split('  ')[1])).toEqual([
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.html`,
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.md`,
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.completeness.json`,
+      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.html`,
+      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.md`,
+      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.completeness.json`,
       'praesidium-sbom.cdx.json',
     ]);
     for (const line of sums) {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { completenessReport, type CompletenessEntry } from './document-model.js';
 import { buildFdaAidsf } from './fda-aidsf.js';
+import { buildFdaPccp } from './fda-pccp.js';
 import { renderHtml, renderMarkdown } from './render.js';
 import { cycloneDxSbom, type PackageLock, type SupportPolicy } from './sbom.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
-export const DOCUMENT_KINDS = ['fda-aidsf', 'sbom'] as const;
+export const DOCUMENT_KINDS = ['fda-aidsf', 'fda-pccp', 'sbom'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 export function isDocumentKind(value: string): value is DocumentKind {
@@ -60,7 +61,7 @@ function render(kind: DocumentKind, inputs: GenerationInputs) {
       completeness: [],
     };
   }
-  const document = buildFdaAidsf(inputs.snapshot);
+  const document = kind === 'fda-pccp' ? buildFdaPccp(inputs.snapshot) : buildFdaAidsf(inputs.snapshot);
   const completeness = completenessReport(document);
   return {
     files: [

@@ -29,6 +29,31 @@ const quality = {
   representativeness: [],
 };
 
+/** The model's change control plan: version 1.1.0 is declared under M1. */
+export const PLAN = {
+  modifications: [
+    {
+      id: 'M1',
+      type: 're-training',
+      description: 'Re-train on data of new sites.',
+      bounds: 'same features and architecture',
+      implementation: 'manual',
+      scope: 'global',
+      acceptanceCriteria: [
+        { metric: 'auroc', subgroup: 'overall', minimum: 0.75, onConfidenceBound: false },
+        { metric: 'auroc', subgroup: 'sex=female', minimum: 0.72, onConfidenceBound: false },
+      ],
+    },
+  ],
+  protocol: {
+    dataManagement: 'test sites sequestered',
+    retraining: 'same pipeline',
+    performanceEvaluation: 'held-out test set, bootstrap CI',
+    updateProcedure: 'signed approval, then deploy',
+  },
+  impactAssessment: 'subgroup regressions controlled by the criteria',
+};
+
 /** Registry records of a version with everything the FDA AI-DSF document asks for. */
 export function completeSnapshot(): RegistrySnapshot {
   return {
@@ -158,7 +183,7 @@ export function completeSnapshot(): RegistrySnapshot {
         details: {},
       },
     ],
-    changeControlPlan: { id: '00000000-0000-4000-8000-000000000030', sha256: sha('7'), plan: {} },
+    changeControlPlan: { id: '00000000-0000-4000-8000-000000000030', sha256: sha('7'), plan: PLAN },
     monitoring: { driftChecks: 4, driftAlerts: 0, performanceObservations: 2, performanceAlerts: 0 },
   };
 }

@@ -10,6 +10,7 @@ import type {
   EvaluationTableJson,
   Outcome,
 } from '@praesidium/fairness';
+import type { SignatureManifestation } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 
 export type BiasReportStatus = 'queued' | 'running' | 'completed' | 'failed';
@@ -30,6 +31,13 @@ export interface BiasReportRecord {
   readonly error: string | null;
   readonly createdAt: string;
   readonly completedAt: string | null;
+}
+
+/** A Part 11 sign-off of a report, bound to its `reportSha256` (append-only). */
+export interface BiasReportSignature extends SignatureManifestation {
+  readonly id: string;
+  readonly reportId: string;
+  readonly signatureSha256: string;
 }
 
 export interface BiasReportComment {
@@ -157,6 +165,38 @@ export class BiasReportStore {
         [reportId, author, body],
       );
     return toComment(rows[0]);
+  }
+
+  async addSignature(signature: BiasReportSignature): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO fairness.bias_report_signature (id, report_id, record_sha256, signer_subject, signer_issuer,
+         printed_name, signer_role, meaning, reauthenticated_by, signed_at, signature_sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        signature.id,
+        signature.reportId,
+        signature.recordSha256,
+        signature.signerSubject,
+        signature.signerIssuer,
+        signature.printedName,
+        signature.signerRole,
+        signature.meaning,
+        signature.reauthenticatedBy,
+        signature.signedAt,
+        signature.signatureSha256,
+      ],
+    );
+  }
+
+  async signatures(reportId: string): Promise<BiasReportSignature[]> {
+    const rows: (Omit<BiasReportSignature, 'signedAt'> & { signedAt: Date })[] = await this.dataSource.query(
+      `SELECT id, report_id AS "reportId", record_sha256 AS "recordSha256", signer_subject AS "signerSubject",
+              signer_issuer AS "signerIssuer", printed_name AS "printedName", signer_role AS "signerRole", meaning,
+              reauthenticated_by AS "reauthenticatedBy", signed_at AS "signedAt", signature_sha256 AS "signatureSha256"
+         FROM fairness.bias_report_signature WHERE report_id = $1 ORDER BY signed_at, id`,
+      [reportId],
+    );
+    return rows.map((row) => ({ ...row, signedAt: new Date(row.signedAt).toISOString() }));
   }
 
   async comments(reportId: string): Promise<BiasReportComment[]> {

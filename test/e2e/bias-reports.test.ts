@@ -6,9 +6,9 @@ import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
-function evaluationCsv(): string {
+function evaluationCsv(rows = 400): string {
   const lines = ['label,prediction,score,sex,site'];
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < rows; i++) {
     const label = i % 3 === 0 ? 1 : 0;
     const sex = i % 2 ? 'female' : 'male';
     const score = label ? 0.55 + (i % 40) / 100 : 0.05 + (i % 50) / 100;
@@ -255,5 +255,59 @@ describe('bias reports for ethics boards', () => {
     expect(events).toContainEqual(
       expect.objectContaining({ outcome: 'refused', reasonCode: 'signature.record_mismatch' }),
     );
+  });
+
+  it('take a registry dataset as their input only when the file is that dataset (its content hash)', async () => {
+    const csv = evaluationCsv();
+    const registered = await call('POST', `${governance}/models/lumbar-esi-outcome/datasets`, {
+      token: tokens['model-owner'],
+      body: {
+        name: 'esi-test-2025',
+        splitRole: 'test',
+        datasheet: {
+          provenance: 'retrospective records of the pain clinic, de-identified',
+          collectionSites: ['main-campus'],
+          collectionPeriod: { from: '2025-01-01', to: '2025-06-30' },
+          inclusionCriteria: 'adults with a first lumbar ESI',
+          exclusionCriteria: 'prior ESI within 6 months',
+          demographics: { sex: { female: 0.5, male: 0.5 }, age: { '18-64': 0.6, '65+': 0.4 } },
+          annotation: {
+            method: 'NRS at 4 weeks from follow-up call',
+            referenceStandard: '>=50% NRS reduction',
+          },
+          independenceControls: 'test site held out',
+        },
+        contentSha256: createHash('sha256').update(csv).digest('hex'),
+      },
+    });
+    expect(registered.status).toBe(201);
+    const datasetId = registered.body.id as string;
+    const before = await storedReports();
+
+    const other = await upload(
+      governance,
+      tokens['model-owner']!,
+      evaluationCsv(399),
+      `${mapping}&dataset=${datasetId}`,
+    );
+    expect(other.body).toMatchObject({ status: 422, code: 'bias.dataset_mismatch' });
+    const unknown = await upload(
+      governance,
+      tokens['model-owner']!,
+      csv,
+      `${mapping}&dataset=00000000-0000-4000-8000-000000000000`,
+    );
+    expect(unknown.body).toMatchObject({ status: 404, code: 'bias.dataset_unknown' });
+    expect(await storedReports()).toBe(before);
+
+    const accepted = await upload(governance, tokens['model-owner']!, csv, `${mapping}&dataset=${datasetId}`);
+    expect(accepted.status).toBe(202);
+    const read = await call('GET', `${governance}/bias-reports/${accepted.body.id as string}`, {
+      token: tokens['ethics-board'],
+    });
+    expect(read.body).toMatchObject({
+      registryDatasetId: datasetId,
+      dataset: { sha256: registered.body.contentSha256 },
+    });
   });
 });

@@ -195,6 +195,12 @@ export const REASONS = {
     title: 'The evaluation file does not validate; nothing was stored (see errors by line and column)',
   },
   'bias.report_not_ready': { status: 409, title: 'The bias report has not been computed yet' },
+  'bias.dataset_unknown': { status: 404, title: 'No registry dataset has this id' },
+  'bias.dataset_mismatch': {
+    status: 422,
+    title:
+      "The evaluation file is not the named dataset: its SHA-256 differs from the dataset's content hash",
+  },
   'bias.requester_signs': { status: 403, title: 'The requester of a bias report may not sign it off' },
   'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },

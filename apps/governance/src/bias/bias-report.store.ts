@@ -21,6 +21,8 @@ export interface BiasReportRecord {
   readonly status: BiasReportStatus;
   readonly requestedBy: string;
   readonly modelVersionRef: string | null;
+  /** The registry dataset the evaluation file is (its content hash is the file's SHA-256), if named. */
+  readonly registryDatasetId: string | null;
   readonly dataset: DatasetDescription;
   readonly mapping: ColumnMapping;
   readonly settings: BiasReportSettings;
@@ -52,6 +54,7 @@ interface Row {
   status: BiasReportStatus;
   requested_by: string;
   model_version_ref: string | null;
+  registry_dataset_id: string | null;
   dataset_name: string | null;
   dataset_sha256: string;
   dataset_format: 'csv' | 'ndjson';
@@ -67,7 +70,7 @@ interface Row {
   completed_at: Date | null;
 }
 
-const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, dataset_name, dataset_sha256, dataset_format,
+const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, registry_dataset_id, dataset_name, dataset_sha256, dataset_format,
   dataset_bytes, dataset_rows, mapping, settings, job_id, verdict, report_sha256, error, created_at, completed_at`;
 
 /** Persistence of bias reports and their comments (schema `fairness`, migration 1764500000000). */
@@ -78,6 +81,7 @@ export class BiasReportStore {
   async create(input: {
     requestedBy: string;
     modelVersionRef?: string;
+    registryDatasetId?: string;
     dataset: DatasetDescription;
     mapping: ColumnMapping;
     settings: BiasReportSettings;
@@ -86,8 +90,8 @@ export class BiasReportStore {
     const id = randomUUID();
     await this.dataSource.query(
       `INSERT INTO fairness.bias_report (id, status, requested_by, model_version_ref, dataset_name, dataset_sha256,
-         dataset_format, dataset_bytes, dataset_rows, mapping, settings, aggregate)
-       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+         dataset_format, dataset_bytes, dataset_rows, mapping, settings, aggregate, registry_dataset_id)
+       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         id,
         input.requestedBy,
@@ -100,6 +104,7 @@ export class BiasReportStore {
         JSON.stringify(input.mapping),
         JSON.stringify(input.settings),
         JSON.stringify(input.aggregate),
+        input.registryDatasetId ?? null,
       ],
     );
     return id;
@@ -215,6 +220,7 @@ function toRecord(row: Row): BiasReportRecord {
     status: row.status,
     requestedBy: row.requested_by,
     modelVersionRef: row.model_version_ref,
+    registryDatasetId: row.registry_dataset_id,
     dataset: {
       sha256: row.dataset_sha256,
       format: row.dataset_format,

@@ -25,7 +25,7 @@ import {
   SETTINGS_FLAGS,
 } from '@praesidium/fairness';
 import { AuditTrail } from '@praesidium/audit';
-import { SIGNATURE_MEANINGS } from '@praesidium/model-registry';
+import { Datasets, SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
@@ -33,6 +33,7 @@ import { enqueue } from '../jobs/enqueue.js';
 import { BIAS_REPORT_JOB, type BiasReportJobData } from './bias-report.job.js';
 import { BiasReportSignOff } from './bias-report-sign-off.js';
 import { BiasReportStore } from './bias-report.store.js';
+import { datasetInputRefusal } from './dataset-input.js';
 import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
 
 const uploadQuery = z
@@ -41,6 +42,8 @@ const uploadQuery = z
     name: z.string().trim().min(1).max(200).optional(),
     /** The model version this evaluation is of (a registry reference, kept as given). */
     modelVersion: z.string().trim().min(1).max(200).optional(),
+    /** A registry dataset this file is: its content hash must be the file's SHA-256. */
+    dataset: z.string().uuid().optional(),
   })
   .strict();
 type UploadQuery = z.infer<typeof uploadQuery> & Partial<Record<(typeof SETTINGS_FLAGS)[number], string>>;
@@ -71,6 +74,7 @@ export class BiasReportsController {
     private readonly store: BiasReportStore,
     private readonly trail: AuditTrail,
     private readonly signOffs: BiasReportSignOff,
+    private readonly datasets: Datasets,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
@@ -112,9 +116,14 @@ export class BiasReportsController {
           message: issue.message,
         })),
       );
+    if (query.dataset) {
+      const refusal = datasetInputRefusal(await this.datasets.find(query.dataset), parsed.sha256);
+      if (refusal) throw new ProblemError(refusal);
+    }
     const id = await this.store.create({
       requestedBy: principal.subject,
       ...(query.modelVersion ? { modelVersionRef: query.modelVersion } : {}),
+      ...(query.dataset ? { registryDatasetId: query.dataset } : {}),
       dataset: {
         sha256: parsed.sha256,
         format,

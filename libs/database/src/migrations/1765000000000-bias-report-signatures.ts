@@ -3,13 +3,17 @@ import { extendActivePolicy } from './policy-extension.js';
 
 /**
  * Ethics-board sign-off of bias reports (issues 7 and 8): Part 11 electronic signatures bound to a
- * completed report's `reportSha256`, append-only like the registry's signatures; and the policy rule
- * that lets ethics-board members sign (`sign BiasReport`), appended to the active policy.
+ * completed report's `reportSha256`, append-only like the registry's signatures; the policy rule
+ * that lets ethics-board members sign (`sign BiasReport`), appended to the active policy; and the
+ * registry dataset a report's evaluation file is (when one is named).
  */
 export class BiasReportSignatures1765000000000 implements MigrationInterface {
   name = 'BiasReportSignatures1765000000000';
 
   async up(db: QueryRunner): Promise<void> {
+    await db.query(`
+      ALTER TABLE fairness.bias_report ADD COLUMN registry_dataset_id uuid
+        CONSTRAINT fk_fairness_bias_report_dataset REFERENCES registry.dataset (id)`);
     await db.query(`
       CREATE TABLE fairness.bias_report_signature (
         id uuid CONSTRAINT pk_fairness_bias_report_signature PRIMARY KEY,
@@ -45,6 +49,7 @@ export class BiasReportSignatures1765000000000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     // The policy version stays (policy versions are append-only); the table goes.
     await db.query(`DROP TABLE fairness.bias_report_signature`);
+    await db.query(`ALTER TABLE fairness.bias_report DROP COLUMN registry_dataset_id`);
   }
 }
 

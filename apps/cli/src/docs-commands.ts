@@ -6,6 +6,7 @@ import { acquireDatabase, dataSourceOptions, openDataSource } from '@praesidium/
 import { ModelEntity, ModelVersionEntity, REGISTRY_ENTITIES } from '@praesidium/model-registry';
 import {
   DOCUMENT_KINDS,
+  findInstallation,
   generateDocument,
   isDocumentKind,
   loadSnapshot,
@@ -42,7 +43,7 @@ export async function runDocsCommand(config: PraesidiumConfig, args: string[]): 
   const unknown = kinds.filter((kind) => !isDocumentKind(kind));
   if (unknown.length) return usage(`unknown --kind ${unknown.join(', ')}`);
   const lock = JSON.parse(
-    await readFile(values.lockfile ?? path.resolve('package-lock.json'), 'utf8'),
+    await readFile(values.lockfile ?? findInstallation('package-lock.json'), 'utf8'),
   ) as PackageLock;
 
   const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });

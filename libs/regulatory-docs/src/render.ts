@@ -4,16 +4,21 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { completenessReport, type DocumentItem, type RegulatoryDocument } from './document-model.js';
 
-/** `docs/regulatory/templates` of the checkout or install this module runs from (source or dist). */
-export function defaultTemplatesDir(): string {
+/** The nearest `relative` path upward from this module: the checkout or install it runs from. */
+export function findInstallation(relative: string): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = path.join(dir, 'docs', 'regulatory', 'templates');
+    const candidate = path.join(dir, relative);
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('docs/regulatory/templates not found');
+    if (parent === dir) throw new Error(`${relative} not found`);
     dir = parent;
   }
+}
+
+/** `docs/regulatory/templates` of the checkout or install this module runs from (source or dist). */
+export function defaultTemplatesDir(): string {
+  return findInstallation(path.join('docs', 'regulatory', 'templates'));
 }
 
 /**

@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
-import { generateDocument, loadSnapshot, type PackageLock } from '@praesidium/regulatory-docs';
+import {
+  findInstallation,
+  generateDocument,
+  loadSnapshot,
+  type PackageLock,
+} from '@praesidium/regulatory-docs';
 import { DocumentStore } from './document.store.js';
 
 export const DOCUMENT_JOB = 'document.generate';
@@ -17,7 +21,7 @@ export interface DocumentJobData {
 
 /** The platform's own lockfile: the SBOM describes what this installation runs. */
 async function platformLockfile(): Promise<PackageLock> {
-  return JSON.parse(await readFile(path.resolve('package-lock.json'), 'utf8')) as PackageLock;
+  return JSON.parse(await readFile(findInstallation('package-lock.json'), 'utf8')) as PackageLock;
 }
 
 /**

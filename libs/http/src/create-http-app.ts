@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { PraesidiumConfig } from '@praesidium/config';
 import {
   PROBLEM_CONTENT_TYPE,
@@ -50,6 +51,13 @@ export async function createHttpApp(
     logger: false,
     bodyLimit,
     clientErrorHandler: (error, socket) => answerClientError(error, socket, onClientError),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = frameworkProblem(error.code);
+      void reply
+        .status(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(toProblemDocument(problem, request.id));
+    },
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
@@ -71,6 +79,16 @@ export async function createHttpApp(
     void reply.header('referrer-policy', 'no-referrer');
   });
   return app;
+}
+
+/**
+ * Fastify's router refuses some URLs before Nest sees them (a path parameter over 100 characters, bad
+ * percent-encoding). Its default answer is its own JSON that echoes the path, which may carry a
+ * patient reference; they get the one problem+json shape instead, and the path is not repeated.
+ */
+function frameworkProblem(code: string): ProblemError {
+  // An over-long parameter names nothing that exists; anything else the router refuses is malformed.
+  return new ProblemError(code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'request.not_found' : 'request.invalid');
 }
 
 /** Told of a request refused before it could be parsed (headers too large, not HTTP). */

@@ -548,6 +548,72 @@ describe('OWASP API Security Top 10 (2023)', () => {
       expect((await infer(tokens.clinician, DEMO_PATIENTS.consented)).status).toBe(200);
     });
 
+    // Found by parser-fuzz.test.ts: U+0000 reached PostgreSQL, which cannot store it, so the request
+    // failed as 503 database.unavailable and its audit append failed too: an unaudited request.
+    it('refuses U+0000 anywhere in an input at the edge, as an audited 400', async () => {
+      const nul = '\u0000';
+      const attempts: [string, Promise<Awaited<ReturnType<typeof raw>>>][] = [
+        [
+          'chat model',
+          raw('POST', `${gateway}/v1/chat/completions`, {
+            token: tokens.clinician,
+            body: JSON.stringify({ model: nul }),
+          }),
+        ],
+        [
+          'OIP patient',
+          raw('POST', inferUrl, {
+            token: tokens.clinician,
+            body: JSON.stringify({
+              parameters: { patient: `Patient/${nul}`, purpose_of_use: 'TREAT' },
+              inputs: exampleEsiInputs(),
+            }),
+          }),
+        ],
+        [
+          'path parameter',
+          raw('POST', `${gateway}/v2/models/a%00b/infer`, { token: tokens.clinician, body: '{}' }),
+        ],
+        [
+          'consent',
+          raw('POST', `${governance}/consents?verification=in-person`, {
+            token: tokens.clinician,
+            body: JSON.stringify(purposeConsent(`Patient/x${nul}`)),
+          }),
+        ],
+        ['audit query', raw('GET', `${governance}/audit/events?action=a%00`, { token: tokens.officer })],
+        [
+          'JSON key',
+          raw('POST', `${governance}/policies`, {
+            token: tokens.officer,
+            body: JSON.stringify({ [`reason${nul}`]: 'x' }),
+          }),
+        ],
+      ];
+      for (const [label, pending] of attempts) {
+        const answer = await pending;
+        expect({ label, status: answer.status }).toEqual({ label, status: 400 });
+        expectCleanRefusal(answer);
+      }
+      const probe = await raw('POST', `${gateway}/v1/chat/completions`, {
+        token: tokens.clinician,
+        body: JSON.stringify({ model: nul }),
+        headers: { 'x-correlation-id': 'nul-probe-0001' },
+      });
+      expect(probe.status).toBe(400);
+      let record: unknown;
+      for (let attempt = 0; attempt < 50 && !record; attempt += 1) {
+        const audited = await call('GET', `${governance}/audit/events?action=gateway.request&limit=1000`, {
+          token: tokens.officer,
+        });
+        record = (audited.body.records as { event: { correlationId?: string } }[]).find(
+          (candidate) => candidate.event.correlationId === 'nul-probe-0001',
+        );
+        if (!record) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(record).toMatchObject({ event: { outcome: 'refused', reasonCode: 'request.invalid' } });
+    });
+
     it('neutralizes spreadsheet formulas in the CSV export', async () => {
       await call('POST', `${governance}/break-glass`, {
         token: tokens.clinician,

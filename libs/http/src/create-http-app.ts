@@ -7,6 +7,7 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { PraesidiumConfig } from '@praesidium/config';
+import { carriesNulCharacter } from './nul-characters.js';
 import {
   PROBLEM_CONTENT_TYPE,
   ProblemError,
@@ -72,6 +73,11 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body must be refused with 415, not parsed into a string.
   fastify.removeContentTypeParser(['text/plain']);
+  // Refused at the edge, before any handler can hand it to PostgreSQL (see carriesNulCharacter).
+  fastify.addHook('preHandler', async (request) => {
+    if ([request.params, request.query, request.body].some(carriesNulCharacter))
+      throw new ProblemError('request.invalid', 'U+0000 is not accepted in any input');
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-correlation-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');

@@ -56,8 +56,8 @@ describe('leak check: seeded patient identifiers and payloads stay out of logs, 
       logs.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
       return true;
     };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
     startTelemetry({ serviceName: 'leak-check', spanProcessors: [processor] });
     platform = await startTestPlatform('postgres', { PRAESIDIUM_LOG_LEVEL: 'debug' });
     const governance = platform.config.http.governanceUrl;

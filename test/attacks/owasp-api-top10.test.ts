@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
@@ -289,6 +290,35 @@ describe('OWASP API Security Top 10 (2023)', () => {
         expect(shed.headers.get('content-type')).toContain('application/problem+json');
       }
       expect((await infer(tokens.clinician, DEMO_PATIENTS.consented)).status).toBe(200);
+    });
+
+    it('keeps serving while 100 slow clients hold connections with unfinished requests', async () => {
+      const { port, hostname } = new URL(gateway);
+      const sockets = await Promise.all(
+        Array.from(
+          { length: 100 },
+          (_, i) =>
+            new Promise<Socket>((resolve, reject) => {
+              const socket = connect(Number(port), hostname, () => {
+                // Headers never finished, or a body announced and never sent (slowloris, slow POST).
+                socket.write(
+                  i % 2
+                    ? `POST /v2/models/${LUMBAR_ESI_MODEL_NAME}/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"par`
+                    : 'GET /v2 HTTP/1.1\r\nhost: x\r\nx-slow: ',
+                );
+                resolve(socket);
+              });
+              socket.on('error', () => undefined);
+              socket.once('error', reject);
+            }),
+        ),
+      );
+      try {
+        expect((await infer(tokens.clinician, DEMO_PATIENTS.consented)).status).toBe(200);
+        expect((await raw('GET', `${governance}/health/live`)).status).toBe(200);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
     });
 
     it('caps list sizes', async () => {

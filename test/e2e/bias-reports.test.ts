@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Role } from '@praesidium/access';
+import { computedBiasReport } from '../support/bias-reports.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
-function evaluationCsv(): string {
+function evaluationCsv(rows = 400): string {
   const lines = ['label,prediction,score,sex,site'];
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < rows; i++) {
     const label = i % 3 === 0 ? 1 : 0;
     const sex = i % 2 ? 'female' : 'male';
     const score = label ? 0.55 + (i % 40) / 100 : 0.05 + (i % 50) / 100;
@@ -162,5 +163,151 @@ describe('bias reports for ethics boards', () => {
       });
       expect((events.body.records as unknown[]).length).toBeGreaterThan(0);
     }
+  });
+
+  it('are signed off by ethics-board members (Part 11: signing PIN, bound to reportSha256), audited', async () => {
+    const { id, reportSha256 } = await computedBiasReport(
+      governance,
+      tokens['model-owner']!,
+      `${mapping}&modelVersion=lumbar-esi-outcome@3.0.0`,
+    );
+    const signOff = (token: string, overrides: Record<string, unknown> = {}) =>
+      call('POST', `${governance}/bias-reports/${id}/signatures`, {
+        token,
+        body: {
+          role: 'ethics-board',
+          meaning: 'approved',
+          recordSha256: reportSha256,
+          pin: 'board-pin-2026',
+          ...overrides,
+        },
+      });
+    // Only the ethics board signs; the requester (a model owner) has no such permission.
+    for (const role of ['model-owner', 'regulatory-affairs'] as const)
+      expect((await signOff(tokens[role]!)).body).toMatchObject({ status: 403, code: 'access.denied' });
+    // No signing PIN set yet: re-authentication fails.
+    expect((await signOff(tokens['ethics-board']!)).body).toMatchObject({
+      status: 401,
+      code: 'signature.reauthentication_failed',
+    });
+    const pin = await call('PUT', `${governance}/signing-pin`, {
+      token: tokens['ethics-board'],
+      body: { pin: 'board-pin-2026' },
+    });
+    expect(pin.status).toBe(204);
+    expect((await signOff(tokens['ethics-board']!, { pin: 'not-my-pin' })).body).toMatchObject({
+      code: 'signature.reauthentication_failed',
+    });
+    // A signature binds to this report's hash and no other.
+    expect((await signOff(tokens['ethics-board']!, { recordSha256: 'f'.repeat(64) })).body).toMatchObject({
+      status: 409,
+      code: 'signature.record_mismatch',
+    });
+    expect((await signOff(tokens['ethics-board']!, { role: 'regulatory-affairs' })).status).toBe(400);
+    // Someone on the ethics board who also requested a report may not sign off their own.
+    const both = await tokenFor(platform, 'owner.and.member', ['model-owner', 'ethics-board']);
+    expect(
+      (await call('PUT', `${governance}/signing-pin`, { token: both, body: { pin: 'both-pin-2026' } }))
+        .status,
+    ).toBe(204);
+    const own = await computedBiasReport(governance, both, mapping);
+    const ownSignOff = await call('POST', `${governance}/bias-reports/${own.id}/signatures`, {
+      token: both,
+      body: {
+        role: 'ethics-board',
+        meaning: 'approved',
+        recordSha256: own.reportSha256,
+        pin: 'both-pin-2026',
+      },
+    });
+    expect(ownSignOff.body).toMatchObject({ status: 403, code: 'bias.requester_signs' });
+
+    const signed = await signOff(tokens['ethics-board']!, { printedName: 'Prof Ines Moreau' });
+    expect(signed.status).toBe(201);
+    expect(signed.body).toMatchObject({
+      reportId: id,
+      signerSubject: 'ethics.member',
+      printedName: 'Prof Ines Moreau',
+      signerRole: 'ethics-board',
+      meaning: 'approved',
+      recordSha256: reportSha256,
+      reauthenticatedBy: 'signing-pin',
+    });
+    const read = await call('GET', `${governance}/bias-reports/${id}`, {
+      token: tokens['regulatory-affairs'],
+    });
+    expect(read.body.signOff).toMatchObject({
+      bindsTo: reportSha256,
+      signatures: [{ signerSubject: 'ethics.member', meaning: 'approved', recordSha256: reportSha256 }],
+    });
+
+    const audit = await call('GET', `${governance}/audit/events?limit=100&action=bias_report.signed`, {
+      token: tokens['security-officer'],
+    });
+    const events = (audit.body.records as { event: Record<string, unknown> }[]).map((record) => record.event);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        outcome: 'success',
+        requestSha256: signed.body.signatureSha256,
+        responseSha256: reportSha256,
+      }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ outcome: 'refused', reasonCode: 'signature.record_mismatch' }),
+    );
+  });
+
+  it('take a registry dataset as their input only when the file is that dataset (its content hash)', async () => {
+    const csv = evaluationCsv();
+    const registered = await call('POST', `${governance}/models/lumbar-esi-outcome/datasets`, {
+      token: tokens['model-owner'],
+      body: {
+        name: 'esi-test-2025',
+        splitRole: 'test',
+        datasheet: {
+          provenance: 'retrospective records of the pain clinic, de-identified',
+          collectionSites: ['main-campus'],
+          collectionPeriod: { from: '2025-01-01', to: '2025-06-30' },
+          inclusionCriteria: 'adults with a first lumbar ESI',
+          exclusionCriteria: 'prior ESI within 6 months',
+          demographics: { sex: { female: 0.5, male: 0.5 }, age: { '18-64': 0.6, '65+': 0.4 } },
+          annotation: {
+            method: 'NRS at 4 weeks from follow-up call',
+            referenceStandard: '>=50% NRS reduction',
+          },
+          independenceControls: 'test site held out',
+        },
+        contentSha256: createHash('sha256').update(csv).digest('hex'),
+      },
+    });
+    expect(registered.status).toBe(201);
+    const datasetId = registered.body.id as string;
+    const before = await storedReports();
+
+    const other = await upload(
+      governance,
+      tokens['model-owner']!,
+      evaluationCsv(399),
+      `${mapping}&dataset=${datasetId}`,
+    );
+    expect(other.body).toMatchObject({ status: 422, code: 'bias.dataset_mismatch' });
+    const unknown = await upload(
+      governance,
+      tokens['model-owner']!,
+      csv,
+      `${mapping}&dataset=00000000-0000-4000-8000-000000000000`,
+    );
+    expect(unknown.body).toMatchObject({ status: 404, code: 'bias.dataset_unknown' });
+    expect(await storedReports()).toBe(before);
+
+    const accepted = await upload(governance, tokens['model-owner']!, csv, `${mapping}&dataset=${datasetId}`);
+    expect(accepted.status).toBe(202);
+    const read = await call('GET', `${governance}/bias-reports/${accepted.body.id as string}`, {
+      token: tokens['ethics-board'],
+    });
+    expect(read.body).toMatchObject({
+      registryDatasetId: datasetId,
+      dataset: { sha256: registered.body.contentSha256 },
+    });
   });
 });

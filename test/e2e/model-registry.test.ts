@@ -4,6 +4,7 @@ import pg from 'pg';
 import { DEMO_MODEL, DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { modelClassificationSchema, modelProfileSchema } from '@praesidium/model-registry';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
+import { computedBiasReport, EVALUATION_MAPPING } from '../support/bias-reports.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -146,13 +147,34 @@ describe.each(['postgres', 'pglite'] as const)(
       ],
     });
 
+    /** A bias report computed for `version` (named `<model>@<version>`), requested by the owner. */
+    const biasReportOf = (version: string) =>
+      computedBiasReport(
+        governance,
+        owner,
+        `${EVALUATION_MAPPING}&resamples=50&seed=1&modelVersion=${LUMBAR_ESI_MODEL_NAME}@${version}`,
+      );
+
+    const signOff = (report: { id: string; reportSha256: string }, meaning = 'approved') =>
+      api('POST', `/bias-reports/${report.id}/signatures`, ethics, {
+        role: 'ethics-board',
+        meaning,
+        recordSha256: report.reportSha256,
+        pin: 'sign-here-2026',
+      });
+
+    /** A bias report of `version`, signed off (approved) by the ethics board. */
+    async function signedBiasReport(version: string) {
+      const report = await biasReportOf(version);
+      expect((await signOff(report)).status).toBe(201);
+      return report;
+    }
+
     /** Registers a version and takes it to under review, submitted by `submitter`. */
     async function underReview(version: string, submitter = owner, extra: Record<string, unknown> = {}) {
       expect((await api('POST', versions, owner, versionBody(version, extra))).status).toBe(201);
       expect((await evidence(version, 'performance', metrics(0.8, 0.78))).status).toBe(201);
-      expect((await evidence(version, 'bias_report', { summary: 'no subgroup gap above 0.05' })).status).toBe(
-        201,
-      );
+      await signedBiasReport(version);
       expect((await step(version, 'validate', owner)).status).toBe(200);
       expect((await step(version, 'submit', submitter)).status).toBe(200);
     }
@@ -250,14 +272,30 @@ describe.each(['postgres', 'pglite'] as const)(
       expect((await evidence('2.0.0-rc.1', 'performance', metrics(0.8, 0.78))).status).toBe(201);
       expect((await step('2.0.0-rc.1', 'validate', owner)).status).toBe(200);
       expect((await step('2.0.0-rc.1', 'submit', owner)).status).toBe(200);
-      // No bias report yet: the record is signed, still the approval is refused.
+      // No bias report yet: the approval is refused; bias_report evidence (a document) does not stand in.
       expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_missing');
+      expect((await evidence('2.0.0-rc.1', 'bias_report', { summary: 'gaps under 0.05' })).status).toBe(201);
+      expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_missing');
+      // A signed report computed for another version does not count for this one.
+      await signedBiasReport('1.9.9');
+      expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_missing');
+      // A report of this version that the ethics board has not signed off (or only reviewed) is not enough.
+      const report = await biasReportOf('2.0.0-rc.1');
+      expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_unsigned');
+      expect((await signOff(report, 'reviewed')).status).toBe(201);
+      expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.bias_report_unsigned');
+      // Signed off: the bias report guard passes, and the next guard (the boards' signatures) speaks.
+      expect((await signOff(report)).status).toBe(201);
+      expectProblem(await step('2.0.0-rc.1', 'approve', ra2), 409, 'lifecycle.signature_missing');
       expectProblem(await step('2.0.0-rc.1', 'approve', clinician), 403, 'access.denied');
       // Approval is regulatory affairs' permission: the model owner may take every other step but this.
       expectProblem(await step('2.0.0-rc.1', 'approve', owner), 403, 'access.denied');
       const refusals = await auditRecords('model_version.approve');
       expect(refusals.map((record) => record.event)).toContainEqual(
         expect.objectContaining({ outcome: 'refused', reasonCode: 'lifecycle.bias_report_missing' }),
+      );
+      expect(refusals.map((record) => record.event)).toContainEqual(
+        expect.objectContaining({ outcome: 'refused', reasonCode: 'lifecycle.bias_report_unsigned' }),
       );
     });
 
@@ -359,7 +397,7 @@ describe.each(['postgres', 'pglite'] as const)(
         expect.objectContaining({
           outcome: 'refused',
           reasonCode: 'model_version.immutable',
-          entity: { model: LUMBAR_ESI_MODEL_NAME, modelVersion: '2.0.0' },
+          entity: expect.objectContaining({ model: LUMBAR_ESI_MODEL_NAME, modelVersion: '2.0.0' }),
         }),
       );
       const connection = platform.platform.deps?.connection;
@@ -514,9 +552,7 @@ describe.each(['postgres', 'pglite'] as const)(
         (await api('POST', versions, owner, versionBody('2.2.0', { pccpModifications: ['M1'] }))).status,
       ).toBe(201);
       expect((await evidence('2.2.0', 'performance', metrics(0.81, 0.64))).status).toBe(201);
-      expect((await evidence('2.2.0', 'bias_report', { summary: 'female subgroup regressed' })).status).toBe(
-        201,
-      );
+      await signedBiasReport('2.2.0');
       const failing = await api('GET', `${versions}/2.2.0/pccp-assessment`, ra);
       expect(failing.body).toMatchObject({ accepted: false });
       expect(

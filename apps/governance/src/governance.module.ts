@@ -10,6 +10,7 @@ import { AuditProofsController } from './audit/audit-proofs.controller.js';
 import { AuditVerifyJob } from './audit/audit-verify.job.js';
 import { AuditController } from './audit/audit.controller.js';
 import { BiasReportJob } from './bias/bias-report.job.js';
+import { BiasReportSignOff } from './bias/bias-report-sign-off.js';
 import { BiasReportStore } from './bias/bias-report.store.js';
 import { BiasReportsController } from './bias/bias-reports.controller.js';
 import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
@@ -71,6 +72,7 @@ export class GovernanceModule {
         BreakGlassExpiry,
         BiasReportStore,
         BiasReportJob,
+        BiasReportSignOff,
         ...(demo ? [DemoSeeder] : []),
       ],
     };

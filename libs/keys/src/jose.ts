@@ -53,13 +53,31 @@ export async function toPublicJwk(privateJwk: Jwk): Promise<Jwk> {
   return key.toJSON(false) as Jwk;
 }
 
+/**
+ * Imported signing keys by their JWK object: importing costs milliseconds with node-jose, and the
+ * gateway signs an assertion on every call with the same key object from the key store. A rotation
+ * brings new objects; the old ones (and their imports) are then collected.
+ */
+const importedSigningKeys = new WeakMap<Jwk, ReturnType<typeof jose.JWK.asKey>>();
+
+function signingKey(privateJwk: Jwk): ReturnType<typeof jose.JWK.asKey> {
+  let key = importedSigningKeys.get(privateJwk);
+  if (!key) {
+    key = jose.JWK.asKey(privateJwk);
+    importedSigningKeys.set(privateJwk, key);
+    // A key that fails to import is not remembered.
+    key.catch(() => importedSigningKeys.delete(privateJwk));
+  }
+  return key;
+}
+
 /** Signs a JWT (compact JWS) with a private key. */
 export async function signJwt(
   privateJwk: Jwk,
   claims: Record<string, unknown>,
   typ = 'JWT',
 ): Promise<string> {
-  const key = await jose.JWK.asKey(privateJwk);
+  const key = await signingKey(privateJwk);
   const signer = jose.JWS.createSign(
     { format: 'compact', fields: { typ, alg: privateJwk.alg ?? 'ES256', kid: privateJwk.kid } },
     key,

@@ -8,6 +8,7 @@ export * from './lifecycle/version-lifecycle.service.js';
 export * from './manifest/manifest.js';
 export * from './signatures/signature.js';
 export * from './signatures/electronic-signatures.service.js';
+export * from './signatures/signing-credentials.service.js';
 export * from './evidence/evidence-file.js';
 export * from './evidence/evidence-kinds.js';
 export * from './evidence/evidence-store.service.js';

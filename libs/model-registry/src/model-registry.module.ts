@@ -10,11 +10,13 @@ import { PerformanceMonitor } from './monitoring/performance-monitor.service.js'
 import { ChangeControlPlans } from './pccp/change-control-plans.service.js';
 import { REGISTRY_ENTITIES } from './registry-records.entity.js';
 import { ElectronicSignatures } from './signatures/electronic-signatures.service.js';
+import { SigningCredentials } from './signatures/signing-credentials.service.js';
 
 const SERVICES = [
   ModelRegistry,
   VersionLifecycle,
   ElectronicSignatures,
+  SigningCredentials,
   EvidenceStore,
   ChangeControlPlans,
   DriftMonitor,

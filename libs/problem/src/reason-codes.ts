@@ -88,7 +88,11 @@ export const REASONS = {
   },
   'lifecycle.transition_invalid': { status: 409, title: 'The version cannot take this step from its status' },
   'lifecycle.validation_missing': { status: 409, title: 'The version has no validation evidence' },
-  'lifecycle.bias_report_missing': { status: 409, title: 'The version has no bias report' },
+  'lifecycle.bias_report_missing': { status: 409, title: 'The version has no completed bias report' },
+  'lifecycle.bias_report_unsigned': {
+    status: 409,
+    title: 'No bias report of the version is signed off (approved) by the ethics board',
+  },
   'lifecycle.signature_missing': {
     status: 409,
     title: 'Approval needs signatures of the ethics board and of regulatory affairs on the current record',
@@ -191,6 +195,13 @@ export const REASONS = {
     title: 'The evaluation file does not validate; nothing was stored (see errors by line and column)',
   },
   'bias.report_not_ready': { status: 409, title: 'The bias report has not been computed yet' },
+  'bias.dataset_unknown': { status: 404, title: 'No registry dataset has this id' },
+  'bias.dataset_mismatch': {
+    status: 422,
+    title:
+      "The evaluation file is not the named dataset: its SHA-256 differs from the dataset's content hash",
+  },
+  'bias.requester_signs': { status: 403, title: 'The requester of a bias report may not sign it off' },
   'jobs.unavailable': { status: 503, title: 'The job queue is unavailable' },
   'backend.unavailable': { status: 502, title: 'The model backend could not be reached' },
   'backend.timeout': { status: 504, title: 'The model backend did not answer in time' },

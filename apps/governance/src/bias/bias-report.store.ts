@@ -10,6 +10,7 @@ import type {
   EvaluationTableJson,
   Outcome,
 } from '@praesidium/fairness';
+import type { SignatureManifestation } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 
 export type BiasReportStatus = 'queued' | 'running' | 'completed' | 'failed';
@@ -20,6 +21,8 @@ export interface BiasReportRecord {
   readonly status: BiasReportStatus;
   readonly requestedBy: string;
   readonly modelVersionRef: string | null;
+  /** The registry dataset the evaluation file is (its content hash is the file's SHA-256), if named. */
+  readonly registryDatasetId: string | null;
   readonly dataset: DatasetDescription;
   readonly mapping: ColumnMapping;
   readonly settings: BiasReportSettings;
@@ -30,6 +33,13 @@ export interface BiasReportRecord {
   readonly error: string | null;
   readonly createdAt: string;
   readonly completedAt: string | null;
+}
+
+/** A Part 11 sign-off of a report, bound to its `reportSha256` (append-only). */
+export interface BiasReportSignature extends SignatureManifestation {
+  readonly id: string;
+  readonly reportId: string;
+  readonly signatureSha256: string;
 }
 
 export interface BiasReportComment {
@@ -44,6 +54,7 @@ interface Row {
   status: BiasReportStatus;
   requested_by: string;
   model_version_ref: string | null;
+  registry_dataset_id: string | null;
   dataset_name: string | null;
   dataset_sha256: string;
   dataset_format: 'csv' | 'ndjson';
@@ -59,7 +70,7 @@ interface Row {
   completed_at: Date | null;
 }
 
-const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, dataset_name, dataset_sha256, dataset_format,
+const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, registry_dataset_id, dataset_name, dataset_sha256, dataset_format,
   dataset_bytes, dataset_rows, mapping, settings, job_id, verdict, report_sha256, error, created_at, completed_at`;
 
 /** Persistence of bias reports and their comments (schema `fairness`, migration 1764500000000). */
@@ -70,6 +81,7 @@ export class BiasReportStore {
   async create(input: {
     requestedBy: string;
     modelVersionRef?: string;
+    registryDatasetId?: string;
     dataset: DatasetDescription;
     mapping: ColumnMapping;
     settings: BiasReportSettings;
@@ -78,8 +90,8 @@ export class BiasReportStore {
     const id = randomUUID();
     await this.dataSource.query(
       `INSERT INTO fairness.bias_report (id, status, requested_by, model_version_ref, dataset_name, dataset_sha256,
-         dataset_format, dataset_bytes, dataset_rows, mapping, settings, aggregate)
-       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+         dataset_format, dataset_bytes, dataset_rows, mapping, settings, aggregate, registry_dataset_id)
+       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         id,
         input.requestedBy,
@@ -92,6 +104,7 @@ export class BiasReportStore {
         JSON.stringify(input.mapping),
         JSON.stringify(input.settings),
         JSON.stringify(input.aggregate),
+        input.registryDatasetId ?? null,
       ],
     );
     return id;
@@ -159,6 +172,38 @@ export class BiasReportStore {
     return toComment(rows[0]);
   }
 
+  async addSignature(signature: BiasReportSignature): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO fairness.bias_report_signature (id, report_id, record_sha256, signer_subject, signer_issuer,
+         printed_name, signer_role, meaning, reauthenticated_by, signed_at, signature_sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        signature.id,
+        signature.reportId,
+        signature.recordSha256,
+        signature.signerSubject,
+        signature.signerIssuer,
+        signature.printedName,
+        signature.signerRole,
+        signature.meaning,
+        signature.reauthenticatedBy,
+        signature.signedAt,
+        signature.signatureSha256,
+      ],
+    );
+  }
+
+  async signatures(reportId: string): Promise<BiasReportSignature[]> {
+    const rows: (Omit<BiasReportSignature, 'signedAt'> & { signedAt: Date })[] = await this.dataSource.query(
+      `SELECT id, report_id AS "reportId", record_sha256 AS "recordSha256", signer_subject AS "signerSubject",
+              signer_issuer AS "signerIssuer", printed_name AS "printedName", signer_role AS "signerRole", meaning,
+              reauthenticated_by AS "reauthenticatedBy", signed_at AS "signedAt", signature_sha256 AS "signatureSha256"
+         FROM fairness.bias_report_signature WHERE report_id = $1 ORDER BY signed_at, id`,
+      [reportId],
+    );
+    return rows.map((row) => ({ ...row, signedAt: new Date(row.signedAt).toISOString() }));
+  }
+
   async comments(reportId: string): Promise<BiasReportComment[]> {
     const rows: { id: string; author: string; body: string; created_at: Date }[] =
       await this.dataSource.query(
@@ -175,6 +220,7 @@ function toRecord(row: Row): BiasReportRecord {
     status: row.status,
     requestedBy: row.requested_by,
     modelVersionRef: row.model_version_ref,
+    registryDatasetId: row.registry_dataset_id,
     dataset: {
       sha256: row.dataset_sha256,
       format: row.dataset_format,

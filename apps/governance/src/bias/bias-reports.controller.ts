@@ -25,12 +25,15 @@ import {
   SETTINGS_FLAGS,
 } from '@praesidium/fairness';
 import { AuditTrail } from '@praesidium/audit';
+import { Datasets, SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import { enqueue } from '../jobs/enqueue.js';
 import { BIAS_REPORT_JOB, type BiasReportJobData } from './bias-report.job.js';
+import { BiasReportSignOff } from './bias-report-sign-off.js';
 import { BiasReportStore } from './bias-report.store.js';
+import { datasetInputRefusal } from './dataset-input.js';
 import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
 
 const uploadQuery = z
@@ -39,17 +42,30 @@ const uploadQuery = z
     name: z.string().trim().min(1).max(200).optional(),
     /** The model version this evaluation is of (a registry reference, kept as given). */
     modelVersion: z.string().trim().min(1).max(200).optional(),
+    /** A registry dataset this file is: its content hash must be the file's SHA-256. */
+    dataset: z.string().uuid().optional(),
   })
   .strict();
 type UploadQuery = z.infer<typeof uploadQuery> & Partial<Record<(typeof SETTINGS_FLAGS)[number], string>>;
 
 const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
 
+/** A sign-off: as the registry's signatures, on the report's `reportSha256`, by an ethics-board member. */
+const signOff = z
+  .object({
+    role: z.literal('ethics-board'),
+    meaning: z.enum(SIGNATURE_MEANINGS),
+    recordSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    pin: z.string().min(1).max(200),
+    printedName: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
 /**
  * Bias reports for ethics boards: a model owner uploads an evaluation file (CSV or NDJSON as the body)
  * with the column mapping and settings as query parameters; it is validated before anything is stored,
- * aggregated, and computed by a job. Ethics-board members read it and comment. Electronic sign-off is
- * the registry's (21 CFR Part 11 signatures), bound to `reportSha256`.
+ * aggregated, and computed by a job. Ethics-board members read it, comment, and sign it off with a
+ * 21 CFR Part 11 signature bound to `reportSha256`, which the model-version approval guard requires.
  */
 @Controller('bias-reports')
 @UseGuards(PrincipalGuard)
@@ -57,6 +73,8 @@ export class BiasReportsController {
   constructor(
     private readonly store: BiasReportStore,
     private readonly trail: AuditTrail,
+    private readonly signOffs: BiasReportSignOff,
+    private readonly datasets: Datasets,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
@@ -98,9 +116,14 @@ export class BiasReportsController {
           message: issue.message,
         })),
       );
+    if (query.dataset) {
+      const refusal = datasetInputRefusal(await this.datasets.find(query.dataset), parsed.sha256);
+      if (refusal) throw new ProblemError(refusal);
+    }
     const id = await this.store.create({
       requestedBy: principal.subject,
       ...(query.modelVersion ? { modelVersionRef: query.modelVersion } : {}),
+      ...(query.dataset ? { registryDatasetId: query.dataset } : {}),
       dataset: {
         sha256: parsed.sha256,
         format,
@@ -141,7 +164,7 @@ export class BiasReportsController {
       signOff: {
         required: true,
         bindsTo: record.reportSha256,
-        note: 'Electronic sign-off (21 CFR Part 11) is recorded by the model registry against reportSha256.',
+        signatures: await this.store.signatures(id),
       },
     };
   }
@@ -174,6 +197,39 @@ export class BiasReportsController {
       ...(record.reportSha256 ? { responseSha256: record.reportSha256 } : {}),
     });
     return added;
+  }
+
+  /** Signs off a completed report (Part 11: the signing PIN re-entered, bound to `reportSha256`). */
+  @Post(':id/signatures')
+  @HttpCode(201)
+  async sign(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body(new ZodPipe(signOff)) body: z.infer<typeof signOff>,
+  ) {
+    requireAbility(principal, 'sign', 'BiasReport');
+    const agent = { subject: principal.subject, issuer: principal.issuer, roles: principal.roles };
+    try {
+      const signature = await this.signOffs.sign(id, principal, body);
+      await this.trail.append({
+        action: 'bias_report.signed',
+        outcome: 'success',
+        agent,
+        requestSha256: signature.signatureSha256,
+        responseSha256: signature.recordSha256,
+      });
+      return signature;
+    } catch (error) {
+      if (error instanceof ProblemError)
+        await this.trail.append({
+          action: 'bias_report.signed',
+          outcome: 'refused',
+          reasonCode: error.code,
+          agent,
+          requestSha256: body.recordSha256,
+        });
+      throw error;
+    }
   }
 }
 

@@ -94,7 +94,8 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     summary: 'Take a lifecycle step: validate, submit, reject, approve, deploy, suspend, resume, retire',
     description:
       'draft → validated → under_review → approved → deployed → suspended / retired. Approval needs validation ' +
-      'evidence, a bias report, and approved signatures of the ethics board and regulatory affairs on the current ' +
+      'evidence, a completed bias report computed for the version and signed off (approved) by an ethics-board ' +
+      'member (POST /bias-reports/{id}/signatures), and approved signatures of the ethics board and regulatory affairs on the current ' +
       'record by two different people, neither the submitter; deploy and resume need the `deploy` permission.',
     body: transitionBody,
     success: { status: 200, description: 'from, to, and the SHA-256 of the record at this step' },

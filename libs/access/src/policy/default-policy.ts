@@ -51,14 +51,25 @@ const BIAS_REPORT_RULES = {
   ],
 } as const satisfies Record<string, readonly PolicyRule[]>;
 
-/** The policy version a fresh database has active: version 1, then the registry's and bias reports' rules. */
-export const SEEDED_POLICY_VERSION = 3;
+/** What the bias report sign-off added, as the next version (migration 1765000000000). */
+const BIAS_REPORT_SIGN_OFF_RULES = {
+  'ethics-board': [
+    {
+      action: 'sign',
+      subject: 'BiasReport',
+      reason: 'the ethics board signs off a completed bias report (21 CFR Part 11)',
+    },
+  ],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
+/** The policy version a fresh database has active: version 1, then the registry's, bias reports' and their sign-off's rules. */
+export const SEEDED_POLICY_VERSION = 4;
 
 /**
  * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
  * policies became data, rule for rule, plus the rules of what came with policies as data (proposing
  * and approving policies, break-glass, consent metadata for security officers), with the model
- * registry's rules appended (version 2) and then the bias reports' (version 3). Later versions live
+ * registry's rules appended (version 2), then the bias reports' (version 3), then their sign-off (version 4). Later versions live
  * in the database only; this constant is the fallback of tests and benches that run without one.
  */
 export const DEFAULT_POLICY: PolicyDocument = {
@@ -111,6 +122,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'read', subject: 'Model' },
       ...REGISTRY_RULES['ethics-board'],
       ...BIAS_REPORT_RULES['ethics-board'],
+      ...BIAS_REPORT_SIGN_OFF_RULES['ethics-board'],
     ],
     'model-owner': [
       { action: 'read', subject: 'Model' },

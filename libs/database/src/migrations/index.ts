@@ -7,6 +7,7 @@ import { BiasReports1764500000000 } from './1764500000000-bias-reports.js';
 import { ModelRegistry1764600000000 } from './1764600000000-model-registry.js';
 import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
 import { BiasReportPolicy1764900000000 } from './1764900000000-bias-report-policy.js';
+import { BiasReportSignatures1765000000000 } from './1765000000000-bias-report-signatures.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ModelRegistry1764600000000,
   ClientKeys1764800000000,
   BiasReportPolicy1764900000000,
+  BiasReportSignatures1765000000000,
 ];

@@ -50,6 +50,10 @@ export class Datasets {
     return row;
   }
 
+  async find(id: string): Promise<DatasetEntity | null> {
+    return this.dataSource.getRepository(DatasetEntity).findOne({ where: { id } });
+  }
+
   async list(modelId: string): Promise<DatasetEntity[]> {
     return this.dataSource
       .getRepository(DatasetEntity)

@@ -1,6 +1,7 @@
 import { decideTransition, type LifecycleFacts, type SignatureFact } from './lifecycle.js';
 
 const RECORD = 'a'.repeat(64);
+const REPORT = 'b'.repeat(64);
 const sig = (signerSubject: string, signerRole: string, recordSha256 = RECORD): SignatureFact => ({
   signerSubject,
   signerRole,
@@ -13,8 +14,11 @@ const ready: LifecycleFacts = {
   status: 'under_review',
   actor: 'ra.second',
   submittedBy: 'owner.one',
-  evidenceKinds: ['performance', 'bias_report'],
+  evidenceKinds: ['performance'],
   signatures: [sig('ethics.one', 'ethics-board'), sig('ra.one', 'regulatory-affairs')],
+  biasReports: [
+    { reportId: 'r1', reportSha256: REPORT, signatures: [sig('ethics.two', 'ethics-board', REPORT)] },
+  ],
   approvalRecordSha256: RECORD,
   isAnotherDeployed: false,
 };
@@ -33,10 +37,54 @@ describe('model version lifecycle guards', () => {
     );
   });
 
-  it('refuses approval without a bias report', () => {
-    expect(refusal(decideTransition('approve', { ...ready, evidenceKinds: ['performance'] }))).toBe(
-      'lifecycle.bias_report_missing',
+  it('refuses approval without a bias report of this version, even with bias_report evidence', () => {
+    expect(
+      refusal(
+        decideTransition('approve', {
+          ...ready,
+          evidenceKinds: ['performance', 'bias_report'],
+          biasReports: [],
+        }),
+      ),
+    ).toBe('lifecycle.bias_report_missing');
+  });
+
+  it('refuses approval when no bias report of the version carries an approved ethics-board sign-off', () => {
+    const report = (signatures: SignatureFact[]) => ({
+      ...ready,
+      biasReports: [{ reportId: 'r1', reportSha256: REPORT, signatures }],
+    });
+    expect(refusal(decideTransition('approve', report([])))).toBe('lifecycle.bias_report_unsigned');
+    // Only reviewed, not approved.
+    expect(
+      refusal(
+        decideTransition(
+          'approve',
+          report([{ ...sig('ethics.two', 'ethics-board', REPORT), meaning: 'reviewed' }]),
+        ),
+      ),
+    ).toBe('lifecycle.bias_report_unsigned');
+    // Signed by someone who is not of the ethics board.
+    expect(refusal(decideTransition('approve', report([sig('ra.one', 'regulatory-affairs', REPORT)])))).toBe(
+      'lifecycle.bias_report_unsigned',
     );
+    // A signature bound to another report's hash does not count for this one.
+    expect(
+      refusal(decideTransition('approve', report([sig('ethics.two', 'ethics-board', 'c'.repeat(64))]))),
+    ).toBe('lifecycle.bias_report_unsigned');
+    // The version's submitter cannot sign off its bias report.
+    expect(refusal(decideTransition('approve', report([sig('owner.one', 'ethics-board', REPORT)])))).toBe(
+      'lifecycle.bias_report_unsigned',
+    );
+  });
+
+  it('approves when any one of several reports of the version is signed off', () => {
+    expect(
+      decideTransition('approve', {
+        ...ready,
+        biasReports: [{ reportId: 'r0', reportSha256: 'd'.repeat(64), signatures: [] }, ...ready.biasReports],
+      }),
+    ).toEqual({ allowed: true, to: 'approved' });
   });
 
   it('refuses approval without the ethics board signature, or without the regulatory affairs one', () => {

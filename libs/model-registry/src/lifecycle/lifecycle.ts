@@ -46,6 +46,17 @@ export interface SignatureFact {
   readonly recordSha256: string;
 }
 
+/**
+ * A completed bias report computed for this version (issue 8), with the signatures made on it. A
+ * report of another version is never gathered, so it cannot count.
+ */
+export interface BiasReportFact {
+  readonly reportId: string;
+  /** SHA-256 of the report's canonical JSON: what its sign-off signatures bind to. */
+  readonly reportSha256: string;
+  readonly signatures: readonly SignatureFact[];
+}
+
 /** What the guards decide on, gathered by the service from the registry. */
 export interface LifecycleFacts {
   readonly status: VersionStatus;
@@ -54,6 +65,8 @@ export interface LifecycleFacts {
   readonly submittedBy?: string;
   readonly evidenceKinds: readonly string[];
   readonly signatures: readonly SignatureFact[];
+  /** Completed bias reports of this version and their sign-off signatures. */
+  readonly biasReports: readonly BiasReportFact[];
   /** The SHA-256 of the approval record as it stands now: signatures of another record do not count. */
   readonly approvalRecordSha256: string;
   /** Another version of the same model is deployed. */
@@ -69,6 +82,7 @@ export type LifecycleRefusal =
   | 'lifecycle.transition_invalid'
   | 'lifecycle.validation_missing'
   | 'lifecycle.bias_report_missing'
+  | 'lifecycle.bias_report_unsigned'
   | 'lifecycle.signature_missing'
   | 'lifecycle.signers_not_distinct'
   | 'lifecycle.submitter_signed'
@@ -137,11 +151,8 @@ function requireValidation(facts: LifecycleFacts): LifecycleDecision | undefined
 function approvalGuard(facts: LifecycleFacts): LifecycleDecision | undefined {
   const missingValidation = requireValidation(facts);
   if (missingValidation) return missingValidation;
-  if (!facts.evidenceKinds.includes('bias_report'))
-    return refuse(
-      'lifecycle.bias_report_missing',
-      'a bias report (evidence of kind bias_report) is required',
-    );
+  const missingBiasReport = requireSignedBiasReport(facts);
+  if (missingBiasReport) return missingBiasReport;
   if (facts.actor === facts.submittedBy)
     return refuse('lifecycle.submitter_reviews', 'the submitter of a version may not approve it');
   const current = facts.signatures.filter(
@@ -164,6 +175,37 @@ function approvalGuard(facts: LifecycleFacts): LifecycleDecision | undefined {
     );
   if (facts.isPccpAccepted === false)
     return refuse('lifecycle.pccp_failed', 'an acceptance check of the change-control plan fails');
+  return undefined;
+}
+
+/**
+ * The ethics board's sign-off (issues 7, 8): a completed bias report computed for this version, with
+ * an `approved` signature of an ethics-board member bound to that report's SHA-256, by someone other
+ * than the version's submitter. Evidence of kind `bias_report` (a document) does not stand in for it.
+ */
+export function signedBiasReport(facts: Pick<LifecycleFacts, 'biasReports' | 'submittedBy'>) {
+  return facts.biasReports.find((report) =>
+    report.signatures.some(
+      (signature) =>
+        signature.meaning === 'approved' &&
+        signature.signerRole === 'ethics-board' &&
+        signature.recordSha256 === report.reportSha256 &&
+        signature.signerSubject !== facts.submittedBy,
+    ),
+  );
+}
+
+function requireSignedBiasReport(facts: LifecycleFacts): LifecycleDecision | undefined {
+  if (facts.biasReports.length === 0)
+    return refuse(
+      'lifecycle.bias_report_missing',
+      'a completed bias report computed for this version is required',
+    );
+  if (!signedBiasReport(facts))
+    return refuse(
+      'lifecycle.bias_report_unsigned',
+      'a bias report of this version needs an approved sign-off of an ethics-board member (not the submitter)',
+    );
   return undefined;
 }
 

@@ -8,7 +8,13 @@ import { intendedUseSha256 } from '../model-profile.js';
 import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
 import { EvidenceEntity, SignatureEntity, VersionTransitionEntity } from '../registry-records.entity.js';
 import { approvalRecord, approvalRecordSha256, type ApprovalRecord } from '../signatures/signature.js';
-import { decideTransition, type LifecycleAction, type VersionStatus } from './lifecycle.js';
+import {
+  decideTransition,
+  type BiasReportFact,
+  type LifecycleAction,
+  type SignatureFact,
+  type VersionStatus,
+} from './lifecycle.js';
 
 export interface TransitionResult {
   readonly from: VersionStatus;
@@ -104,10 +110,11 @@ export class VersionLifecycle {
     actor: string,
     recordSha256: string,
   ) {
-    const [evidence, signatures, deployed] = await Promise.all([
+    const [evidence, signatures, deployed, biasReports] = await Promise.all([
       manager.find(EvidenceEntity, { where: { versionId: version.id } }),
       manager.find(SignatureEntity, { where: { versionId: version.id } }),
       manager.find(ModelVersionEntity, { where: { modelId: version.modelId, status: 'deployed' } }),
+      this.biasReportsOf(version, manager),
     ]);
     const isPccpAccepted =
       version.pccpModifications.length > 0 ? (await this.plans.assess(version, manager)).accepted : undefined;
@@ -117,9 +124,56 @@ export class VersionLifecycle {
       submittedBy: version.submittedBy ?? undefined,
       evidenceKinds: evidence.map((item) => item.kind),
       signatures,
+      biasReports,
       approvalRecordSha256: recordSha256,
       isAnotherDeployed: deployed.some((other) => other.id !== version.id),
       isPccpAccepted,
     };
   }
+
+  /**
+   * The completed bias reports computed for this version, with their sign-off signatures. A report
+   * names its version by `modelVersion` at upload: `<model>@<version>` or the version's id.
+   */
+  async biasReportsOf(
+    version: ModelVersionEntity,
+    manager = this.dataSource.manager,
+  ): Promise<BiasReportFact[]> {
+    const model = await manager.findOneByOrFail(ModelEntity, { id: version.modelId });
+    const rows: (SignatureFact & { reportId: string; reportSha256: string; signerSubject: string | null })[] =
+      await manager.query(
+        `SELECT r.id AS "reportId", r.report_sha256 AS "reportSha256", s.signer_subject AS "signerSubject",
+                s.signer_role AS "signerRole", s.meaning, s.record_sha256 AS "recordSha256"
+           FROM fairness.bias_report r
+           LEFT JOIN fairness.bias_report_signature s ON s.report_id = r.id
+          WHERE r.status = 'completed' AND r.report_sha256 IS NOT NULL AND r.model_version_ref = ANY($1)
+          ORDER BY r.created_at, s.signed_at`,
+        [[version.id, versionReference(model.name, version.version)]],
+      );
+    const reports = new Map<
+      string,
+      { reportId: string; reportSha256: string; signatures: SignatureFact[] }
+    >();
+    for (const row of rows) {
+      const report = reports.get(row.reportId) ?? {
+        reportId: row.reportId,
+        reportSha256: row.reportSha256,
+        signatures: [],
+      };
+      reports.set(row.reportId, report);
+      if (row.signerSubject !== null)
+        report.signatures.push({
+          signerSubject: row.signerSubject,
+          signerRole: row.signerRole,
+          meaning: row.meaning,
+          recordSha256: row.recordSha256,
+        });
+    }
+    return [...reports.values()];
+  }
+}
+
+/** How a bias report names the version it was computed for: `<model>@<version>`. */
+export function versionReference(model: string, version: string): string {
+  return `${model}@${version}`;
 }

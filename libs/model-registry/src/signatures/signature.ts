@@ -58,6 +58,42 @@ export interface SignatureManifestation {
   readonly reauthenticatedBy: string;
 }
 
+/** The signer as the verified token shows them. */
+export interface Signer {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly name?: string;
+  readonly roles: readonly string[];
+}
+
+export interface SignRequest {
+  readonly role: string;
+  readonly meaning: SignatureMeaning;
+  /** The SHA-256 of the record as the signer saw it: refused unless it is still the current one. */
+  readonly recordSha256: string;
+  /** Re-authentication at signing (21 CFR 11.200(a)): the signer's signing PIN. */
+  readonly pin: string;
+  readonly printedName?: string;
+}
+
+/** The manifestation of a signature by `signer` on the record whose SHA-256 is `recordSha256`, now. */
+export function manifestSignature(
+  signer: Signer,
+  request: Pick<SignRequest, 'role' | 'meaning' | 'printedName'>,
+  recordSha256: string,
+): SignatureManifestation {
+  return {
+    signerSubject: signer.subject,
+    signerIssuer: signer.issuer,
+    printedName: request.printedName ?? signer.name ?? signer.subject,
+    signerRole: request.role,
+    meaning: request.meaning,
+    signedAt: new Date().toISOString(),
+    recordSha256,
+    reauthenticatedBy: 'signing-pin',
+  };
+}
+
 /** Hash of the whole manifestation, record hash included: what the audit trail commits to. */
 export function signatureSha256(signature: SignatureManifestation): string {
   return contentHash(signature);

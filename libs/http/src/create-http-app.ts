@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { PraesidiumConfig } from '@praesidium/config';
+import { carriesNulCharacter } from './nul-characters.js';
 import {
   PROBLEM_CONTENT_TYPE,
   ProblemError,
@@ -50,6 +52,13 @@ export async function createHttpApp(
     logger: false,
     bodyLimit,
     clientErrorHandler: (error, socket) => answerClientError(error, socket, onClientError),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = frameworkProblem(error.code);
+      void reply
+        .status(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(toProblemDocument(problem, request.id));
+    },
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
@@ -64,6 +73,11 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body must be refused with 415, not parsed into a string.
   fastify.removeContentTypeParser(['text/plain']);
+  // Refused at the edge, before any handler can hand it to PostgreSQL (see carriesNulCharacter).
+  fastify.addHook('preHandler', async (request) => {
+    if ([request.params, request.query, request.body].some(carriesNulCharacter))
+      throw new ProblemError('request.invalid', 'U+0000 is not accepted in any input');
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-correlation-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');
@@ -71,6 +85,16 @@ export async function createHttpApp(
     void reply.header('referrer-policy', 'no-referrer');
   });
   return app;
+}
+
+/**
+ * Fastify's router refuses some URLs before Nest sees them (a path parameter over 100 characters, bad
+ * percent-encoding). Its default answer is its own JSON that echoes the path, which may carry a
+ * patient reference; they get the one problem+json shape instead, and the path is not repeated.
+ */
+function frameworkProblem(code: string): ProblemError {
+  // An over-long parameter names nothing that exists; anything else the router refuses is malformed.
+  return new ProblemError(code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'request.not_found' : 'request.invalid');
 }
 
 /** Told of a request refused before it could be parsed (headers too large, not HTTP). */

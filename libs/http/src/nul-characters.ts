@@ -1,0 +1,23 @@
+/**
+ * Whether a parsed input (path parameters, query, JSON body) holds U+0000 in any string or key.
+ * PostgreSQL text and jsonb cannot store it: left in, it fails the query and the audit append alike,
+ * so a caller could turn any request into an unaudited 503. Walked without recursion, because a
+ * JSON body may be nested far deeper than the call stack allows.
+ */
+export function carriesNulCharacter(input: unknown): boolean {
+  const pending: unknown[] = [input];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (Array.isArray(value)) {
+      pending.push(...(value as unknown[]));
+    } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const [key, member] of Object.entries(value)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(member);
+      }
+    }
+  }
+  return false;
+}

@@ -37,7 +37,7 @@ export const PERSONAS = {
     departments: ['information-security'],
     site: 'main-campus',
     trainings: [],
-    description: 'hospital security officer: audit search and verification',
+    description: 'hospital security officer: audit search and verification, access policy proposals',
   },
   'second-security-officer': {
     subject: 'kim.tanaka',
@@ -55,7 +55,7 @@ export const PERSONAS = {
     departments: ['quality-and-regulatory'],
     site: 'main-campus',
     trainings: [],
-    description: 'regulatory affairs: models, versions and their evidence',
+    description: 'regulatory affairs: models, versions and evidence; signs and approves versions; documents',
   },
   'ethics-board': {
     subject: 'prof.ines.moreau',
@@ -64,7 +64,7 @@ export const PERSONAS = {
     departments: ['ethics-board'],
     site: 'main-campus',
     trainings: [],
-    description: 'ethics board member: bias reports and approvals',
+    description: 'ethics board member: reads, comments on and signs bias reports; signs approvals',
   },
   'model-owner': {
     subject: 'kai.nakamura',
@@ -73,7 +73,8 @@ export const PERSONAS = {
     departments: ['pain-medicine'],
     site: 'main-campus',
     trainings: [],
-    description: 'ML engineer: registers versions and evidence, deploys approved versions',
+    description:
+      'ML engineer: registers versions and evidence, requests bias reports, deploys approved versions',
   },
 } as const satisfies Record<string, Persona>;
 

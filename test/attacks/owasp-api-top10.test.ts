@@ -2,39 +2,12 @@ import { connect, type Socket } from 'node:net';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
+import { exampleModel } from '../support/registry-fixtures.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { purposeConsent } from '../support/consents.js';
 import { dumpAllTables, expectCleanRefusal, expectNoInternals, raw } from './attack-support.js';
 
 /** A registrable model (the shape test/e2e/model-registry.test.ts uses). */
-function validModel(name: string) {
-  return {
-    name,
-    displayName: name,
-    intendedUse: 'Kellgren-Lawrence grade suggestion from a knee radiograph',
-    limitations: 'adults only',
-    departments: ['radiology'],
-    riskClass: 'IIa',
-    profile: {
-      manufacturer: 'Example Hospital AI Lab',
-      indications: 'suspected knee osteoarthritis',
-      contraindications: 'post-operative knees',
-      intendedUsers: ['radiologist'],
-      useEnvironment: 'hospital radiology reading room',
-      clinicalWorkflow: 'suggestion shown beside the image; the radiologist reports',
-      automation: 'decision-support',
-      inputs: 'AP knee radiograph',
-      outputs: 'KL grade 0-4 with confidence',
-    },
-    classification: {
-      fda: { deviceClass: 'II', pathway: '510k', rationale: 'CADx for radiographs with predicates' },
-      euMdr: { rule11Class: 'IIa', rationale: 'informs diagnostic decisions (Rule 11)' },
-      iec62304: { safetyClass: 'B', rationale: 'non-serious injury possible; clinician reviews' },
-      euAiAct: { category: 'high-risk', rationale: 'safety component of an MDR device (Art. 6(1))' },
-    },
-  };
-}
-
 /**
  * The OWASP API Security Top 10 (2023), one describe per item, against the running platform on
  * PostgreSQL. Authentication (API2) is covered in depth by test/security/hostile-tokens.test.ts and
@@ -351,7 +324,7 @@ describe('OWASP API Security Top 10 (2023)', () => {
       [
         'POST',
         `/models`,
-        JSON.stringify(validModel('rogue-model')),
+        JSON.stringify(exampleModel('rogue-model')),
         ['clinician', 'officer', 'ethics', 'nobody'],
       ],
       [
@@ -645,23 +618,24 @@ describe('OWASP API Security Top 10 (2023)', () => {
     });
 
     it('neutralizes spreadsheet formulas in the CSV export', async () => {
-      await call('POST', `${governance}/break-glass`, {
-        token: tokens.clinician,
-        body: {
-          patient: 'Patient/csv-1',
-          reasonCode: 'life-threatening-emergency',
-          justification: '=HYPERLINK("http://evil.example","x")',
-        },
+      // Text an attacker controls that reaches audit rows: the token's subject and the model path.
+      const formula = '=HYPERLINK("http://evil.example","x")';
+      const attacker = await tokenFor(platform, formula, ['clinician']);
+      const refused = await raw('POST', `${gateway}/v2/models/${encodeURIComponent('@SUM(1+1)')}/infer`, {
+        token: attacker,
+        body: JSON.stringify({ inputs: [] }),
       });
-      await raw('GET', `${gateway}/v2/models/${LUMBAR_ESI_MODEL_NAME}`, { token: '=cmd|calc!A1' });
-      const exported = await raw('GET', `${governance}/audit/export?format=csv`, { token: tokens.officer });
+      expect(refused.status).toBe(404);
+      const exported = await raw(
+        'GET',
+        `${governance}/audit/export?format=csv&agent=${encodeURIComponent(formula)}`,
+        { token: tokens.officer },
+      );
       expect(exported.status).toBe(200);
-      for (const line of exported.text.split('\n')) {
-        for (const cell of line.split(',')) {
-          const unquoted = cell.replace(/^"/, '');
-          expect(unquoted).not.toMatch(/^[=+\-@\t\r]/);
-        }
-      }
+      // Each hostile cell arrives, prefixed with a quote so no spreadsheet evaluates it.
+      expect(exported.text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+      expect(exported.text).toContain(`"'@SUM(1+1)"`);
+      expect(exported.text).not.toMatch(/(^|,)[=+\-@]/m);
     });
 
     it('escapes HTML in bias-report names rendered into the report page', async () => {

@@ -8,6 +8,7 @@ import { computedBiasReport, EVALUATION_MAPPING } from '../support/bias-reports.
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { exampleModel } from '../support/registry-fixtures.js';
 
 type AuditRecords = {
   event: { action: string; outcome: string; reasonCode?: string; entity?: Record<string, unknown> };
@@ -222,31 +223,7 @@ describe.each(['postgres', 'pglite'] as const)(
     }
 
     it('registers a model with its intended use and classification, audited', async () => {
-      const model = {
-        name: 'knee-oa-grading',
-        displayName: 'Knee OA grading',
-        intendedUse: 'Kellgren-Lawrence grade suggestion from a knee radiograph',
-        limitations: 'adults only',
-        departments: ['radiology'],
-        riskClass: 'IIa',
-        profile: {
-          manufacturer: 'Example Hospital AI Lab',
-          indications: 'suspected knee osteoarthritis',
-          contraindications: 'post-operative knees',
-          intendedUsers: ['radiologist'],
-          useEnvironment: 'hospital radiology reading room',
-          clinicalWorkflow: 'suggestion shown beside the image; the radiologist reports',
-          automation: 'decision-support',
-          inputs: 'AP knee radiograph',
-          outputs: 'KL grade 0-4 with confidence',
-        },
-        classification: {
-          fda: { deviceClass: 'II', pathway: '510k', rationale: 'CADx for radiographs with predicates' },
-          euMdr: { rule11Class: 'IIa', rationale: 'informs diagnostic decisions (Rule 11)' },
-          iec62304: { safetyClass: 'B', rationale: 'non-serious injury possible; clinician reviews' },
-          euAiAct: { category: 'high-risk', rationale: 'safety component of an MDR device (Art. 6(1))' },
-        },
-      };
+      const model = exampleModel('knee-oa-grading', 'Knee OA grading');
       expectProblem(await api('POST', '/models', clinician, model), 403, 'access.denied');
       const response = await api('POST', '/models', ra, model);
       expect(response.status).toBe(201);

@@ -18,7 +18,7 @@ import type { DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 import { currentTraceId, GatewayMetrics, traced } from '@praesidium/telemetry';
 import type { Attributes, Span } from '@opentelemetry/api';
-import { BackendClient, type BackendRequest } from '../backend/backend-client.js';
+import { BackendClient, type BackendRequest, type BackendResponse } from '../backend/backend-client.js';
 import { GatewayAssertionSigner } from '../backend/gateway-assertion.js';
 import type { CallTiming } from '../call-timing.js';
 import { errorEvent, relayEventStream } from '../openai/event-stream-relay.js';
@@ -116,26 +116,16 @@ export class InferencePipeline {
     return this.decided(call, 'gateway.infer', async (facts) => {
       const admitted = await this.admit(call, facts, splitClinicalContext);
       const response = await this.forward(call, admitted, (request) => this.backend.post(request));
-      return this.step('respond', {}, async () => {
-        const output = parseBackendOutput(response.status, response.body);
-        const { version } = admitted.deployed;
-        this.validator.check(
-          `${version.id}:output`,
-          version.outputSchema,
-          output,
-          'backend.invalid_response',
-        );
-        const record = await this.recordResponse(call, facts, sha256Hex(response.body));
-        return {
-          ...output,
-          model_name: admitted.deployed.model.name,
-          model_version: version.version,
-          parameters: {
-            ...(typeof output.parameters === 'object' ? output.parameters : {}),
-            praesidium: this.transparency(call, admitted.deployed, record),
-          },
-        };
-      });
+      const { output, transparency } = await this.respond(call, facts, admitted, response);
+      return {
+        ...output,
+        model_name: admitted.deployed.model.name,
+        model_version: admitted.deployed.version.version,
+        parameters: {
+          ...(typeof output.parameters === 'object' ? output.parameters : {}),
+          praesidium: transparency,
+        },
+      };
     });
   }
 
@@ -150,21 +140,8 @@ export class InferencePipeline {
       });
       if (!stream) {
         const response = await this.forward(call, admitted, (request) => this.backend.post(request));
-        return this.step('respond', {}, async () => {
-          const output = parseBackendOutput(response.status, response.body);
-          const { version } = admitted.deployed;
-          this.validator.check(
-            `${version.id}:output`,
-            version.outputSchema,
-            output,
-            'backend.invalid_response',
-          );
-          const record = await this.recordResponse(call, facts, sha256Hex(response.body));
-          return {
-            kind: 'json' as const,
-            body: { ...output, praesidium: this.transparency(call, admitted.deployed, record) },
-          };
-        });
+        const { output, transparency } = await this.respond(call, facts, admitted, response);
+        return { kind: 'json' as const, body: { ...output, praesidium: transparency } };
       }
       const opened = await this.forward(
         call,
@@ -299,6 +276,20 @@ export class InferencePipeline {
       leave('abandoned');
       throw error;
     }
+  }
+
+  /**
+   * A whole (not streamed) backend answer: a JSON object valid against the version's output schema,
+   * released only with its committed response record, whose place the transparency block names.
+   */
+  private respond(call: InferenceCall, facts: CallFacts, admitted: Admitted, response: BackendResponse) {
+    return this.step('respond', {}, async () => {
+      const output = parseBackendOutput(response.status, response.body);
+      const { version } = admitted.deployed;
+      this.validator.check(`${version.id}:output`, version.outputSchema, output, 'backend.invalid_response');
+      const record = await this.recordResponse(call, facts, sha256Hex(response.body));
+      return { output, transparency: this.transparency(call, admitted.deployed, record) };
+    });
   }
 
   /** Calls the backend once (never retried), timing it apart from the gateway's own work. */
@@ -462,20 +453,14 @@ export class InferencePipeline {
     return {
       action,
       outcome,
-      agent: facts.principal
-        ? {
-            subject: facts.principal.subject,
-            issuer: facts.principal.issuer,
-            roles: facts.principal.roles,
-            address: call.remoteAddress,
-            clientId: facts.principal.clientId,
-            certificateThumbprint: call.connection?.certificate?.thumbprint,
-          }
-        : {
-            subject: 'unauthenticated',
-            address: call.remoteAddress,
-            certificateThumbprint: call.connection?.certificate?.thumbprint,
-          },
+      agent: {
+        subject: facts.principal?.subject ?? 'unauthenticated',
+        issuer: facts.principal?.issuer,
+        roles: facts.principal?.roles,
+        clientId: facts.principal?.clientId,
+        address: call.remoteAddress,
+        certificateThumbprint: call.connection?.certificate?.thumbprint,
+      },
       entity: {
         model: facts.deployed?.model.name ?? call.modelName,
         modelVersion: facts.deployed?.version.version,
@@ -483,7 +468,8 @@ export class InferencePipeline {
         consentId: facts.consent?.consentId,
         consentVersion: facts.consent?.consentVersion,
         provisionPath: facts.consent?.provisionPath,
-        policyVersion: facts.policyVersion ?? this.policies.activeVersion(),
+        // Before authorization, the version in force is stamped by PolicyVersionStamp.
+        policyVersion: facts.policyVersion,
         breakGlassGrantId: facts.breakGlassGrantId,
       },
       purposeOfUse: facts.context?.purposeOfUse,

@@ -1,0 +1,34 @@
+import { praesidium } from './cli.js';
+
+export interface AuditVerdict {
+  readonly valid: boolean;
+  readonly streams: number;
+  readonly checkpoints: number;
+  readonly records: number;
+  /** Every stream's own result line, as `audit verify` prints it. */
+  readonly perStream: readonly { streamId: string; valid: boolean; checked: number }[];
+}
+
+/**
+ * Signs a checkpoint over every stream (`praesidium audit checkpoint`), then verifies every chain and
+ * every checkpoint from scratch (`praesidium audit verify`), as an operator would after an incident:
+ * in a process of its own, on the database and data directory (keys) of the platform.
+ */
+export async function checkpointAndVerify(databaseUrl: string, dataDir: string): Promise<AuditVerdict> {
+  const env = {
+    DATABASE_URL: databaseUrl,
+    PRAESIDIUM_DATA_DIR: dataDir,
+    PRAESIDIUM_MIGRATE_ON_START: 'false',
+  };
+  const checkpoint = await praesidium(['audit', 'checkpoint'], env);
+  if (checkpoint.code !== 0) throw new Error(`audit checkpoint failed: ${checkpoint.stderr}`);
+  const verify = await praesidium(['audit', 'verify'], env);
+  const lines = verify.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const summary = lines.at(-1) as Omit<AuditVerdict, 'perStream'>;
+  const perStream = lines.filter((line) => 'streamId' in line) as unknown as AuditVerdict['perStream'];
+  if ((verify.code === 0) !== summary.valid) throw new Error(`audit verify: ${verify.stderr}`);
+  return { ...summary, perStream };
+}

@@ -12,7 +12,8 @@ export interface AuditVerdict {
 /**
  * Signs a checkpoint over every stream (`praesidium audit checkpoint`), then verifies every chain and
  * every checkpoint from scratch (`praesidium audit verify`), as an operator would after an incident:
- * in a process of its own, on the database and data directory (keys) of the platform.
+ * in a process of its own, on the database and data directory (keys) of the platform. With
+ * `checkpoint: false` only the verification runs (a checkpoint was signed otherwise).
  */
 export async function checkpointAndVerify(databaseUrl: string, dataDir: string): Promise<AuditVerdict> {
   const env = {

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const CLI = path.resolve('bin/praesidium.js');
+
+/** A `praesidium start --apps …` in a process of its own (run `npm run build` first). */
+export interface PlatformProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** SIGKILL: no shutdown hook runs, as when the machine or the OOM killer takes the process. */
+  kill(): Promise<void>;
+  /** SIGTERM: a graceful stop. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `apps` with `env` (built from scratch: nothing of the test runner's leaks in) and waits until
+ * `healthPath` on `port` answers 200. Each process of a deployment shares the database, Redis and the
+ * data directory (the key store) with the others, as replicas share their secrets.
+ */
+export async function startPlatformProcess(
+  apps: string,
+  port: number,
+  healthPath: string,
+  env: Record<string, string>,
+): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [CLI, 'start', '--apps', apps], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_ENV: 'test',
+      PRAESIDIUM_LOG_LEVEL: 'error',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(name);
+    await exited;
+  };
+  const running = { url, child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const health = await fetch(`${url}${healthPath}`).catch(() => undefined);
+    if (health?.ok) return running;
+    if (child.exitCode !== null) break;
+    await sleep(100);
+  }
+  await running.kill();
+  throw new Error(`praesidium start --apps ${apps} did not come up`);
+}

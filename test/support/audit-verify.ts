@@ -15,14 +15,20 @@ export interface AuditVerdict {
  * in a process of its own, on the database and data directory (keys) of the platform. With
  * `checkpoint: false` only the verification runs (a checkpoint was signed otherwise).
  */
-export async function checkpointAndVerify(databaseUrl: string, dataDir: string): Promise<AuditVerdict> {
+export async function checkpointAndVerify(
+  databaseUrl: string,
+  dataDir: string,
+  options: { checkpoint?: boolean } = {},
+): Promise<AuditVerdict> {
   const env = {
     DATABASE_URL: databaseUrl,
     PRAESIDIUM_DATA_DIR: dataDir,
     PRAESIDIUM_MIGRATE_ON_START: 'false',
   };
-  const checkpoint = await praesidium(['audit', 'checkpoint'], env);
-  if (checkpoint.code !== 0) throw new Error(`audit checkpoint failed: ${checkpoint.stderr}`);
+  if (options.checkpoint ?? true) {
+    const checkpoint = await praesidium(['audit', 'checkpoint'], env);
+    if (checkpoint.code !== 0) throw new Error(`audit checkpoint failed: ${checkpoint.stderr}`);
+  }
   const verify = await praesidium(['audit', 'verify'], env);
   const lines = verify.stdout
     .trim()

@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
-import { loadConfig, type PraesidiumConfig } from '@praesidium/config';
-import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, mintDemoToken, type PersonaName } from '@praesidium/demo';
-import { KeyStore, signJwt } from '@praesidium/keys';
+import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, type PersonaName } from '@praesidium/demo';
 import { checkpointAndVerify } from '../support/audit-verify.js';
 import { purposeConsent } from '../support/consents.js';
 import { createIsolatedDatabase } from '../support/databases.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { freePort } from '../support/platform.js';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
-import { startPlatformProcess, type PlatformProcess } from '../support/processes.js';
+import { processTokens, startPlatformProcess, type PlatformProcess } from '../support/processes.js';
 
 /** The issue's promise: a change made through one instance takes effect on the others within 1 s. */
 const PROPAGATION_MS = 1000;
@@ -42,11 +40,10 @@ describe('two gateway processes and one governance process on one PostgreSQL and
   let redis: PrivateRedis;
   let governanceProcess: PlatformProcess;
   let gatewayProcesses: PlatformProcess[] = [];
-  let config: PraesidiumConfig;
-  let keyStore: KeyStore;
+  let tokens: Awaited<ReturnType<typeof processTokens>>;
   let governance: string;
   let gateways: string[];
-  const token = (persona: PersonaName) => mintDemoToken(keyStore, config, persona);
+  const token = (persona: PersonaName) => tokens.persona(persona);
   const measured: Record<string, number[]> = {};
 
   beforeAll(async () => {
@@ -82,8 +79,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
         }),
       ),
     );
-    config = loadConfig({ NODE_ENV: 'test', ...shared });
-    keyStore = await KeyStore.openOrCreate(dataDir);
+    tokens = await processTokens(shared);
     governance = governanceProcess.url;
     gateways = gatewayProcesses.map((gateway) => gateway.url);
   });
@@ -132,15 +128,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
     const clinician = await token('pain-clinician');
     const infer = inferAs(clinician, `Patient/cluster-policy-${randomUUID().slice(0, 8)}`);
     const author = await token('security-officer');
-    const now = Math.floor(Date.now() / 1000);
-    const approver = await signJwt(keyStore.current('demo-issuer'), {
-      iss: config.auth.issuer,
-      aud: config.auth.audience,
-      sub: 'second.officer',
-      roles: ['security-officer'],
-      iat: now,
-      exp: now + 600,
-    });
+    const approver = await tokens.as('second.officer', ['security-officer']);
     const activate = async (document: PolicyDocument, reason: string) => {
       const proposed = await call('POST', `${governance}/policies`, {
         token: author,

@@ -2,6 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Role } from '@praesidium/access';
+import { loadConfig } from '@praesidium/config';
+import { mintDemoToken, type PersonaName } from '@praesidium/demo';
+import { KeyStore, signJwt } from '@praesidium/keys';
 
 const CLI = path.resolve('bin/praesidium.js');
 
@@ -52,4 +56,29 @@ export async function startPlatformProcess(
   }
   await running.kill();
   throw new Error(`praesidium start --apps ${apps} did not come up`);
+}
+
+/**
+ * Demo tokens for platform processes started with `env`: minted with the demo issuer key of their
+ * shared data directory, as `praesidium token` does. `as` signs for someone who is not a persona.
+ */
+export async function processTokens(env: Record<string, string>) {
+  const config = loadConfig({ NODE_ENV: 'test', ...env });
+  const keyStore = await KeyStore.openOrCreate(config.dataDir);
+  return {
+    config,
+    keyStore,
+    persona: (name: PersonaName) => mintDemoToken(keyStore, config, name),
+    async as(subject: string, roles: readonly Role[]) {
+      const now = Math.floor(Date.now() / 1000);
+      return signJwt(keyStore.current('demo-issuer'), {
+        iss: config.auth.issuer,
+        aud: config.auth.audience,
+        sub: subject,
+        roles,
+        iat: now,
+        exp: now + 600,
+      });
+    },
+  };
 }

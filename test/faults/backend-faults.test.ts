@@ -115,7 +115,7 @@ describe('model backends that reset connections, answer too much, or hold every 
     } finally {
       await dataSource.destroy();
     }
-  });
+  }, 180_000);
   afterAll(async () => {
     backend?.release();
     backend?.server.closeAllConnections();

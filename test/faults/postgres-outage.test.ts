@@ -25,7 +25,7 @@ describe('PostgreSQL stopped during load (a private cluster, killed and started 
       PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
     });
     clinician = await platform.token('pain-clinician');
-  });
+  }, 180_000);
   afterAll(async () => {
     await platform?.stop();
     await postgres?.remove();
@@ -95,5 +95,5 @@ describe('PostgreSQL stopped during load (a private cluster, killed and started 
     const verdict = await checkpointAndVerify(postgres.url, platform.config.dataDir);
     expect(verdict).toMatchObject({ valid: true, checkpoints: 1 });
     expect(verdict.records).toBeGreaterThan(answered.length * 2);
-  });
+  }, 180_000);
 });

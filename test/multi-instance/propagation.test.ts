@@ -11,7 +11,13 @@ import { createIsolatedDatabase } from '../support/databases.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { freePort } from '../support/platform.js';
 import { createPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
-import { processTokens, startPlatformProcess, type PlatformProcess } from '../support/processes.js';
+import {
+  PROCESS_START_TIMEOUT_MS,
+  processTokens,
+  startPlatformProcess,
+  stopPlatformProcesses,
+  type PlatformProcess,
+} from '../support/processes.js';
 
 /** The issue's promise: a change made through one instance takes effect on the others within 1 s. */
 const PROPAGATION_MS = 1000;
@@ -82,10 +88,9 @@ describe('two gateway processes and one governance process on one PostgreSQL and
     tokens = await processTokens(shared);
     governance = governanceProcess.url;
     gateways = gatewayProcesses.map((gateway) => gateway.url);
-  });
+  }, 2 * PROCESS_START_TIMEOUT_MS);
   afterAll(async () => {
-    await Promise.all(gatewayProcesses.map((gateway) => gateway.stop()));
-    await governanceProcess?.stop();
+    await stopPlatformProcesses();
     await redis?.remove();
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -234,5 +239,5 @@ describe('two gateway processes and one governance process on one PostgreSQL and
     expect(verdict.perStream.map((stream) => stream.streamId)).toEqual(
       expect.arrayContaining(Object.keys(checkpoint.heads)),
     );
-  });
+  }, 240_000);
 });

@@ -1,5 +1,8 @@
 import { praesidium } from './cli.js';
 
+/** A CLI process on a loaded 2-core machine can take tens of seconds to load and connect. */
+const CLI_TIMEOUT_MS = 120_000;
+
 export interface AuditVerdict {
   readonly valid: boolean;
   readonly streams: number;
@@ -26,10 +29,10 @@ export async function checkpointAndVerify(
     PRAESIDIUM_MIGRATE_ON_START: 'false',
   };
   if (options.checkpoint ?? true) {
-    const checkpoint = await praesidium(['audit', 'checkpoint'], env);
+    const checkpoint = await praesidium(['audit', 'checkpoint'], env, CLI_TIMEOUT_MS);
     if (checkpoint.code !== 0) throw new Error(`audit checkpoint failed: ${checkpoint.stderr}`);
   }
-  const verify = await praesidium(['audit', 'verify'], env);
+  const verify = await praesidium(['audit', 'verify'], env, CLI_TIMEOUT_MS);
   const lines = verify.stdout
     .trim()
     .split('\n')

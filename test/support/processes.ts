@@ -8,6 +8,10 @@ import { mintDemoToken, type PersonaName } from '@praesidium/demo';
 import { KeyStore, signJwt } from '@praesidium/keys';
 
 const CLI = path.resolve('bin/praesidium.js');
+/** Starting Nest apps takes a few seconds, and far more on a 2-core machine shared with other jobs. */
+export const PROCESS_START_TIMEOUT_MS = 180_000;
+/** Every process started and not yet stopped, so a suite can stop them even after a failed start. */
+const live = new Set<PlatformProcess>();
 
 /** A `praesidium start --apps …` in a process of its own (run `npm run build` first). */
 export interface PlatformProcess {
@@ -48,7 +52,10 @@ export async function startPlatformProcess(
     await exited;
   };
   const running = { url, child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
-  for (let attempt = 0; attempt < 600; attempt += 1) {
+  live.add(running);
+  void exited.then(() => live.delete(running));
+  const deadline = Date.now() + PROCESS_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     const health = await fetch(`${url}${healthPath}`).catch(() => undefined);
     if (health?.ok) return running;
     if (child.exitCode !== null) break;
@@ -56,6 +63,11 @@ export async function startPlatformProcess(
   }
   await running.kill();
   throw new Error(`praesidium start --apps ${apps} did not come up`);
+}
+
+/** Stops (SIGTERM) every platform process this test file started that still runs. */
+export async function stopPlatformProcesses(): Promise<void> {
+  await Promise.all([...live].map((running) => running.stop()));
 }
 
 /**

@@ -114,10 +114,13 @@ describe('the platform process killed with SIGKILL during load', () => {
         return { status: 201, startedAt: 0, endedAt: 0 };
       });
 
-      await within(20_000, async () => {
+      // Killed once every kind of work is under way (no fixed time: the machine may be slow).
+      const underWay = await within(120_000, async () => {
         const answered = inferences.outcomes.filter((o) => o.status === 200).length;
-        return answered >= 30 && acknowledged.consents.length >= 4 && acknowledged.policies.length >= 2;
+        const { consents: c, policies: p, models: m } = acknowledged;
+        return answered >= 20 && c.length >= 2 && p.length >= 1 && m.length >= 1;
       });
+      expect(underWay).toBeLessThan(Infinity);
       await running?.kill();
       const outcomes = await inferences.stop();
       await Promise.all([consents.stop(), policies.stop(), models.stop()]);
@@ -126,7 +129,7 @@ describe('the platform process killed with SIGKILL during load', () => {
 
       // Every answer a client received as 2xx has its committed audit record.
       const answered = outcomes.filter((o) => o.status === 200);
-      expect(answered.length).toBeGreaterThanOrEqual(30);
+      expect(answered.length).toBeGreaterThanOrEqual(20);
       expect(await answersWithoutRecord(database.url, outcomes)).toEqual([]);
 
       // No half-written state in the database.

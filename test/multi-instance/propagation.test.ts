@@ -22,22 +22,39 @@ import {
 /** The issue's promise: a change made through one instance takes effect on the others within 1 s. */
 const PROPAGATION_MS = 1000;
 
-/** Milliseconds until each gateway gives `expected`, polled back to back; Infinity past the promise. */
+/**
+ * When the change took effect on each gateway, seen from a client polling it back to back from
+ * `since` (the change's answer): `effectiveMs` is when the last request still answered the old way
+ * was sent (every request sent later got `expected`), which leaves out how long the polling request
+ * itself takes on a loaded machine; `answeredMs` is when the first `expected` answer arrived.
+ * A gateway that still answers the old way 10 s on gives Infinity.
+ */
 async function untilEveryGateway(
   gateways: readonly string[],
   request: (gateway: string) => Promise<JsonResponse>,
   expected: (response: JsonResponse) => boolean,
   since: number,
-): Promise<number[]> {
+): Promise<{ effectiveMs: number; answeredMs: number }[]> {
   return Promise.all(
     gateways.map(async (gateway) => {
+      let lastOldSent = since;
       for (;;) {
-        if (expected(await request(gateway))) return Date.now() - since;
-        if (Date.now() - since > PROPAGATION_MS) return Infinity;
+        const sent = Date.now();
+        if (expected(await request(gateway))) {
+          // Once changed, it stays changed.
+          expect(expected(await request(gateway))).toBe(true);
+          return { effectiveMs: lastOldSent - since, answeredMs: Date.now() - since };
+        }
+        lastOldSent = sent;
+        if (Date.now() - since > 10_000) return { effectiveMs: Infinity, answeredMs: Infinity };
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }),
   );
+}
+
+function expectWithinPromise(seen: readonly { effectiveMs: number }[]) {
+  for (const { effectiveMs } of seen) expect(effectiveMs).toBeLessThanOrEqual(PROPAGATION_MS);
 }
 
 describe('two gateway processes and one governance process on one PostgreSQL and one Redis', () => {
@@ -50,7 +67,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
   let governance: string;
   let gateways: string[];
   const token = (persona: PersonaName) => tokens.persona(persona);
-  const measured: Record<string, number[]> = {};
+  const measured: Record<string, { effectiveMs: number; answeredMs: number }[]> = {};
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cluster-'));
@@ -126,7 +143,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
       Date.now(),
     );
     measured.consentRevocation = seen;
-    for (const elapsed of seen) expect(elapsed).toBeLessThanOrEqual(PROPAGATION_MS);
+    expectWithinPromise(seen);
   });
 
   it('a policy version activated through governance is enforced by both gateways within one second', async () => {
@@ -171,7 +188,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
       await activate(DEFAULT_POLICY, 'incident closed'),
     );
     measured.policyActivation = [...suspended, ...restored];
-    for (const elapsed of [...suspended, ...restored]) expect(elapsed).toBeLessThanOrEqual(PROPAGATION_MS);
+    expectWithinPromise([...suspended, ...restored]);
   });
 
   it('a model version suspended through governance is refused by both gateways within one second, and served again once resumed', async () => {
@@ -199,7 +216,7 @@ describe('two gateway processes and one governance process on one PostgreSQL and
       await transition('resume'),
     );
     measured.modelSuspension = [...suspended, ...resumed];
-    for (const elapsed of [...suspended, ...resumed]) expect(elapsed).toBeLessThanOrEqual(PROPAGATION_MS);
+    expectWithinPromise([...suspended, ...resumed]);
   });
 
   it("verifies the three processes' audit streams together under one signed checkpoint", async () => {

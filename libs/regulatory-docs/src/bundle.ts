@@ -84,11 +84,12 @@ export function fileBytes(file: GeneratedFile): Buffer {
   return file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : Buffer.from(file.content, 'utf8');
 }
 
-function sbomFile(inputs: GenerationInputs): { file: GeneratedFile; components: number } {
+function sbomFile(inputs: GenerationInputs) {
   const sbom = cycloneDxSbom(inputs.lock, { timestamp: inputs.generatedAt, support: inputs.support });
   return {
     file: textFile(SBOM_FILE, 'application/vnd.cyclonedx+json', JSON.stringify(sbom, null, 2)),
     components: sbom.components.length,
+    serialNumber: sbom.serialNumber,
   };
 }
 
@@ -104,10 +105,11 @@ export function buildDocument(
     case 'fda-pccp':
       return buildFdaPccp(s);
     case 'fda-cybersecurity': {
-      const { file, components } = sbomFile(inputs);
+      const { file, components, serialNumber } = sbomFile(inputs);
       return buildFdaCybersecurity(s, {
         fileName: file.name,
-        sha256: file.sha256,
+        serialNumber,
+        lockSha256: sha256Hex(JSON.stringify(inputs.lock)),
         components,
         supportConfigured: inputs.support !== undefined,
       });

@@ -17,7 +17,10 @@ const AIDSF_XII = 'FDA AI-enabled device software functions draft guidance (Jan 
 /** What the cybersecurity document says of the SBOM file it ships beside. */
 export interface SbomSummary {
   readonly fileName: string;
-  readonly sha256: string;
+  /** The SBOM's serial number, derived from the lockfile (the file's own hash moves with its timestamp). */
+  readonly serialNumber: string;
+  /** SHA-256 of the package-lock.json the SBOM describes. */
+  readonly lockSha256: string;
   readonly components: number;
   /** Whether level of support and end of support were configured (npm records neither). */
   readonly supportConfigured: boolean;
@@ -62,8 +65,8 @@ function sbomSection(sbom: SbomSummary | undefined): DocumentSection {
     items.push(
       statement(
         'Software bill of materials',
-        `${sbom.fileName}: CycloneDX 1.6 JSON, ${sbom.components} components with package URL, hashes, licence where recorded and the resolved dependency graph.`,
-        [{ record: 'bundle', id: sbom.fileName, field: 'components', sha256: sbom.sha256 }],
+        `${sbom.fileName} (${sbom.serialNumber}): CycloneDX 1.6 JSON, ${sbom.components} components with package URL, hashes, licence where recorded and the resolved dependency graph.`,
+        [{ record: 'platform', id: 'package-lock.json', field: 'packages', sha256: sbom.lockSha256 }],
       ),
     );
     items.push(
@@ -71,7 +74,7 @@ function sbomSection(sbom: SbomSummary | undefined): DocumentSection {
         ? statement(
             'Level of support and end of support',
             'Each component carries `praesidium:levelOfSupport` and `praesidium:endOfSupport` from the configured support policy.',
-            [{ record: 'bundle', id: sbom.fileName, field: 'components[].properties', sha256: sbom.sha256 }],
+            [{ record: 'platform', id: sbom.fileName, field: 'components[].properties' }],
           )
         : missing(
             'Level of support and end of support',

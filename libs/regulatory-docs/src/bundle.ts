@@ -84,12 +84,24 @@ export function fileBytes(file: GeneratedFile): Buffer {
   return file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : Buffer.from(file.content, 'utf8');
 }
 
+/** The SBOM of one generation, built once for the `sbom` file and the cybersecurity document. */
+const sboms = new WeakMap<GenerationInputs, ReturnType<typeof buildSbomFile>>();
 function sbomFile(inputs: GenerationInputs) {
+  let built = sboms.get(inputs);
+  if (!built) {
+    built = buildSbomFile(inputs);
+    sboms.set(inputs, built);
+  }
+  return built;
+}
+
+function buildSbomFile(inputs: GenerationInputs) {
   const sbom = cycloneDxSbom(inputs.lock, { timestamp: inputs.generatedAt, support: inputs.support });
   return {
     file: textFile(SBOM_FILE, 'application/vnd.cyclonedx+json', JSON.stringify(sbom, null, 2)),
     components: sbom.components.length,
     serialNumber: sbom.serialNumber,
+    lockSha256: sha256Hex(JSON.stringify(inputs.lock)),
   };
 }
 
@@ -105,11 +117,11 @@ export function buildDocument(
     case 'fda-pccp':
       return buildFdaPccp(s);
     case 'fda-cybersecurity': {
-      const { file, components, serialNumber } = sbomFile(inputs);
+      const { file, components, serialNumber, lockSha256 } = sbomFile(inputs);
       return buildFdaCybersecurity(s, {
         fileName: file.name,
         serialNumber,
-        lockSha256: sha256Hex(JSON.stringify(inputs.lock)),
+        lockSha256,
         components,
         supportConfigured: inputs.support !== undefined,
       });

@@ -54,8 +54,10 @@ export async function generateSubmission(
 ): Promise<SubmissionBundle> {
   const files: GeneratedFile[] = [];
   const gaps: Record<string, number> = {};
+  // One inputs object for every document: the SBOM is then built once.
+  const shared: GenerationInputs = { ...inputs };
   for (const kind of kinds) {
-    const generated = await generateDocument(kind, inputs);
+    const generated = await generateDocument(kind, shared);
     files.push(...generated.files);
     if (kind !== 'sbom') gaps[kind] = generated.completeness.length;
   }

@@ -53,8 +53,17 @@ describe('regulatory documents over HTTP', () => {
     expect(files.map((file) => file.name)).toEqual([
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.html`,
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.md`,
+      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.docx`,
       `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.completeness.json`,
     ]);
+    const docx = await fetch(
+      `${governance}/documents/${id}/content?file=${encodeURIComponent(files[2]?.name ?? '')}`,
+      { headers: { authorization: `Bearer ${ra}` } },
+    );
+    expect(docx.headers.get('content-type')).toContain('wordprocessingml');
+    const docxBytes = Buffer.from(await docx.arrayBuffer());
+    expect(docxBytes.subarray(0, 2).toString()).toBe('PK');
+    expect(createHash('sha256').update(docxBytes).digest('hex')).toBe(files[2]?.sha256);
 
     const html = await fetch(`${governance}/documents/${id}/content`, {
       headers: { authorization: `Bearer ${ra}` },

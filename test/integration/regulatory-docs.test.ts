@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -9,7 +10,13 @@ import {
   ModelVersionEntity,
   REGISTRY_ENTITIES,
 } from '@praesidium/model-registry';
-import { buildFdaAidsf, completenessReport, loadSnapshot, renderHtml } from '@praesidium/regulatory-docs';
+import {
+  buildFdaAidsf,
+  CHROMIUM,
+  completenessReport,
+  loadSnapshot,
+  renderHtml,
+} from '@praesidium/regulatory-docs';
 import { praesidium } from '../support/cli.js';
 import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
 
@@ -68,13 +75,14 @@ describe('regulatory documents of the seeded demo model', () => {
     for (const [, label] of DEMO_GAPS) expect(html).toContain(`MISSING: ${label}`);
   });
 
-  it('`docs generate` writes the documents, the SBOM and their SHA-256 sums offline', async () => {
+  it('`docs generate` writes the signed bundle offline, and `docs verify` finds an edited byte', async () => {
     const out = path.join(dataDir, 'out');
     const connection = database.connection;
     if (connection.kind !== 'server') throw new Error('expected a server database');
+    const env = { NODE_ENV: 'test', DATABASE_URL: connection.url, PRAESIDIUM_DATA_DIR: dataDir };
     const run = await praesidium(
       ['docs', 'generate', '--model', DEMO_MODEL.name, '--version', DEMO_MODEL.version, '--out', out],
-      { NODE_ENV: 'test', DATABASE_URL: connection.url, PRAESIDIUM_DATA_DIR: dataDir },
+      env,
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -91,16 +99,38 @@ describe('regulatory documents of the seeded demo model', () => {
         label: 'Modification Protocol',
       }),
     );
+    // Nor monitoring records: the MDR post-market plan has no PSUR data.
+    expect(summary).toContainEqual(
+      expect.objectContaining({ kind: 'eu-mdr-annex-iii', label: 'Performance by period' }),
+    );
+    const stem = `${DEMO_MODEL.name}-${DEMO_MODEL.version}`;
     const sums = (await readFile(path.join(out, 'SHA256SUMS'), 'utf8')).trim().split('\n');
-    expect(sums.map((line) => line.split('  ')[1])).toEqual([
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.html`,
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.md`,
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-aidsf.completeness.json`,
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.html`,
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.md`,
-      `${DEMO_MODEL.name}-${DEMO_MODEL.version}-fda-pccp.completeness.json`,
-      'praesidium-sbom.cdx.json',
-    ]);
+    const names = sums.map((line) => line.split('  ')[1]);
+    for (const kind of [
+      'fda-aidsf',
+      'fda-pccp',
+      'fda-cybersecurity',
+      'eu-mdr-annex-ii',
+      'eu-mdr-annex-iii',
+      'eu-ai-act-annex-iv',
+      'model-card',
+      'gmlp',
+    ])
+      expect(names).toEqual(
+        expect.arrayContaining([
+          `${stem}-${kind}.html`,
+          `${stem}-${kind}.md`,
+          `${stem}-${kind}.docx`,
+          `${stem}-${kind}.completeness.json`,
+        ]),
+      );
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `${stem}-model-card.json`,
+        'praesidium-sbom.cdx.json',
+        'signing-keys.jwks.json',
+      ]),
+    );
     for (const line of sums) {
       const [sha256, name] = line.split('  ');
       const content = await readFile(path.join(out, name ?? ''));
@@ -110,6 +140,60 @@ describe('regulatory documents of the seeded demo model', () => {
       components: { purl: string }[];
     };
     expect(sbom.components.map((component) => component.purl)).toContain('pkg:npm/handlebars@4.7.10');
+
+    const verified = await praesidium(['docs', 'verify', out], env);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, model: DEMO_MODEL.name, problems: [] });
+    // An outside reviewer checks it with the public keys alone.
+    const withKeys = await praesidium(
+      ['docs', 'verify', out, '--jwks', path.join(out, 'signing-keys.jwks.json')],
+      {
+        NODE_ENV: 'test',
+        DATABASE_URL: connection.url,
+        PRAESIDIUM_DATA_DIR: path.join(dataDir, 'elsewhere'),
+      },
+    );
+    expect(withKeys.code).toBe(0);
+
+    const target = path.join(out, `${stem}-eu-mdr-annex-ii.html`);
+    const html = await readFile(target, 'utf8');
+    await writeFile(target, html.replace('Rule 11', 'Rule 12'));
+    const tampered = await praesidium(['docs', 'verify', out], env);
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout)).toMatchObject({
+      valid: false,
+      problems: [`${stem}-eu-mdr-annex-ii.html: edited (SHA-256 differs from the manifest)`],
+    });
+  });
+
+  it('`docs generate --pdf` says clearly when Chromium is missing, or writes a PDF per document', async () => {
+    const out = path.join(dataDir, 'pdf');
+    const connection = database.connection;
+    if (connection.kind !== 'server') throw new Error('expected a server database');
+    const run = await praesidium(
+      [
+        'docs',
+        'generate',
+        '--model',
+        DEMO_MODEL.name,
+        '--version',
+        DEMO_MODEL.version,
+        '--kind',
+        'model-card',
+        '--pdf',
+        '--out',
+        out,
+      ],
+      { NODE_ENV: 'test', DATABASE_URL: connection.url, PRAESIDIUM_DATA_DIR: dataDir },
+    );
+    if (existsSync(CHROMIUM)) {
+      expect(run.code).toBe(0);
+      const pdf = await readFile(path.join(out, `${DEMO_MODEL.name}-${DEMO_MODEL.version}-model-card.pdf`));
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    } else {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`PDF needs Chromium at ${CHROMIUM}`);
+    }
   });
 
   it('`docs generate` refuses an unknown version', async () => {

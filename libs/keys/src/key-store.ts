@@ -11,6 +11,8 @@ export const KEY_PURPOSES = {
   pseudonym: 'hmac',
   'audit-checkpoint': 'sign',
   'consent-document-kek': 'wrap',
+  /** Signs the manifest of a regulatory submission bundle (`praesidium docs generate`). */
+  'regulatory-bundle': 'sign',
 } as const satisfies Record<string, KeyKind | readonly KeyKind[]>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;

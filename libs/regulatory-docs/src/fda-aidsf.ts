@@ -1,5 +1,18 @@
 import type { MetricResult } from '@praesidium/model-registry';
 import {
+  datasetCitation,
+  evidenceCitation,
+  evidenceItems,
+  formatMetric,
+  list,
+  modelField,
+  ofKind,
+  shares,
+  text,
+  TITLED_EVIDENCE,
+  versionField,
+} from './citations.js';
+import {
   fact,
   missing,
   statement,
@@ -14,67 +27,7 @@ const GUIDANCE = 'FDA AI-enabled device software functions draft guidance (Jan 2
 const clause = (section: string) => `${GUIDANCE} §${section}`;
 
 type Snapshot = RegistrySnapshot;
-type Evidence = Snapshot['evidence'][number];
 type Dataset = Snapshot['datasets'][number];
-
-const modelField = (s: Snapshot, field: string): Citation => ({
-  record: 'registry.model',
-  id: s.model.id,
-  field,
-});
-const versionField = (s: Snapshot, field: string): Citation => ({
-  record: 'registry.model_version',
-  id: s.version.id,
-  field,
-  sha256: s.version.manifestSha256,
-});
-const evidenceCitation = (e: Evidence, field = 'details'): Citation => ({
-  record: 'registry.evidence',
-  id: e.id,
-  field,
-  sha256: e.sha256,
-});
-const datasetCitation = (d: Dataset, field: string): Citation => ({
-  record: 'registry.dataset',
-  id: d.id,
-  field,
-  sha256: d.contentSha256,
-});
-
-const list = (values: readonly string[] | undefined) => (values?.length ? values.join('; ') : undefined);
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const shares = (value: unknown) =>
-  value && typeof value === 'object'
-    ? Object.entries(value as Record<string, unknown>)
-        .map(([group, share]) => `${group} ${Math.round(Number(share) * 1000) / 10}%`)
-        .join(', ')
-    : undefined;
-
-/**
- * The registry has no evidence kind for UI screens or a threat model yet: they are `other` evidence
- * whose title starts with these words (documented in docs/regulatory/README.md).
- */
-export const TITLED_EVIDENCE = { userInterface: 'user interface', threatModel: 'threat model' } as const;
-
-function ofKind(s: Snapshot, kind: string, titlePrefix?: string): Evidence[] {
-  return s.evidence.filter(
-    (e) => e.kind === kind && (!titlePrefix || e.title.toLowerCase().startsWith(titlePrefix)),
-  );
-}
-
-/** One statement per evidence record of a kind, or the gap when there is none. */
-function evidenceItems(
-  s: Snapshot,
-  kind: string,
-  label: string,
-  describe: (e: Evidence) => string,
-  gap: { requiredBy: string; toAdd: string },
-  titlePrefix?: string,
-): DocumentItem[] {
-  const records = ofKind(s, kind, titlePrefix);
-  if (!records.length) return [missing(label, gap.requiredBy, gap.toAdd)];
-  return records.map((e) => statement(label, describe(e), [evidenceCitation(e)]));
-}
 
 function deviceDescription(s: Snapshot): DocumentSection {
   const p = s.model.profile;
@@ -400,15 +353,6 @@ function modelDescription(s: Snapshot): DocumentSection {
       ),
     ],
   };
-}
-
-/** Performance details were validated against the registry's schema when they were stored. */
-function formatMetric(metric: MetricResult): string {
-  const ci =
-    metric.ciLower !== undefined && metric.ciUpper !== undefined
-      ? ` (95% CI ${metric.ciLower}–${metric.ciUpper})`
-      : ' (no confidence interval)';
-  return `${metric.metric} [${metric.subgroup ?? 'overall'}] = ${metric.value}${ci}`;
 }
 
 function validation(s: Snapshot): DocumentSection {

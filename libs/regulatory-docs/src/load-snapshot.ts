@@ -7,6 +7,10 @@ import {
   ModelEntity,
   ModelVersionEntity,
   PerformanceObservationEntity,
+  SignatureEntity,
+  VersionTransitionEntity,
+  type MetricResult,
+  type PerformanceFloor,
 } from '@praesidium/model-registry';
 import type { RegistrySnapshot } from './snapshot.js';
 
@@ -23,15 +27,29 @@ export async function loadSnapshot(
   const versions = await manager.find(ModelVersionEntity, { where: { modelId: model.id } });
   const version = versions.find((candidate) => candidate.version === versionName);
   if (!version) throw new RecordNotFoundError('version not found');
-  const [datasets, evidence, plan, drift, performance] = await Promise.all([
+  const [datasets, evidence, plan, drift, performance, transitions, signatures] = await Promise.all([
     manager.find(DatasetEntity, { where: { modelId: model.id }, order: { createdAt: 'ASC' } }),
     manager.find(EvidenceEntity, {
       where: { versionId: version.id },
       order: { createdAt: 'ASC', id: 'ASC' },
     }),
     manager.findOne(ChangeControlPlanEntity, { where: { modelId: model.id }, order: { createdAt: 'DESC' } }),
-    manager.find(DriftCheckEntity, { where: { versionId: version.id } }),
-    manager.find(PerformanceObservationEntity, { where: { versionId: version.id } }),
+    manager.find(DriftCheckEntity, {
+      where: { versionId: version.id },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    }),
+    manager.find(PerformanceObservationEntity, {
+      where: { versionId: version.id },
+      order: { periodStart: 'ASC', id: 'ASC' },
+    }),
+    manager.find(VersionTransitionEntity, {
+      where: { versionId: version.id },
+      order: { at: 'ASC', id: 'ASC' },
+    }),
+    manager.find(SignatureEntity, {
+      where: { versionId: version.id },
+      order: { signedAt: 'ASC', id: 'ASC' },
+    }),
   ]);
   return {
     model: {
@@ -71,6 +89,55 @@ export async function loadSnapshot(
       driftAlerts: drift.filter((check) => check.isAlert).length,
       performanceObservations: performance.length,
       performanceAlerts: performance.filter((observation) => observation.isAlert).length,
+      driftSeries: drift.map((check) => {
+        const result = check.result as {
+          features?: { feature: string; level: string }[];
+          thresholds?: { warn: number; alert: number };
+          period?: string;
+        };
+        return {
+          id: check.id,
+          at: check.createdAt.toISOString(),
+          ...(result.period ? { period: result.period } : {}),
+          thresholds: result.thresholds ?? { warn: Number.NaN, alert: Number.NaN },
+          features: result.features?.length ?? 0,
+          alertFeatures: (result.features ?? [])
+            .filter((feature) => feature.level === 'alert')
+            .map((feature) => feature.feature),
+        };
+      }),
+      performanceSeries: performance.map((observation) => {
+        const result = observation.result as {
+          metrics?: MetricResult[];
+          floors?: PerformanceFloor[];
+          breaches?: { metric: string; subgroup: string; minimum: number; observed?: number }[];
+        };
+        return {
+          id: observation.id,
+          periodStart: observation.periodStart.toISOString(),
+          periodEnd: observation.periodEnd.toISOString(),
+          source: observation.source,
+          metrics: result.metrics ?? [],
+          floors: result.floors ?? [],
+          breaches: result.breaches ?? [],
+        };
+      }),
     },
+    transitions: transitions.map((step) => ({
+      id: step.id,
+      from: step.fromStatus,
+      to: step.toStatus,
+      actor: step.actor,
+      at: step.at.toISOString(),
+      recordSha256: step.recordSha256,
+    })),
+    signatures: signatures.map((signature) => ({
+      id: signature.id,
+      printedName: signature.printedName,
+      role: signature.signerRole,
+      meaning: signature.meaning,
+      signedAt: signature.signedAt.toISOString(),
+      signatureSha256: signature.signatureSha256,
+    })),
   };
 }

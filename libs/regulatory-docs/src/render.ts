@@ -21,31 +21,73 @@ export function defaultTemplatesDir(): string {
   return findInstallation(path.join('docs', 'regulatory', 'templates'));
 }
 
-/**
- * A Handlebars environment of its own: only our partials and one pure helper (no helper reads files
- * or the environment); Handlebars ≥4.6 refuses prototype access, and `{{ }}` escapes every value so
- * a hostile model name cannot inject markup.
- */
-function environment(templatesDir: string): typeof Handlebars {
-  const hbs = Handlebars.create();
-  hbs.registerHelper('isMissing', (item: DocumentItem) => item.kind === 'missing');
-  for (const file of readdirSync(templatesDir).filter((name) => name.endsWith('.hbs')))
-    hbs.registerPartial(path.basename(file, '.hbs'), readFileSync(path.join(templatesDir, file), 'utf8'));
-  return hbs;
+/** Every helper a template can call: Handlebars' block helpers and `lookup`, and `isMissing`. */
+export const TEMPLATE_HELPERS = [
+  'blockHelperMissing',
+  'each',
+  'helperMissing',
+  'if',
+  'isMissing',
+  'lookup',
+  'unless',
+  'with',
+] as const;
+
+interface Environment {
+  readonly hbs: typeof Handlebars;
+  readonly page: Handlebars.TemplateDelegate;
 }
+const environments = new Map<string, Environment>();
+
+/**
+ * A Handlebars environment of its own per templates directory, built once: only our partials and
+ * one pure helper (no helper reads files or the environment; `log` is removed), templates compiled
+ * with `knownHelpersOnly` so they cannot call anything else, prototype access refused at run time,
+ * and `{{ }}` escapes every value so a hostile model name cannot inject markup.
+ */
+function environment(templatesDir: string): Environment {
+  const known = environments.get(templatesDir);
+  if (known) return known;
+  const hbs = Handlebars.create();
+  hbs.unregisterHelper('log');
+  hbs.registerHelper('isMissing', (item: DocumentItem) => item.kind === 'missing');
+  const options = {
+    knownHelpers: { isMissing: true, log: false },
+    knownHelpersOnly: true,
+    strict: false,
+  };
+  for (const file of readdirSync(templatesDir)
+    .filter((name) => name.endsWith('.hbs'))
+    .sort())
+    hbs.registerPartial(
+      path.basename(file, '.hbs'),
+      hbs.compile(readFileSync(path.join(templatesDir, file), 'utf8'), options),
+    );
+  const page = hbs.compile(readFileSync(path.join(templatesDir, 'document.hbs'), 'utf8'), options);
+  const helpers = Object.keys(hbs.helpers).sort();
+  if (helpers.join() !== [...TEMPLATE_HELPERS].sort().join())
+    throw new Error(`unexpected template helpers: ${helpers.join(', ')}`);
+  const built = { hbs, page };
+  environments.set(templatesDir, built);
+  return built;
+}
+
+const RUNTIME = {
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+  allowedProtoProperties: {},
+  allowedProtoMethods: {},
+} as const;
 
 export function renderHtml(
   document: RegulatoryDocument,
   generatedAt: string,
   templatesDir = defaultTemplatesDir(),
 ): string {
-  const hbs = environment(templatesDir);
+  const { hbs, page } = environment(templatesDir);
   const missingPartial = document.sections.find((section) => !hbs.partials[section.id]);
   if (missingPartial) throw new Error(`no template for section ${missingPartial.id}`);
-  const template = hbs.compile(readFileSync(path.join(templatesDir, 'document.hbs'), 'utf8'), {
-    knownHelpers: { isMissing: true },
-  });
-  return template({ document, generatedAt, completeness: completenessReport(document) });
+  return page({ document, generatedAt, completeness: completenessReport(document) }, RUNTIME);
 }
 
 /** Markdown escaping of registry text, so it cannot add headings, links or HTML to the document. */

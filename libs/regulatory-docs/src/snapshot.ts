@@ -1,4 +1,10 @@
-import type { ModelClassification, ModelProfile, VersionManifest } from '@praesidium/model-registry';
+import type {
+  MetricResult,
+  ModelClassification,
+  ModelProfile,
+  PerformanceFloor,
+  VersionManifest,
+} from '@praesidium/model-registry';
 
 /** The registry records one document is generated from, as plain data (loaded by `loadSnapshot`). */
 export interface RegistrySnapshot {
@@ -44,5 +50,42 @@ export interface RegistrySnapshot {
     readonly driftAlerts: number;
     readonly performanceObservations: number;
     readonly performanceAlerts: number;
+    /** Each input-drift check of the version, oldest first (MDR Annex III indicators, PSUR data). */
+    readonly driftSeries?: readonly {
+      id: string;
+      at: string;
+      period?: string;
+      thresholds: { warn: number; alert: number };
+      features: number;
+      alertFeatures: readonly string[];
+    }[];
+    /** Each post-market performance period of the version, oldest first. */
+    readonly performanceSeries?: readonly {
+      id: string;
+      periodStart: string;
+      periodEnd: string;
+      source: string;
+      metrics: readonly MetricResult[];
+      floors: readonly PerformanceFloor[];
+      breaches: readonly { metric: string; subgroup: string; minimum: number; observed?: number }[];
+    }[];
   };
+  /** The version's lifecycle steps, oldest first (who moved it, when, on which approval record). */
+  readonly transitions?: readonly {
+    id: string;
+    from: string;
+    to: string;
+    actor: string;
+    at: string;
+    recordSha256: string;
+  }[];
+  /** 21 CFR Part 11 signatures on the version's approval record, oldest first. */
+  readonly signatures?: readonly {
+    id: string;
+    printedName: string;
+    role: string;
+    meaning: string;
+    signedAt: string;
+    signatureSha256: string;
+  }[];
 }

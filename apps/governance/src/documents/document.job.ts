@@ -50,7 +50,7 @@ export class DocumentJob implements OnModuleInit {
           await job.reportProgress(10);
           const snapshot = await loadSnapshot(this.dataSource.manager, record.model, record.version);
           await job.reportProgress(40);
-          const generated = generateDocument(record.kind, {
+          const generated = await generateDocument(record.kind, {
             snapshot,
             lock: await platformLockfile(),
             generatedAt: new Date().toISOString(),

@@ -97,6 +97,6 @@ export class DocumentsController {
     reply.header('content-type', file.mediaType);
     reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
     reply.header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
-    return file.content;
+    return file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content;
   }
 }

@@ -154,7 +154,7 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker/compose.yaml has no service ${name}`);
   return found;
 };
-const APP_SERVICES = ['gateway', 'governance', 'sample-model'] as const;
+const APP_SERVICES = ['gateway', 'governance', 'sample-model', 'worker'] as const;
 
 describe('docker/compose.yaml', () => {
   it('runs postgres, redis, the collector, migrate and the three apps', () => {
@@ -167,10 +167,11 @@ describe('docker/compose.yaml', () => {
         'postgres',
         'redis',
         'sample-model',
+        'worker',
       ]),
     );
     expect(praesidium.map((s) => s.name).sort()).toEqual(
-      expect.arrayContaining(['gateway', 'governance', 'migrate', 'sample-model']),
+      expect.arrayContaining(['gateway', 'governance', 'migrate', 'sample-model', 'worker']),
     );
   });
 
@@ -191,8 +192,10 @@ describe('docker/compose.yaml', () => {
     }
   });
 
-  it('gives the gateway and governance everything production requires', () => {
-    for (const name of ['gateway', 'governance']) {
+  it('gives the gateway, governance and the worker everything production requires', () => {
+    // Governance leaves its jobs to the worker service.
+    expect(loadConfig(resolvedEnvironment(service('governance'))).jobs.runInGovernance).toBe(false);
+    for (const name of ['gateway', 'governance', 'worker']) {
       const env = service(name).environment;
       expect({ service: name, NODE_ENV: env.get('NODE_ENV') }).toEqual({
         service: name,
@@ -258,6 +261,7 @@ describe('docker/compose.yaml', () => {
       gateway: '/v2/health/live',
       governance: '/health/ready',
       'sample-model': '/v2/health/ready',
+      worker: '/health/ready',
     };
     for (const [name, route] of Object.entries(routes)) {
       const config = loadConfig(resolvedEnvironment(service(name)));
@@ -266,6 +270,7 @@ describe('docker/compose.yaml', () => {
         gateway: config.http.gatewayPort,
         governance: config.http.governancePort,
         'sample-model': config.http.sampleModelPort,
+        worker: config.http.workerPort,
       }[name];
       const health = /fetch\('(http:\/\/127\.0\.0\.1:(\d+)(\/[^']*))'\)/.exec(service(name).lines.join('\n'));
       expect({ service: name, port: Number(health?.[2]), route: health?.[3] }).toEqual({

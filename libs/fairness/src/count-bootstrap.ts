@@ -1,16 +1,15 @@
-import type { EvaluationTable } from './evaluation-table.js';
-import type { GroupSummary } from './group-metrics.js';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EvaluationTable, EvaluationTableJson } from './evaluation-table.js';
+import type { MetricName } from './group-metrics.js';
 import type { Grouping } from './groupings.js';
-import { chainProbabilities, multinomialInto, SeededRandom } from './random.js';
+import { RESAMPLE_BLOCK, ResampleEngine, type ResampleOptions } from './resample-engine.js';
 import type { AurocShifts, StatisticsLayout } from './statistics-layout.js';
 
-export interface BootstrapOptions {
-  readonly resamples: number;
-  readonly seed: number;
+export interface BootstrapOptions extends ResampleOptions {
   readonly confidence: number;
-  /** Coarse score bins the resampled histograms use. */
-  readonly bins: number;
-  readonly calibrationBins: number;
 }
 
 export interface BootstrapIntervals {
@@ -21,47 +20,41 @@ export interface BootstrapIntervals {
 /** Past this many stored values (statistics × resamples, 8 bytes each) the bootstrap refuses to run. */
 export const MAX_BOOTSTRAP_VALUES = 40_000_000;
 
-/** How one label's rows of a cell are redrawn: over the non-empty coarse bins. */
-interface LabelSampler {
-  /** Where each drawn bin's count goes in the cell's vector. */
-  readonly slots: Int32Array;
-  readonly chain: Float64Array;
-  /** Mean of (score − label)² in the bin. */
-  readonly squaredError: Float64Array;
-  readonly meanScore: Float64Array;
-  /** Offset of the bin's calibration triple in the cell's vector. */
-  readonly calibrationSlot: Int32Array;
-  readonly drawn: Float64Array;
+/** At most this many threads draw resamples (the calling one included). */
+const MAX_THREADS = 4;
+
+/** Below this many binomial draws in all, a worker's start-up (~50 ms) costs more than it saves. */
+const MIN_DRAWS_FOR_WORKERS = 2_000_000;
+
+/** What a worker thread needs to draw its blocks (structured-cloned to it). */
+export interface BootstrapWorkerData {
+  readonly table: EvaluationTableJson;
+  readonly groupings: readonly Grouping[];
+  readonly metrics: readonly MetricName[];
+  readonly referenceGroups: readonly number[];
+  readonly shifts: AurocShifts;
+  readonly options: ResampleOptions;
+  readonly blocks: readonly number[];
 }
 
-interface CellSampler {
-  readonly rows: number;
-  readonly confusionChain: Float64Array;
-  /** Where the cell's vector starts, and its calibration triples. */
-  readonly offset: number;
-  readonly calibrationStart: number;
-  readonly calibrationLength: number;
-  readonly labels?: readonly [LabelSampler, LabelSampler];
+/** A worker's answer: one block's statistics, statistic-major. */
+export interface BootstrapWorkerMessage {
+  readonly block: number;
+  readonly values: Float64Array;
 }
+
+const WORKER_SCRIPT = new URL('./bootstrap-worker.js', import.meta.url);
 
 /**
- * A summary's resampled numbers packed in one vector, so that adding cells into groups is one loop:
- * [tp, fp, tn, fn, Σ(score − label)², positives[bins], negatives[bins], calibration[3·calibrationBins]].
+ * Threads by default: the machine's cores, at most MAX_THREADS; one while the cores are already busy
+ * (1-minute load average at or above the core count), where a second thread was measured to slow the
+ * report down (its start-up and the JIT and GC work of two isolates wait behind everything else).
  */
-const SQUARED_ERROR = 4;
-const HISTOGRAMS = 5;
-
-/** Sums of vectors: each target (a group, or the overall population) is the sum of its sources. */
-interface SumStep {
-  readonly sources: Float64Array;
-  readonly targets: Float64Array;
-  /** For target t, its sources' indices are members[starts[t]] … members[starts[t + 1] − 1]. */
-  readonly starts: Int32Array;
-  readonly members: Int32Array;
+export function defaultBootstrapThreads(): number {
+  const cores = os.availableParallelism();
+  if (os.loadavg()[0] >= cores) return 1;
+  return Math.max(1, Math.min(MAX_THREADS, cores));
 }
-
-/** Statistics × resamples are written a block of resamples at a time, then transposed per statistic. */
-const BLOCK = 64;
 
 /**
  * Stratified bootstrap by resampling counts instead of rows. Each cell (a combination of all sensitive
@@ -69,6 +62,9 @@ const BLOCK = 64;
  * matrix ~ Multinomial(n, observed shares), and, given how many positives and negatives were drawn, a
  * score histogram per label ~ Multinomial(count, observed bin shares). Groups and intersections are sums
  * of cells, so every group keeps its size and a resample costs O(cells × bins), not O(rows).
+ *
+ * Resamples are drawn in blocks, each from its own seeded stream, shared out between this thread and
+ * up to `threads − 1` worker threads; the intervals do not depend on how many threads drew them.
  */
 export async function bootstrapIntervals(
   table: EvaluationTable,
@@ -77,6 +73,7 @@ export async function bootstrapIntervals(
   shifts: AurocShifts,
   options: BootstrapOptions,
   onProgress: (fraction: number) => void | Promise<void> = () => undefined,
+  threads = defaultBootstrapThreads(),
 ): Promise<BootstrapIntervals> {
   const { resamples } = options;
   const lower = new Float64Array(layout.size).fill(NaN);
@@ -86,33 +83,49 @@ export async function bootstrapIntervals(
     throw new Error(
       `the bootstrap would hold ${layout.size} statistics × ${resamples} resamples; reduce resamples or intersections`,
     );
-  const random = new SeededRandom(options.seed);
-  const withScores = table.hasScores;
-  const width = withScores ? HISTOGRAMS + 2 * options.bins + 3 * options.calibrationBins : HISTOGRAMS;
-  const cellVectors = new Float64Array(table.cells.length * width);
-  const samplers = table.cells.map((_, index) => cellSampler(table, index, options, index * width));
-  const plan = summationPlan(table.cells.length, groupings, cellVectors, width);
-  const views = (vectors: Float64Array, count: number) =>
-    Array.from({ length: count }, (_, i) => summaryView(vectors, i * width, withScores, options));
-  const groupViews = groupings.map((grouping, g) => views(plan.groupVectors[g], grouping.groups.length));
-  const overall = views(plan.overallVector, 1)[0];
-  const groupSummaries = groupViews.map((list) => list.map((view) => view.summary));
-  const all = [overall, ...groupViews.flat()];
+  const engine = new ResampleEngine(table, groupings, layout, shifts, options);
+  const blocks = Math.ceil(resamples / RESAMPLE_BLOCK);
   const values = new Float64Array(layout.size * resamples);
-  const block = new Float64Array(layout.size * BLOCK);
-  const chunk = Math.max(1, Math.ceil(resamples / 50));
-  for (let r = 0; r < resamples; r++) {
-    for (const sampler of samplers) resampleCell(random, sampler, cellVectors);
-    for (const step of plan.steps) sumVectors(step, width);
-    for (const summary of all) summary.load();
-    const b = r % BLOCK;
-    layout.evaluate(overall.summary, groupSummaries, shifts, block.subarray(b * layout.size));
-    if (b === BLOCK - 1 || r === resamples - 1) storeBlock(block, b + 1, values, r - b, resamples);
-    if ((r + 1) % chunk === 0) {
-      await onProgress((r + 1) / resamples);
-      await new Promise((resolve) => setImmediate(resolve));
+  const stored = new Uint8Array(blocks);
+  let storedCount = 0;
+  const store = ({ block, values: blockValues }: BootstrapWorkerMessage) => {
+    if (stored[block]) return;
+    const length = engine.blockLength(block);
+    const first = block * RESAMPLE_BLOCK;
+    for (let s = 0; s < layout.size; s++) {
+      const from = s * length;
+      const to = s * resamples + first;
+      for (let b = 0; b < length; b++) values[to + b] = blockValues[from + b];
     }
-  }
+    stored[block] = 1;
+    storedCount++;
+  };
+  const useWorkers =
+    engine.drawsPerResample * resamples >= MIN_DRAWS_FOR_WORKERS && existsSync(fileURLToPath(WORKER_SCRIPT));
+  const shares = useWorkers ? Math.max(1, Math.min(threads, blocks)) : 1;
+  const workers = Array.from({ length: shares - 1 }, (_, w) =>
+    runWorker(
+      {
+        table: table.toJSON(),
+        groupings,
+        metrics: layout.metrics,
+        referenceGroups: layout.referenceGroups,
+        shifts,
+        options,
+        blocks: Array.from({ length: blocks }, (_, k) => k).filter((k) => k % shares === w + 1),
+      },
+      store,
+    ),
+  );
+  // This thread draws its share, then whatever a failed worker left undrawn.
+  const drawHere = async (block: number) => {
+    store({ block, values: engine.run(block) });
+    await onProgress(storedCount / blocks);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  for (let block = 0; block < blocks; block += shares) await drawHere(block);
+  await Promise.all(workers);
+  for (let block = 0; block < blocks; block++) if (!stored[block]) await drawHere(block);
   const alpha = (1 - options.confidence) / 2;
   for (let s = 0; s < layout.size; s++) {
     const column = values.subarray(s * resamples, (s + 1) * resamples);
@@ -124,112 +137,24 @@ export async function bootstrapIntervals(
   return { lower, upper };
 }
 
-/** Writes `rows` resamples of `block` (resample-major) into `values` (statistic-major) from resample `first`. */
-function storeBlock(
-  block: Float64Array,
-  rows: number,
-  values: Float64Array,
-  first: number,
-  resamples: number,
-) {
-  const size = block.length / BLOCK;
-  for (let s = 0; s < size; s++) {
-    const base = s * resamples + first;
-    for (let b = 0; b < rows; b++) values[base + b] = block[b * size + s];
-  }
-}
-
-/**
- * The order in which group vectors are summed: a grouping is the sum of a finer grouping already
- * summed when there is one (sex from sex × race: 10 vectors instead of 60 cells), else of cells; the
- * overall population is the sum of the coarsest grouping.
- */
-function summationPlan(
-  cellCount: number,
-  groupings: readonly Grouping[],
-  cellVectors: Float64Array,
-  width: number,
-): { steps: SumStep[]; groupVectors: Float64Array[]; overallVector: Float64Array } {
-  const groupVectors = groupings.map((grouping) => new Float64Array(grouping.groups.length * width));
-  const overallVector = new Float64Array(width);
-  const order = groupings
-    .map((_, g) => g)
-    .sort((a, b) => groupings[b].attributes.length - groupings[a].attributes.length);
-  const steps: SumStep[] = [];
-  const step = (sources: Float64Array, targets: Float64Array, memberLists: number[][]): SumStep => {
-    const starts = new Int32Array(memberLists.length + 1);
-    memberLists.forEach((list, t) => (starts[t + 1] = starts[t] + list.length));
-    return { sources, targets, starts, members: Int32Array.from(memberLists.flat()) };
-  };
-  order.forEach((g, position) => {
-    const grouping = groupings[g];
-    const finer = order
-      .slice(0, position)
-      .filter((f) => groupings[f].attributes.length > grouping.attributes.length)
-      .filter((f) => grouping.attributes.every((attribute) => groupings[f].attributes.includes(attribute)))
-      .sort((a, b) => groupings[a].groups.length - groupings[b].groups.length)[0];
-    if (finer === undefined) {
-      steps.push(
-        step(
-          cellVectors,
-          groupVectors[g],
-          grouping.groups.map((group) => group.cells),
-        ),
-      );
+/** Runs one worker to its end; resolves (never rejects) when it exits, whatever blocks it delivered. */
+function runWorker(
+  data: BootstrapWorkerData,
+  store: (message: BootstrapWorkerMessage) => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SCRIPT, { workerData: data });
+    } catch {
+      resolve();
       return;
     }
-    const groupOfCell = new Int32Array(cellCount);
-    grouping.groups.forEach((group, i) => group.cells.forEach((cell) => (groupOfCell[cell] = i)));
-    const members: number[][] = grouping.groups.map(() => []);
-    groupings[finer].groups.forEach((group, j) => members[groupOfCell[group.cells[0]]].push(j));
-    steps.push(step(groupVectors[finer], groupVectors[g], members));
+    worker.on('message', (message: BootstrapWorkerMessage) => store(message));
+    // A failed worker's blocks are drawn by the calling thread afterwards.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => resolve());
   });
-  const coarsest = order[order.length - 1];
-  if (coarsest === undefined)
-    steps.push(step(cellVectors, overallVector, [Array.from({ length: cellCount }, (_, c) => c)]));
-  else steps.push(step(groupVectors[coarsest], overallVector, [groupings[coarsest].groups.map((_, i) => i)]));
-  return { steps, groupVectors, overallVector };
-}
-
-function sumVectors({ sources, targets, starts, members }: SumStep, width: number): void {
-  for (let t = 0; t + 1 < starts.length; t++) {
-    const target = t * width;
-    const first = members[starts[t]] * width;
-    for (let k = 0; k < width; k++) targets[target + k] = sources[first + k];
-    for (let m = starts[t] + 1; m < starts[t + 1]; m++) {
-      const source = members[m] * width;
-      for (let k = 0; k < width; k++) targets[target + k] += sources[source + k];
-    }
-  }
-}
-
-/** A GroupSummary whose histograms are views into a packed vector; load() refreshes the rest. */
-function summaryView(
-  vectors: Float64Array,
-  offset: number,
-  withScores: boolean,
-  options: BootstrapOptions,
-): { summary: GroupSummary; load: () => void } {
-  const { bins } = options;
-  const start = offset + HISTOGRAMS;
-  const scores = withScores
-    ? {
-        positives: vectors.subarray(start, start + bins),
-        negatives: vectors.subarray(start + bins, start + 2 * bins),
-        squaredErrorSum: 0,
-        calibration: vectors.subarray(start + 2 * bins, start + 2 * bins + 3 * options.calibrationBins),
-      }
-    : undefined;
-  const summary: GroupSummary = { confusion: { tp: 0, fp: 0, tn: 0, fn: 0 }, ...(scores ? { scores } : {}) };
-  const load = () => {
-    const confusion = summary.confusion;
-    confusion.tp = vectors[offset];
-    confusion.fp = vectors[offset + 1];
-    confusion.tn = vectors[offset + 2];
-    confusion.fn = vectors[offset + 3];
-    if (scores) scores.squaredErrorSum = vectors[offset + SQUARED_ERROR];
-  };
-  return { summary, load };
 }
 
 /** Moves the NaNs (undefined values) behind the defined ones; returns how many are defined. */
@@ -289,90 +214,4 @@ export function quantile(sorted: ArrayLike<number>, length: number, q: number): 
   const below = Math.floor(position);
   const above = Math.min(length - 1, below + 1);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
-}
-
-function cellSampler(
-  table: EvaluationTable,
-  index: number,
-  options: BootstrapOptions,
-  offset: number,
-): CellSampler {
-  const cell = table.cells[index];
-  const rows = cell.confusion.reduce((sum, count) => sum + count, 0);
-  const confusionChain = chainProbabilities(cell.confusion);
-  const calibrationStart = offset + HISTOGRAMS + 2 * options.bins;
-  const calibrationLength = 3 * options.calibrationBins;
-  if (!cell.scores || table.scoreBins === null)
-    return { rows, confusionChain, offset, calibrationStart, calibrationLength: 0 };
-  const fine = table.scoreBins;
-  const merge = fine / options.bins;
-  const perCalibration = options.bins / options.calibrationBins;
-  const labelSampler = (label: 0 | 1): LabelSampler => {
-    const fineScores = cell.scores as NonNullable<typeof cell.scores>;
-    const count = new Float64Array(options.bins);
-    const sum = new Float64Array(options.bins);
-    const squared = new Float64Array(options.bins);
-    for (let bin = 0; bin < fine; bin++) {
-      const source = label * fine + bin;
-      const target = Math.floor(bin / merge);
-      count[target] += fineScores.count[source];
-      sum[target] += fineScores.sum[source];
-      squared[target] +=
-        fineScores.sumSquares[source] - 2 * label * fineScores.sum[source] + label * fineScores.count[source];
-    }
-    const bins = [...count.keys()].filter((bin) => count[bin] > 0);
-    // Positives' histogram first, then negatives'.
-    const histogram = offset + HISTOGRAMS + (label === 1 ? 0 : options.bins);
-    return {
-      slots: Int32Array.from(bins, (bin) => histogram + bin),
-      chain: chainProbabilities(bins.map((bin) => count[bin])),
-      squaredError: Float64Array.from(bins, (bin) => squared[bin] / count[bin]),
-      meanScore: Float64Array.from(bins, (bin) => sum[bin] / count[bin]),
-      calibrationSlot: Int32Array.from(
-        bins,
-        (bin) => calibrationStart + Math.floor(bin / perCalibration) * 3,
-      ),
-      drawn: new Float64Array(bins.length),
-    };
-  };
-  return {
-    rows,
-    confusionChain,
-    offset,
-    calibrationStart,
-    calibrationLength,
-    labels: [labelSampler(0), labelSampler(1)],
-  };
-}
-
-const confusionDraw = new Float64Array(4);
-
-/** Redraws one cell into its vector: confusion counts, then each label's score bins given its count. */
-function resampleCell(random: SeededRandom, sampler: CellSampler, vectors: Float64Array): void {
-  multinomialInto(random, sampler.rows, sampler.confusionChain, confusionDraw);
-  const offset = sampler.offset;
-  const tp = (vectors[offset] = confusionDraw[0]);
-  const fp = (vectors[offset + 1] = confusionDraw[1]);
-  const tn = (vectors[offset + 2] = confusionDraw[2]);
-  const fn = (vectors[offset + 3] = confusionDraw[3]);
-  const labels = sampler.labels;
-  if (!labels) return;
-  vectors.fill(0, sampler.calibrationStart, sampler.calibrationStart + sampler.calibrationLength);
-  let squaredErrorSum = 0;
-  for (let label = 0; label < 2; label++) {
-    const drawer = labels[label];
-    const bins = drawer.slots.length;
-    if (bins === 0) continue;
-    multinomialInto(random, label === 1 ? tp + fn : fp + tn, drawer.chain, drawer.drawn);
-    for (let k = 0; k < bins; k++) {
-      const drawn = drawer.drawn[k];
-      vectors[drawer.slots[k]] = drawn;
-      squaredErrorSum += drawn * drawer.squaredError[k];
-      const calibration = drawer.calibrationSlot[k];
-      vectors[calibration] += drawn;
-      vectors[calibration + 1] += label * drawn;
-      vectors[calibration + 2] += drawn * drawer.meanScore[k];
-    }
-  }
-  vectors[offset + SQUARED_ERROR] = squaredErrorSum;
 }

@@ -1,18 +1,8 @@
 import { z } from 'zod';
 import { COUNT_METRICS, SCORE_METRICS } from './group-metrics.js';
+import { NAMED_DISPARITIES } from './statistics-layout.js';
 
-/** Named disparities, defined as Fairlearn defines them (docs/fairness-metrics.md). */
-export const NAMED_DISPARITIES = [
-  'demographicParityDifference',
-  'demographicParityRatio',
-  'equalizedOddsDifference',
-  'equalizedOddsRatio',
-  'equalOpportunityDifference',
-  'equalOpportunityRatio',
-  'predictiveParityDifference',
-  'predictiveParityRatio',
-] as const;
-export type NamedDisparity = (typeof NAMED_DISPARITIES)[number];
+export { NAMED_DISPARITIES, type NamedDisparity } from './statistics-layout.js';
 
 const METRIC_NAMES = [...COUNT_METRICS, ...SCORE_METRICS] as const;
 /** A statistic a policy threshold can name: a named disparity, or any metric's between-group difference or ratio. */

@@ -75,6 +75,8 @@ export interface BiasReport {
 
 export interface ComputeOptions {
   onProgress?: (fraction: number) => void | Promise<void>;
+  /** Threads drawing bootstrap resamples (default: the cores, at most 4); the report does not depend on it. */
+  threads?: number;
 }
 
 /** Computes every metric, disparity, interval and judgement of a bias report from an aggregated table. */
@@ -125,6 +127,7 @@ export async function computeBiasReport(
     shifts,
     { ...settings.bootstrap, bins: settings.bootstrapScoreBins, calibrationBins: settings.calibrationBins },
     options.onProgress,
+    options.threads,
   );
   const estimate = (index: number): Estimate => ({
     value: orNull(point[index]),

@@ -1,17 +1,15 @@
-import type { EvaluationTable } from './evaluation-table.js';
-import type { GroupSummary } from './group-metrics.js';
-import { addSummary, cellSummary, emptySummary, resetSummary } from './group-summaries.js';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EvaluationTable, EvaluationTableJson } from './evaluation-table.js';
+import type { MetricName } from './group-metrics.js';
 import type { Grouping } from './groupings.js';
-import { chainProbabilities, multinomialInto, SeededRandom } from './random.js';
+import { RESAMPLE_BLOCK, ResampleEngine, type ResampleOptions } from './resample-engine.js';
 import type { AurocShifts, StatisticsLayout } from './statistics-layout.js';
 
-export interface BootstrapOptions {
-  readonly resamples: number;
-  readonly seed: number;
+export interface BootstrapOptions extends ResampleOptions {
   readonly confidence: number;
-  /** Coarse score bins the resampled histograms use. */
-  readonly bins: number;
-  readonly calibrationBins: number;
 }
 
 export interface BootstrapIntervals {
@@ -22,22 +20,40 @@ export interface BootstrapIntervals {
 /** Past this many stored values (statistics × resamples, 8 bytes each) the bootstrap refuses to run. */
 export const MAX_BOOTSTRAP_VALUES = 40_000_000;
 
-/** How one label's rows of a cell are redrawn: over the non-empty coarse bins. */
-interface LabelSampler {
-  readonly bins: Int32Array;
-  readonly chain: Float64Array;
-  /** Mean of (score − label)² in the bin. */
-  readonly squaredError: Float64Array;
-  readonly meanScore: Float64Array;
-  readonly calibrationBin: Int32Array;
-  readonly drawn: Float64Array;
+/** At most this many threads draw resamples (the calling one included). */
+const MAX_THREADS = 4;
+
+/** Below this many binomial draws in all, a worker's start-up (~50 ms) costs more than it saves. */
+const MIN_DRAWS_FOR_WORKERS = 2_000_000;
+
+/** What a worker thread needs to draw its blocks (structured-cloned to it). */
+export interface BootstrapWorkerData {
+  readonly table: EvaluationTableJson;
+  readonly groupings: readonly Grouping[];
+  readonly metrics: readonly MetricName[];
+  readonly referenceGroups: readonly number[];
+  readonly shifts: AurocShifts;
+  readonly options: ResampleOptions;
+  readonly blocks: readonly number[];
 }
 
-interface CellSampler {
-  readonly rows: number;
-  readonly confusionChain: Float64Array;
-  readonly labels?: readonly [LabelSampler, LabelSampler];
-  readonly summary: GroupSummary;
+/** A worker's answer: one block's statistics, statistic-major. */
+export interface BootstrapWorkerMessage {
+  readonly block: number;
+  readonly values: Float64Array;
+}
+
+const WORKER_SCRIPT = new URL('./bootstrap-worker.js', import.meta.url);
+
+/**
+ * Threads by default: the machine's cores, at most MAX_THREADS; one while the cores are already busy
+ * (1-minute load average at or above the core count), where a second thread was measured to slow the
+ * report down (its start-up and the JIT and GC work of two isolates wait behind everything else).
+ */
+export function defaultBootstrapThreads(): number {
+  const cores = os.availableParallelism();
+  if (os.loadavg()[0] >= cores) return 1;
+  return Math.max(1, Math.min(MAX_THREADS, cores));
 }
 
 /**
@@ -46,6 +62,9 @@ interface CellSampler {
  * matrix ~ Multinomial(n, observed shares), and, given how many positives and negatives were drawn, a
  * score histogram per label ~ Multinomial(count, observed bin shares). Groups and intersections are sums
  * of cells, so every group keeps its size and a resample costs O(cells × bins), not O(rows).
+ *
+ * Resamples are drawn in blocks, each from its own seeded stream, shared out between this thread and
+ * up to `threads − 1` worker threads; the intervals do not depend on how many threads drew them.
  */
 export async function bootstrapIntervals(
   table: EvaluationTable,
@@ -54,6 +73,7 @@ export async function bootstrapIntervals(
   shifts: AurocShifts,
   options: BootstrapOptions,
   onProgress: (fraction: number) => void | Promise<void> = () => undefined,
+  threads = defaultBootstrapThreads(),
 ): Promise<BootstrapIntervals> {
   const { resamples } = options;
   const lower = new Float64Array(layout.size).fill(NaN);
@@ -63,36 +83,49 @@ export async function bootstrapIntervals(
     throw new Error(
       `the bootstrap would hold ${layout.size} statistics × ${resamples} resamples; reduce resamples or intersections`,
     );
-  const random = new SeededRandom(options.seed);
-  const samplers = table.cells.map((_, index) => cellSampler(table, index, options));
-  const withScores = table.hasScores;
-  const groupSummaries = groupings.map((grouping) =>
-    grouping.groups.map(() => emptySummary(withScores, options.bins, options.calibrationBins)),
-  );
-  const overall = emptySummary(withScores, options.bins, options.calibrationBins);
+  const engine = new ResampleEngine(table, groupings, layout, shifts, options);
+  const blocks = Math.ceil(resamples / RESAMPLE_BLOCK);
   const values = new Float64Array(layout.size * resamples);
-  const row = new Float64Array(layout.size);
-  const chunk = Math.max(1, Math.ceil(resamples / 50));
-  for (let r = 0; r < resamples; r++) {
-    for (const sampler of samplers) resampleCell(random, sampler);
-    resetSummary(overall);
-    for (const sampler of samplers) addSummary(overall, sampler.summary);
-    for (let g = 0; g < groupings.length; g++) {
-      const groups = groupings[g].groups;
-      for (let i = 0; i < groups.length; i++) {
-        const summary = groupSummaries[g][i];
-        resetSummary(summary);
-        const cells = groups[i].cells;
-        for (let c = 0; c < cells.length; c++) addSummary(summary, samplers[cells[c]].summary);
-      }
+  const stored = new Uint8Array(blocks);
+  let storedCount = 0;
+  const store = ({ block, values: blockValues }: BootstrapWorkerMessage) => {
+    if (stored[block]) return;
+    const length = engine.blockLength(block);
+    const first = block * RESAMPLE_BLOCK;
+    for (let s = 0; s < layout.size; s++) {
+      const from = s * length;
+      const to = s * resamples + first;
+      for (let b = 0; b < length; b++) values[to + b] = blockValues[from + b];
     }
-    layout.evaluate(overall, groupSummaries, shifts, row);
-    for (let s = 0; s < layout.size; s++) values[s * resamples + r] = row[s];
-    if ((r + 1) % chunk === 0) {
-      await onProgress((r + 1) / resamples);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+    stored[block] = 1;
+    storedCount++;
+  };
+  const useWorkers =
+    engine.drawsPerResample * resamples >= MIN_DRAWS_FOR_WORKERS && existsSync(fileURLToPath(WORKER_SCRIPT));
+  const shares = useWorkers ? Math.max(1, Math.min(threads, blocks)) : 1;
+  const workers = Array.from({ length: shares - 1 }, (_, w) =>
+    runWorker(
+      {
+        table: table.toJSON(),
+        groupings,
+        metrics: layout.metrics,
+        referenceGroups: layout.referenceGroups,
+        shifts,
+        options,
+        blocks: Array.from({ length: blocks }, (_, k) => k).filter((k) => k % shares === w + 1),
+      },
+      store,
+    ),
+  );
+  // This thread draws its share, then whatever a failed worker left undrawn.
+  const drawHere = async (block: number) => {
+    store({ block, values: engine.run(block) });
+    await onProgress(storedCount / blocks);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  for (let block = 0; block < blocks; block += shares) await drawHere(block);
+  await Promise.all(workers);
+  for (let block = 0; block < blocks; block++) if (!stored[block]) await drawHere(block);
   const alpha = (1 - options.confidence) / 2;
   for (let s = 0; s < layout.size; s++) {
     const column = values.subarray(s * resamples, (s + 1) * resamples);
@@ -102,6 +135,26 @@ export async function bootstrapIntervals(
     upper[s] = selectQuantile(column, defined, 1 - alpha);
   }
   return { lower, upper };
+}
+
+/** Runs one worker to its end; resolves (never rejects) when it exits, whatever blocks it delivered. */
+function runWorker(
+  data: BootstrapWorkerData,
+  store: (message: BootstrapWorkerMessage) => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SCRIPT, { workerData: data });
+    } catch {
+      resolve();
+      return;
+    }
+    worker.on('message', (message: BootstrapWorkerMessage) => store(message));
+    // A failed worker's blocks are drawn by the calling thread afterwards.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => resolve());
+  });
 }
 
 /** Moves the NaNs (undefined values) behind the defined ones; returns how many are defined. */
@@ -161,70 +214,4 @@ export function quantile(sorted: ArrayLike<number>, length: number, q: number): 
   const below = Math.floor(position);
   const above = Math.min(length - 1, below + 1);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
-}
-
-function cellSampler(table: EvaluationTable, index: number, options: BootstrapOptions): CellSampler {
-  const cell = table.cells[index];
-  const summary = cellSummary(cell, table.scoreBins ?? options.bins, options.bins, options.calibrationBins);
-  const rows = cell.confusion.reduce((sum, count) => sum + count, 0);
-  const confusionChain = chainProbabilities(cell.confusion);
-  if (!cell.scores || table.scoreBins === null) return { rows, confusionChain, summary };
-  const fine = table.scoreBins;
-  const merge = fine / options.bins;
-  const perCalibration = options.bins / options.calibrationBins;
-  const labelSampler = (label: 0 | 1): LabelSampler => {
-    const fineScores = cell.scores as NonNullable<typeof cell.scores>;
-    const count = new Float64Array(options.bins);
-    const sum = new Float64Array(options.bins);
-    const squared = new Float64Array(options.bins);
-    for (let bin = 0; bin < fine; bin++) {
-      const source = label * fine + bin;
-      const target = Math.floor(bin / merge);
-      count[target] += fineScores.count[source];
-      sum[target] += fineScores.sum[source];
-      squared[target] +=
-        fineScores.sumSquares[source] - 2 * label * fineScores.sum[source] + label * fineScores.count[source];
-    }
-    const bins = [...count.keys()].filter((bin) => count[bin] > 0);
-    return {
-      bins: Int32Array.from(bins),
-      chain: chainProbabilities(bins.map((bin) => count[bin])),
-      squaredError: Float64Array.from(bins, (bin) => squared[bin] / count[bin]),
-      meanScore: Float64Array.from(bins, (bin) => sum[bin] / count[bin]),
-      calibrationBin: Int32Array.from(bins, (bin) => Math.floor(bin / perCalibration)),
-      drawn: new Float64Array(bins.length),
-    };
-  };
-  return { rows, confusionChain, labels: [labelSampler(0), labelSampler(1)], summary };
-}
-
-const confusionDraw = new Float64Array(4);
-
-function resampleCell(random: SeededRandom, sampler: CellSampler): void {
-  multinomialInto(random, sampler.rows, sampler.confusionChain, confusionDraw);
-  const confusion = sampler.summary.confusion;
-  confusion.tp = confusionDraw[0];
-  confusion.fp = confusionDraw[1];
-  confusion.tn = confusionDraw[2];
-  confusion.fn = confusionDraw[3];
-  const scores = sampler.summary.scores;
-  if (!scores || !sampler.labels) return;
-  scores.calibration.fill(0);
-  scores.squaredErrorSum = 0;
-  for (let label = 0; label < 2; label++) {
-    const drawer: LabelSampler = sampler.labels[label];
-    const total = label === 1 ? confusion.tp + confusion.fn : confusion.fp + confusion.tn;
-    const histogram = label === 1 ? scores.positives : scores.negatives;
-    if (drawer.bins.length === 0) continue;
-    multinomialInto(random, total, drawer.chain, drawer.drawn);
-    for (let k = 0; k < drawer.bins.length; k++) {
-      const drawn = drawer.drawn[k];
-      histogram[drawer.bins[k]] = drawn;
-      scores.squaredErrorSum += drawn * drawer.squaredError[k];
-      const calibration = drawer.calibrationBin[k] * 3;
-      scores.calibration[calibration] += drawn;
-      scores.calibration[calibration + 1] += label * drawn;
-      scores.calibration[calibration + 2] += drawn * drawer.meanScore[k];
-    }
-  }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import type { ColumnMapping } from './bias-report-settings.js';
 import { parseEvaluation, type ParseResult } from './evaluation-parser.js';
 
@@ -74,5 +75,82 @@ describe('parseEvaluation', () => {
       [4, 'p'],
       [4, 'sex'],
     ]);
+  });
+});
+
+describe('the plain-line fast path', () => {
+  // Fields a hand-made or exported evaluation file can hold, good and bad, quoted and not.
+  const field = fc.constantFrom(
+    '0',
+    '1',
+    'true',
+    ' 1',
+    '2',
+    '0.5',
+    '.25',
+    '1.0',
+    '0.1234567890123456',
+    '1e-3',
+    '0x1',
+    '-0',
+    '',
+    'f',
+    'm',
+    ' f ',
+    'é',
+    '"f"',
+    '"a,b"',
+    '"x\ny"',
+    '"say ""hi"""',
+    'a"b',
+    '"open',
+    'x\ry',
+  );
+  const lineEnd = fc.constantFrom('\n', '\n', '\r\n', '\r');
+  const anyRow = fc.array(field, { minLength: 1, maxLength: 5 }).map((fields) => fields.join(','));
+  const goodRow = fc
+    .tuple(
+      fc.constantFrom('0', '1'),
+      fc.constantFrom('0', '1'),
+      fc.constantFrom('0.5', '0.25', '1', '0.125'),
+      fc.constantFrom('f', 'm', 'é', ''),
+    )
+    .map((fields) => fields.join(','));
+  const row = fc.oneof(goodRow, goodRow, anyRow);
+  const file = fc
+    .record({
+      bom: fc.boolean(),
+      header: fc.constantFrom('y,p,s,sex', 'y,p,s,sex,extra', 'sex,s,p,y', 'y,p,sex', '"y",p,s,sex', ''),
+      rows: fc.array(fc.tuple(row, lineEnd), { maxLength: 12 }),
+      headerEnd: lineEnd,
+      last: fc.boolean(),
+    })
+    .map(
+      ({ bom, header, headerEnd, rows, last }) =>
+        (bom ? '\uFEFF' : '') +
+        header +
+        headerEnd +
+        rows.map(([text, end], i) => text + (i === rows.length - 1 && !last ? '' : end)).join(''),
+    );
+
+  function read(text: string, chunks: number, plainFastPath: boolean): Promise<ParseResult> {
+    const bytes = Buffer.from(text);
+    const size = Math.max(1, Math.ceil(bytes.length / chunks));
+    const parts = Array.from({ length: chunks }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+    return parseEvaluation(Readable.from(parts), { format: 'csv', mapping, scoreBins: 1000, plainFastPath });
+  }
+
+  const comparable = (result: ParseResult) =>
+    result.valid ? { ...result, table: result.table.toJSON() } : result;
+
+  it('reads every file exactly as csv-parse does: the same table, or the same issues by line', async () => {
+    await fc.assert(
+      fc.asyncProperty(file, fc.integer({ min: 1, max: 7 }), async (text, chunks) => {
+        const fast = await read(text, chunks, true);
+        const reference = await read(text, 1, false);
+        expect(comparable(fast)).toEqual(comparable(reference));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,10 +1,12 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { CsvError, parse as parseCsv } from 'csv-parse';
+import { finished, pipeline } from 'node:stream/promises';
+import { CsvError, parse as parseCsv, type Parser as CsvParser } from 'csv-parse';
 import type { ColumnMapping } from './bias-report-settings.js';
 import { EvaluationTable } from './evaluation-table.js';
+import { PlainCsvScanner, type PlainCsvSink, type PlainFields } from './plain-csv-scanner.js';
 
 export type EvaluationFormat = 'csv' | 'ndjson';
 
@@ -24,6 +26,11 @@ export interface ParseOptions {
   readonly maxIssues?: number;
   /** Refuse the file beyond this many distinct combinations of sensitive values (a free-text column mapped by mistake). */
   readonly maxCells?: number;
+  /**
+   * CSV only: whether plain lines (no quote, no stray carriage return) are read by the fast scanner
+   * (default true). False has csv-parse read every line: the reference the fast path is tested against.
+   */
+  readonly plainFastPath?: boolean;
 }
 
 export type ParseResult =
@@ -68,29 +75,103 @@ export async function parseEvaluation(
 }
 
 async function readCsv(input: Readable, hashing: Transform, collector: RowCollector): Promise<void> {
-  const parser = parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true });
-  let header: string[] | undefined;
-  parser.on('data', (record: string[]) => {
-    // Records are emitted synchronously as parsed, so the parser's line count is this record's last line.
-    const line = parser.info.lines;
-    if (!header) {
-      header = record.map((name) => name.trim());
-      collector.setColumns(header, line);
-      return;
-    }
-    collector.addCsvRecord(record, line);
+  const reader = new CsvReader(collector, collector.options.plainFastPath ?? true);
+  await pipeline(input, hashing, async (chunks: AsyncIterable<Buffer>) => {
+    // After a CSV error the rest is still read, so that the hash covers the whole input.
+    for await (const chunk of chunks) reader.write(chunk);
+    await reader.end();
   });
-  try {
-    await pipeline(input, hashing, parser);
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    const line = (error as CsvError & { lines?: number }).lines ?? 0;
-    collector.report({ line, column: null, message: csvErrorMessage(error.code) });
-    // Drain the rest so the hash still covers the whole input.
-    for await (const _chunk of input) void _chunk;
-  }
-  if (!header)
+  if (!collector.hasHeader)
     collector.report({ line: 1, column: null, message: 'the file is empty: a header row is required' });
+}
+
+/**
+ * Plain lines through the fast scanner; from the first line it does not read (a quoted field, a stray
+ * carriage return…), csv-parse to the end, its line numbers continuing the scanner's.
+ */
+class CsvReader {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly scanner: PlainCsvScanner;
+  private parser: CsvParser | undefined;
+  private lineOffset = 0;
+  private failed = false;
+  private asciiSoFar = true;
+
+  constructor(
+    private readonly collector: RowCollector,
+    private readonly fastPath: boolean,
+  ) {
+    this.scanner = new PlainCsvScanner(collector);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failed) return;
+    const text = this.decode(chunk);
+    if (this.parser) this.feed(text);
+    else this.handOver(this.fastPath ? this.scanner.push(text) : text);
+  }
+
+  async end(): Promise<void> {
+    if (this.failed) return;
+    const tail = this.decoder.end();
+    if (!this.parser) this.handOver(this.scanner.push(tail));
+    if (!this.parser) this.handOver(this.scanner.finish());
+    const parser = this.parser;
+    if (!parser || this.failed) return;
+    parser.end();
+    try {
+      await finished(parser, { readable: false });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /**
+   * UTF-8 text of a chunk. Until the first non-ASCII byte the decoder holds nothing back, and ASCII
+   * reads the same as Latin-1, which V8 copies byte for byte instead of decoding.
+   */
+  private decode(chunk: Buffer): string {
+    if (this.asciiSoFar && isAscii(chunk)) return chunk.toString('latin1');
+    this.asciiSoFar = false;
+    return this.decoder.write(chunk);
+  }
+
+  private handOver(rest: string | undefined): void {
+    if (rest === undefined) return;
+    this.lineOffset = this.scanner.lines;
+    const parser = parseCsv({
+      bom: this.lineOffset === 0,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // What csv-parse would have detected on the header line the scanner read.
+      ...(this.scanner.delimiter ? { record_delimiter: this.scanner.delimiter } : {}),
+      on_record: (record: string[], context: { lines: number }) => {
+        const line = this.lineOffset + context.lines;
+        if (this.collector.hasHeader) this.collector.addCsvRecord(record, line);
+        else this.collector.setColumns(record, line);
+        return null;
+      },
+    });
+    // Records are taken by on_record; nothing reaches the readable side but its end. Errors are read
+    // from `errored` after each write and from `finished` at the end.
+    parser.resume();
+    parser.on('error', () => undefined);
+    this.parser = parser;
+    this.feed(rest);
+  }
+
+  private feed(text: string): void {
+    const parser = this.parser as CsvParser;
+    if (text.length) parser.write(text);
+    if (parser.errored) this.fail(parser.errored);
+  }
+
+  private fail(error: unknown): void {
+    if (!(error instanceof CsvError)) throw error;
+    this.failed = true;
+    const line = this.lineOffset + ((error as CsvError & { lines?: number }).lines ?? 0);
+    this.collector.report({ line, column: null, message: csvErrorMessage(error.code) });
+  }
 }
 
 function ndjsonLines(collector: RowCollector) {
@@ -116,7 +197,7 @@ function ndjsonLines(collector: RowCollector) {
   };
 }
 
-class RowCollector {
+class RowCollector implements PlainCsvSink {
   readonly table: EvaluationTable;
   readonly issues: ValidationIssue[] = [];
   issueCount = 0;
@@ -126,7 +207,7 @@ class RowCollector {
   private headerInvalid = false;
   private indices?: { label: number; prediction: number; score: number; sensitive: number[]; width: number };
 
-  constructor(private readonly options: ParseOptions) {
+  constructor(readonly options: ParseOptions) {
     const { mapping } = options;
     this.table = new EvaluationTable(mapping.sensitive, mapping.score ? options.scoreBins : null);
     this.maxIssues = options.maxIssues ?? 20;
@@ -156,22 +237,18 @@ class RowCollector {
     this.headerInvalid = this.issueCount > 0;
   }
 
-  addCsvRecord(record: string[], line: number): void {
+  get hasHeader(): boolean {
+    return this.indices !== undefined;
+  }
+
+  mappedColumns(): readonly number[] | undefined {
     const indices = this.indices;
-    // With a mapped column missing from the header, row-by-row issues would only repeat that one.
-    if (!indices || this.headerInvalid) return;
-    if (this.issues.length >= this.maxIssues) {
-      this.issueCount++;
-      return;
-    }
-    if (record.length !== indices.width) {
-      this.report({
-        line,
-        column: null,
-        message: `expected ${indices.width} fields, found ${record.length}`,
-      });
-      return;
-    }
+    return indices && [indices.label, indices.prediction, indices.score, ...indices.sensitive];
+  }
+
+  addCsvRecord(record: string[], line: number): void {
+    const indices = this.acceptsRecord(record.length, line);
+    if (!indices) return;
     const { mapping } = this.options;
     for (let i = 0; i < indices.sensitive.length; i++) this.sensitiveValues[i] = record[indices.sensitive[i]];
     this.addRow(
@@ -180,6 +257,41 @@ class RowCollector {
       record[indices.prediction],
       mapping.score ? record[indices.score] : undefined,
     );
+  }
+
+  /** A record of the fast path: fields by slot, in mappedColumns() order. */
+  addPlainRecord(fieldCount: number, line: number, fields: PlainFields): void {
+    if (!this.acceptsRecord(fieldCount, line)) return;
+    for (let i = 0; i < this.sensitiveValues.length; i++) this.sensitiveValues[i] = fields.category(3 + i);
+    const label = fields.bit(0);
+    const prediction = fields.bit(1);
+    let score: number | string | undefined;
+    if (this.options.mapping.score) {
+      score = fields.decimal(2);
+      if (Number.isNaN(score)) score = fields.value(2);
+    }
+    this.addRow(
+      line,
+      label < 0 ? fields.value(0) : label,
+      prediction < 0 ? fields.value(1) : prediction,
+      score,
+    );
+  }
+
+  /** The column positions when a record of `fieldCount` fields is to be read, else undefined (reported or skipped). */
+  private acceptsRecord(fieldCount: number, line: number): RowCollector['indices'] {
+    const indices = this.indices;
+    // With a mapped column missing from the header, row-by-row issues would only repeat that one.
+    if (!indices || this.headerInvalid) return undefined;
+    if (this.issues.length >= this.maxIssues) {
+      this.issueCount++;
+      return undefined;
+    }
+    if (fieldCount !== indices.width) {
+      this.report({ line, column: null, message: `expected ${indices.width} fields, found ${fieldCount}` });
+      return undefined;
+    }
+    return indices;
   }
 
   addJsonLine(text: string, line: number): void {

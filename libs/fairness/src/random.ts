@@ -9,7 +9,11 @@ export class SeededRandom {
   private c: number;
   private d: number;
 
-  constructor(seed: number) {
+  /**
+   * `stream` picks one of 2³² independent streams of the same seed (the bootstrap draws each block of
+   * resamples from its own); stream 0 is the seed's plain stream.
+   */
+  constructor(seed: number, stream = 0) {
     let state = seed >>> 0;
     const next = () => {
       state = (state + 0x9e3779b9) | 0;
@@ -20,7 +24,8 @@ export class SeededRandom {
     };
     this.a = next();
     this.b = next();
-    this.c = next();
+    // Multiplying by an odd constant is a bijection: distinct streams start from distinct states.
+    this.c = (next() ^ Math.imul(stream, 0x9e3779b1)) >>> 0;
     this.d = next();
     for (let i = 0; i < 12; i++) this.nextUint32();
   }

@@ -1,6 +1,21 @@
-import { NAMED_DISPARITIES, type NamedDisparity } from './bias-report-settings.js';
 import { COUNT_METRICS, fillMetrics, type GroupSummary, type MetricName } from './group-metrics.js';
 import type { Grouping } from './groupings.js';
+
+/**
+ * Named disparities, defined as Fairlearn defines them (docs/fairness-metrics.md). Here rather than
+ * with the settings so that a bootstrap worker thread loads no validation library.
+ */
+export const NAMED_DISPARITIES = [
+  'demographicParityDifference',
+  'demographicParityRatio',
+  'equalizedOddsDifference',
+  'equalizedOddsRatio',
+  'equalOpportunityDifference',
+  'equalOpportunityRatio',
+  'predictiveParityDifference',
+  'predictiveParityRatio',
+] as const;
+export type NamedDisparity = (typeof NAMED_DISPARITIES)[number];
 
 /** The disparities of one grouping: the named ones, then each metric's difference and ratio. */
 export type DisparityName = NamedDisparity | `${MetricName}.difference` | `${MetricName}.ratio`;

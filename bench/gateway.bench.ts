@@ -259,8 +259,10 @@ async function main(): Promise<void> {
     const bareCpuPerCall = ((await cpuMs(proxy.process)) - bareCpu) / bareRun.requests.total;
     const beforeLoad = await stepTotals(config.http.gatewayUrl);
     const gatewayCpu = await cpuMs(platform.process);
+    const databaseCpu = await databaseCpuMs(dbName);
     const gatewayRun = await load(gatewayUrl, auth, body);
     const gatewayCpuPerCall = ((await cpuMs(platform.process)) - gatewayCpu) / gatewayRun.requests.total;
+    const databaseCpuPerCall = ((await databaseCpuMs(dbName)) - databaseCpu) / gatewayRun.requests.total;
     const underLoad = stepMeans(beforeLoad, await stepTotals(config.http.gatewayUrl));
     const throughput = {
       backend_rps: round(backendRun.requests.average, 0),
@@ -271,6 +273,8 @@ async function main(): Promise<void> {
       // other work cannot distort.
       bare_cpu_ms_per_call: ms(bareCpuPerCall),
       gateway_cpu_ms_per_call: ms(gatewayCpuPerCall),
+      // The PostgreSQL backends of the gateway's database (both audit appends, their triggers, lookups).
+      database_cpu_ms_per_call: ms(databaseCpuPerCall),
     };
     print({ throughput });
 
@@ -366,9 +370,29 @@ function stepMeans(before: StepTotals, after: StepTotals): Record<string, number
 }
 
 /** CPU time (user + system, ms) a child process has used so far, from /proc (Linux; NaN elsewhere). */
-async function cpuMs(child: ChildProcess): Promise<number> {
+function cpuMs(child: ChildProcess): Promise<number> {
+  return processCpuMs(child.pid ?? 0);
+}
+
+/** CPU time (ms) used so far by the PostgreSQL backends connected to one database (same host only). */
+async function databaseCpuMs(database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
   try {
-    const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    const each = await Promise.all(rows.map((row) => processCpuMs(row.pid)));
+    return each.reduce((sum, value) => sum + value, 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesized command name; utime and stime are the 12th and 13th of them.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;

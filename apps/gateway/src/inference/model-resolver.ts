@@ -37,7 +37,7 @@ export class ModelResolver {
    * Only successes are remembered: an unknown or unservable version is asked again every time.
    */
   resolve(name: string, pinnedVersion?: string): Promise<DeployedModel> {
-    const key = pinnedVersion === undefined ? name : `${name}\u0000${pinnedVersion}`;
+    const key = JSON.stringify([name, pinnedVersion ?? null]);
     const now = Date.now();
     const cached = this.remembered.get(key);
     if (cached && now - cached.at < this.cacheMs) return cached.value;

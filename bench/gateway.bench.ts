@@ -22,7 +22,7 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -132,13 +132,27 @@ async function main(): Promise<void> {
     await sequential(gatewayUrl, { ...json, ...auth }, body);
 
     const backendRun = await load(backendUrl, {}, body);
+    const bareCpu = await cpuMs(proxy.process);
     const bareRun = await load(bareUrl, {}, body);
+    const bareCpuPerCall = ((await cpuMs(proxy.process)) - bareCpu) / bareRun.requests.total;
+    const beforeLoad = await stepTotals(config.http.gatewayUrl);
+    const gatewayCpu = await cpuMs(platform.process);
+    const databaseCpu = await databaseCpuMs(dbName);
     const gatewayRun = await load(gatewayUrl, auth, body);
+    const gatewayCpuPerCall = ((await cpuMs(platform.process)) - gatewayCpu) / gatewayRun.requests.total;
+    const databaseCpuPerCall = ((await databaseCpuMs(dbName)) - databaseCpu) / gatewayRun.requests.total;
+    const underLoad = stepMeans(beforeLoad, await stepTotals(config.http.gatewayUrl));
     const throughput = {
       backend_rps: round(backendRun.requests.average, 0),
       bare_rps: round(bareRun.requests.average, 0),
       gateway_rps: round(gatewayRun.requests.average, 0),
       gateway_over_bare: round(gatewayRun.requests.average / bareRun.requests.average, 3),
+      // CPU time (user + system) of the proxy / platform process per call: what the shared machine's
+      // other work cannot distort.
+      bare_cpu_ms_per_call: ms(bareCpuPerCall),
+      gateway_cpu_ms_per_call: ms(gatewayCpuPerCall),
+      // The PostgreSQL backends of the gateway's database (both audit appends, their triggers, lookups).
+      database_cpu_ms_per_call: ms(databaseCpuPerCall),
     };
     print({ throughput });
 
@@ -156,7 +170,9 @@ async function main(): Promise<void> {
     print({ fixed_rate: fixedRate });
 
     const bareSeq = await sequential(bareUrl, json, body);
+    const beforeSequential = await stepTotals(config.http.gatewayUrl);
     const gatewaySeq = await sequential(gatewayUrl, { ...json, ...auth }, body);
+    const oneAtATime = stepMeans(beforeSequential, await stepTotals(config.http.gatewayUrl));
     const sequentialLine = {
       bare_p50_ms: ms(percentile(bareSeq, 0.5)),
       bare_p99_ms: ms(percentile(bareSeq, 0.99)),
@@ -171,7 +187,7 @@ async function main(): Promise<void> {
     const pgCommit = { p50_ms: ms(percentile(commit, 0.5)), p99_ms: ms(percentile(commit, 0.99)) };
     print({ pg_commit: pgCommit });
 
-    print({ gateway_steps_mean_ms: await stepMeans(config.http.gatewayUrl) });
+    print({ gateway_steps_mean_ms: { under_load: underLoad, sequential: oneAtATime } });
 
     const addedBeyondCommit = ms(sequentialLine.added_p50_ms - pgCommit.p50_ms);
     print({
@@ -193,15 +209,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** Mean time per pipeline step (ms), from the gateway's own Prometheus metrics. */
-async function stepMeans(gatewayUrl: string): Promise<Record<string, number>> {
+type StepTotals = Map<string, { sum: number; count: number }>;
+
+/** Per pipeline step (successes only): total seconds and count, from the gateway's Prometheus metrics. */
+async function stepTotals(gatewayUrl: string): Promise<StepTotals> {
   const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
   const read = (suffix: string) =>
     new Map(
       [
         ...text.matchAll(
           new RegExp(
-            `praesidium_gateway_step_duration_seconds_${suffix}\\{step="([a-z]+)",outcome="ok"[^}]*\\} ([0-9.e+-]+)`,
+            `praesidium_gateway_step_duration_seconds_${suffix}\\{step="([a-z_]+)",outcome="ok"[^}]*\\} ([0-9.e+-]+)`,
             'g',
           ),
         ),
@@ -209,10 +227,54 @@ async function stepMeans(gatewayUrl: string): Promise<Record<string, number>> {
     );
   const sums = read('sum');
   const counts = read('count');
+  return new Map([...sums].map(([step, sum]) => [step, { sum, count: counts.get(step) ?? 0 }]));
+}
+
+/** Mean time per step (ms) over the calls made between two readings. */
+function stepMeans(before: StepTotals, after: StepTotals): Record<string, number> {
   return Object.fromEntries(
-    [...sums].map(([step, sum]) => [step, ms((sum / (counts.get(step) ?? 1)) * 1000)]),
+    [...after].map(([step, { sum, count }]) => {
+      const earlier = before.get(step) ?? { sum: 0, count: 0 };
+      const calls = count - earlier.count;
+      return [step, calls > 0 ? ms(((sum - earlier.sum) / calls) * 1000) : 0];
+    }),
   );
 }
+
+/** CPU time (user + system, ms) a child process has used so far, from /proc (Linux; NaN elsewhere). */
+function cpuMs(child: ChildProcess): Promise<number> {
+  return processCpuMs(child.pid ?? 0);
+}
+
+/** CPU time (ms) used so far by the PostgreSQL backends connected to one database (same host only). */
+async function databaseCpuMs(database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    const each = await Promise.all(rows.map((row) => processCpuMs(row.pid)));
+    return each.reduce((sum, value) => sum + value, 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesized command name; utime and stime are the 12th and 13th of them.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 main().catch((error: unknown) => {
   console.error(error);

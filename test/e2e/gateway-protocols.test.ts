@@ -166,6 +166,89 @@ describe('the gateway speaks Open Inference Protocol v2 and OpenAI chat completi
     expect(denied.body).toMatchObject({ status: 403, code: 'access.denied' });
   });
 
+  it('pins a chat completion with model name@version: a servable version goes through every check, an unknown or unapproved one is refused', async () => {
+    // Two more versions of the language model, straight in the registry: 1.1.0 approved (servable
+    // but not deployed), 1.2.0-draft not approved.
+    const dataSource = await openDataSource(
+      dataSourceOptions(
+        { kind: 'server', url: platform.config.database.url as string },
+        [ModelEntity, ModelVersionEntity],
+        1,
+      ),
+    );
+    try {
+      const versions = dataSource.getRepository(ModelVersionEntity);
+      const registry = new ModelRegistry(dataSource.getRepository(ModelEntity), versions);
+      const model = await registry.getModel(AFTERCARE_MODEL_NAME);
+      const [deployed] = await registry.listVersions(model.id);
+      const shape = {
+        backendUrl: deployed.backendUrl,
+        inputSchema: deployed.inputSchema,
+        outputSchema: deployed.outputSchema,
+      };
+      const approved = await registry.registerVersion(model, { version: '1.1.0', ...shape });
+      await versions.update({ id: approved.id }, { status: 'approved' });
+      await registry.registerVersion(model, { version: '1.2.0-draft', ...shape });
+    } finally {
+      await dataSource.destroy();
+    }
+    const chat = (model: string) =>
+      call('POST', `${gateway}/v1/chat/completions`, {
+        token: clinician,
+        body: { ...chatBody(false), model },
+      });
+
+    const pinned = await chat(`${AFTERCARE_MODEL_NAME}@1.0.0`);
+    expect(pinned.status).toBe(200);
+    expect(pinned.body).toMatchObject({ praesidium: { version: '1.0.0' } });
+    const streamed = await fetch(`${gateway}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...chatBody(true), model: `${AFTERCARE_MODEL_NAME}@1.0.0` }),
+    });
+    expect(await streamed.text()).toContain('"version":"1.0.0"');
+    // The approved version is servable, so the pin reaches authorization with that version, where the
+    // seeded policy lets clinicians infer with deployed versions only.
+    const approved = await chat(`${AFTERCARE_MODEL_NAME}@1.1.0`);
+    expect(approved.body).toMatchObject({ status: 403, code: 'access.denied' });
+    expect((await chat(`${AFTERCARE_MODEL_NAME}@9.9.9`)).body).toMatchObject({
+      status: 404,
+      code: 'model.version_unknown',
+    });
+    const draft = await chat(`${AFTERCARE_MODEL_NAME}@1.2.0-draft`);
+    expect(draft.body).toMatchObject({ status: 409, code: 'model.version_not_approved' });
+    expect((await chat(`${AFTERCARE_MODEL_NAME}@`)).body).toMatchObject({
+      status: 404,
+      code: 'model.version_unknown',
+    });
+
+    const events = await auditEvents();
+    const recorded = (correlationId: unknown) =>
+      events.filter((event) => event.correlationId === correlationId);
+    const pinnedCall = (pinned.body.praesidium as { correlation_id: string }).correlation_id;
+    expect(recorded(pinnedCall)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'inference.response',
+          entity: expect.objectContaining({ modelVersion: '1.0.0' }),
+        }),
+      ]),
+    );
+    expect(recorded(approved.body.correlationId)).toEqual([
+      expect.objectContaining({
+        reasonCode: 'access.denied',
+        entity: expect.objectContaining({ modelVersion: '1.1.0' }),
+      }),
+    ]);
+    expect(recorded(draft.body.correlationId)).toEqual([
+      expect.objectContaining({
+        action: 'inference.request',
+        outcome: 'refused',
+        reasonCode: 'model.version_not_approved',
+      }),
+    ]);
+  });
+
   it('streams a chat completion event by event, and releases [DONE] after the response record holding the hash of the whole stream', async () => {
     const response = await fetch(`${gateway}/v1/chat/completions`, {
       method: 'POST',

@@ -1,6 +1,12 @@
 // The only file that imports node-jose (unmaintained since 2023): every JOSE operation of Praesidium
 // goes through these functions, so the library can be replaced in one place.
-import { generateKeyPairSync } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import jose from 'node-jose';
 
 export interface Jwk {
@@ -53,11 +59,19 @@ export async function toPublicJwk(privateJwk: Jwk): Promise<Jwk> {
   return key.toJSON(false) as Jwk;
 }
 
+/** ECDSA JWS algorithms node:crypto signs directly, with the digest each uses (RFC 7518 §3.4). */
+const ECDSA: Readonly<Record<string, { digest: string; crv: string }>> = {
+  ES256: { digest: 'sha256', crv: 'P-256' },
+  ES384: { digest: 'sha384', crv: 'P-384' },
+  ES512: { digest: 'sha512', crv: 'P-521' },
+};
+
 /**
- * Imported signing keys by their JWK object: importing costs milliseconds with node-jose, and the
- * gateway signs an assertion on every call with the same key object from the key store. A rotation
- * brings new objects; the old ones (and their imports) are then collected.
+ * Signing keys prepared once, by their JWK object: the gateway signs an assertion on every call with
+ * the same key object from the key store. A rotation brings new objects; the old ones (and their
+ * prepared forms) are then collected.
  */
+const preparedSigningKeys = new WeakMap<Jwk, KeyObject>();
 const importedSigningKeys = new WeakMap<Jwk, ReturnType<typeof jose.JWK.asKey>>();
 
 function signingKey(privateJwk: Jwk): ReturnType<typeof jose.JWK.asKey> {
@@ -71,17 +85,39 @@ function signingKey(privateJwk: Jwk): ReturnType<typeof jose.JWK.asKey> {
   return key;
 }
 
-/** Signs a JWT (compact JWS) with a private key. */
+function ecdsaKey(privateJwk: Jwk): KeyObject {
+  let key = preparedSigningKeys.get(privateJwk);
+  if (!key) {
+    key = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });
+    preparedSigningKeys.set(privateJwk, key);
+  }
+  return key;
+}
+
+/**
+ * Signs a JWT (compact JWS) with a private key. ECDSA (ES256, the algorithm of every key Praesidium
+ * generates) is signed with node:crypto: node-jose spent ~0.8 ms of CPU per signature converting the
+ * key through node-forge, against ~0.06 ms here, and the gateway signs one assertion per call. The
+ * signature is the JWS form (r‖s, RFC 7518 §3.4), not DER. Other algorithms go through node-jose.
+ */
 export async function signJwt(
   privateJwk: Jwk,
   claims: Record<string, unknown>,
   typ = 'JWT',
 ): Promise<string> {
+  const alg = privateJwk.alg ?? 'ES256';
+  const ecdsa = Object.hasOwn(ECDSA, alg) ? ECDSA[alg] : undefined;
+  if (ecdsa && privateJwk.kty === 'EC' && privateJwk.crv === ecdsa.crv) {
+    const header = Buffer.from(JSON.stringify({ alg, kid: privateJwk.kid, typ })).toString('base64url');
+    const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const signature = cryptoSign(ecdsa.digest, Buffer.from(signingInput), {
+      key: ecdsaKey(privateJwk),
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${signingInput}.${signature.toString('base64url')}`;
+  }
   const key = await signingKey(privateJwk);
-  const signer = jose.JWS.createSign(
-    { format: 'compact', fields: { typ, alg: privateJwk.alg ?? 'ES256', kid: privateJwk.kid } },
-    key,
-  );
+  const signer = jose.JWS.createSign({ format: 'compact', fields: { typ, alg, kid: privateJwk.kid } }, key);
   return (await signer.update(JSON.stringify(claims), 'utf8').final()) as unknown as string;
 }
 

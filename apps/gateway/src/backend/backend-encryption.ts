@@ -17,7 +17,7 @@ export interface SealedBody {
  */
 @Injectable()
 export class BackendEncryption {
-  private readonly cache = new Map<string, { expires: number; key: EncryptionKey | undefined }>();
+  private readonly cache = new Map<string, { expires: number; key: Promise<EncryptionKey | undefined> }>();
 
   constructor(private readonly directory: BackendKeyDirectory) {}
 
@@ -30,12 +30,17 @@ export class BackendEncryption {
     };
   }
 
-  private async keyOf(backendUrl: string): Promise<EncryptionKey | undefined> {
+  /** Calls arriving while the directory is read share that read: one query per expiry, not one per call. */
+  private keyOf(backendUrl: string): Promise<EncryptionKey | undefined> {
     const cached = this.cache.get(backendUrl);
     if (cached && cached.expires > Date.now()) return cached.key;
-    const jwk = await this.directory.find(backendUrl);
-    const key = jwk ? await encryptionKey(jwk) : undefined;
-    this.cache.set(backendUrl, { expires: Date.now() + CACHE_MS, key });
+    const key = this.directory.find(backendUrl).then((jwk) => (jwk ? encryptionKey(jwk) : undefined));
+    const entry = { expires: Date.now() + CACHE_MS, key };
+    this.cache.set(backendUrl, entry);
+    // A failed read is not remembered: the next call asks again.
+    key.catch(() => {
+      if (this.cache.get(backendUrl) === entry) this.cache.delete(backendUrl);
+    });
     return key;
   }
 }

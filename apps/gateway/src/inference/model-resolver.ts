@@ -6,6 +6,11 @@ import { ProblemError } from '@praesidium/problem';
 /** Statuses a caller may pin: approved versions and the deployed one; never drafts, suspended or retired. */
 const PINNABLE = new Set(['approved', 'deployed']);
 
+interface Remembered {
+  readonly at: number;
+  readonly value: Promise<DeployedModel>;
+}
+
 /**
  * Which model version serves a call: the deployed one by default, or a pinned version if (and only
  * if) the registry says it is approved or deployed. Refusals name their reason: `model.unknown`,
@@ -13,7 +18,7 @@ const PINNABLE = new Set(['approved', 'deployed']);
  */
 @Injectable()
 export class ModelResolver {
-  private readonly deployed = new Map<string, { readonly at: number; readonly value: DeployedModel }>();
+  private readonly remembered = new Map<string, Remembered>();
   private readonly cacheMs: number;
 
   constructor(
@@ -23,8 +28,33 @@ export class ModelResolver {
     this.cacheMs = config.gateway.resolveCacheMs;
   }
 
-  async resolve(name: string, pinnedVersion?: string): Promise<DeployedModel> {
-    if (pinnedVersion === undefined) return this.resolveDeployed(name);
+  /**
+   * The version serving `name` (the pinned one, or the deployed one), remembered for
+   * `PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS` (500 ms by default, 0 to turn off): registry reads were most
+   * of the gateway's database time under load. A deployment change, approval or suspension reaches
+   * the gateway at most that long after it is committed (the one-second stop button). Calls arriving
+   * while a read is in flight share it, so an expiry under load costs one read, not one per call.
+   * Only successes are remembered: an unknown or unservable version is asked again every time.
+   */
+  resolve(name: string, pinnedVersion?: string): Promise<DeployedModel> {
+    const key = JSON.stringify([name, pinnedVersion ?? null]);
+    const now = Date.now();
+    const cached = this.remembered.get(key);
+    if (cached && now - cached.at < this.cacheMs) return cached.value;
+    const value =
+      pinnedVersion === undefined
+        ? this.registry.resolveDeployed(name)
+        : this.resolvePinned(name, pinnedVersion);
+    if (this.cacheMs === 0) return value;
+    const entry = { at: now, value };
+    this.remembered.set(key, entry);
+    value.catch(() => {
+      if (this.remembered.get(key) === entry) this.remembered.delete(key);
+    });
+    return value;
+  }
+
+  private async resolvePinned(name: string, pinnedVersion: string): Promise<DeployedModel> {
     const model = (await this.registry.listModels()).find((candidate) => candidate.name === name);
     if (!model) throw new ProblemError('model.unknown');
     const version = (await this.registry.listVersions(model.id)).find(
@@ -33,21 +63,6 @@ export class ModelResolver {
     if (!version) throw new ProblemError('model.version_unknown');
     if (!PINNABLE.has(version.status)) throw new ProblemError('model.version_not_approved');
     return { model, version };
-  }
-
-  /**
-   * The deployed version, remembered for `PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS` (500 ms by default, 0
-   * to turn off): two registry reads per call are most of the gateway's database time under load. A
-   * deployment change or suspension reaches the gateway at most that long after it is committed.
-   * Only successes are remembered: an unknown or undeployed model is asked again every time.
-   */
-  private async resolveDeployed(name: string): Promise<DeployedModel> {
-    const now = Date.now();
-    const cached = this.deployed.get(name);
-    if (cached && now - cached.at < this.cacheMs) return cached.value;
-    const value = await this.registry.resolveDeployed(name);
-    if (this.cacheMs > 0) this.deployed.set(name, { at: now, value });
-    return value;
   }
 
   /** Every version a caller could be served, for metadata. */

@@ -11,6 +11,8 @@ export const KEY_PURPOSES = {
   pseudonym: 'hmac',
   'audit-checkpoint': 'sign',
   'consent-document-kek': 'wrap',
+  /** Encrypts the web console's session cookie (shared by every governance process). */
+  'console-session': 'hmac',
 } as const satisfies Record<string, KeyKind | readonly KeyKind[]>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;

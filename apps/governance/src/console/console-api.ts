@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ProblemDocument } from '@praesidium/problem';
 
@@ -15,14 +16,15 @@ export class ApiProblem extends Error {
 /** A whole answer of the API, for downloads the console passes through unchanged. */
 export interface ApiDownload {
   readonly status: number;
-  readonly headers: Record<string, string | string[] | number | undefined>;
+  readonly headers: Record<string, string>;
   readonly body: Buffer;
 }
 
 /**
- * The console's only way to the domain: the governance API itself, called in process with the signed-in
- * user's bearer token. Every page therefore passes the same PrincipalGuard, CASL policy checks, input
- * validation and audit as a `curl` would; the console adds no access path of its own.
+ * The console's only way to the domain: the governance API itself, called over loopback HTTP on the
+ * app's own listening socket with the signed-in user's bearer token. Every page therefore passes the
+ * same HTTP edge, PrincipalGuard, CASL policy checks, input validation and audit as a `curl` would;
+ * the console adds no access path of its own.
  */
 export class ConsoleApi {
   constructor(
@@ -45,33 +47,47 @@ export class ConsoleApi {
 
   /** A download (export, document): the body as bytes and the headers to pass on. */
   async download(path: string, query?: Query): Promise<ApiDownload> {
-    const response = await this.inject('GET', path, undefined, query);
-    if (response.statusCode >= 400) throw new ApiProblem(problemOf(response.statusCode, response.body));
-    return { status: response.statusCode, headers: response.headers, body: response.rawPayload };
+    const response = await this.call('GET', path, undefined, query);
+    const body = Buffer.from(await response.arrayBuffer());
+    if (response.status >= 400) throw new ApiProblem(problemOf(response.status, body.toString('utf8')));
+    return { status: response.status, headers: Object.fromEntries(response.headers), body };
   }
 
   private async json<T>(method: Method, path: string, body: unknown, query?: Query): Promise<T> {
-    const response = await this.inject(method, path, body, query);
-    if (response.statusCode >= 400) throw new ApiProblem(problemOf(response.statusCode, response.body));
-    return (response.body ? JSON.parse(response.body) : undefined) as T;
+    const response = await this.call(method, path, body, query);
+    const text = await response.text();
+    if (response.status >= 400) throw new ApiProblem(problemOf(response.status, text));
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private inject(method: Method, path: string, body: unknown, query?: Query) {
-    const search = new URLSearchParams();
+  private call(method: Method, path: string, body: unknown, query?: Query): Promise<Response> {
+    const url = new URL(path, ownOrigin(this.app));
     for (const [name, value] of Object.entries(query ?? {}))
-      if (value !== undefined && value !== '') search.set(name, String(value));
-    const url = search.size > 0 ? `${path}?${search.toString()}` : path;
-    return this.app.inject({
+      if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
+    return fetch(url, {
       method,
-      url,
+      redirect: 'manual',
       headers: {
         authorization: `Bearer ${this.token}`,
         'x-correlation-id': this.correlationId,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   }
+}
+
+/** The app's own listening socket, over loopback when it listens on every interface. */
+function ownOrigin(app: NestFastifyApplication): string {
+  const address = (app.getHttpServer() as { address(): AddressInfo | string | null }).address();
+  if (!address || typeof address === 'string') throw new Error('the governance app is not listening');
+  const host =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 function problemOf(status: number, text: string): ProblemDocument {

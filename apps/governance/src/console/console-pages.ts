@@ -1,7 +1,8 @@
 import type { ConsolePages } from './console.plugin.js';
+import { registerSecurityPages } from './security/security.pages.js';
 
 /**
  * The console's page groups, one per persona. Each registers its routes (under /console) and its
  * navigation entries; add a group here to add pages.
  */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [registerSecurityPages];

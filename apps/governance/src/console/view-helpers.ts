@@ -5,6 +5,8 @@ export function registerViewHelpers(handlebars: typeof import('handlebars')): vo
   handlebars.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
   handlebars.registerHelper('not', (value: unknown) => !value);
   handlebars.registerHelper('dateTime', (value: unknown) => formatDateTime(value));
+  handlebars.registerHelper('math-add', (left: number, right: number) => left + right);
+  handlebars.registerHelper('math-sub', (left: number, right: number) => left - right);
   handlebars.registerHelper('json', (value: unknown) => JSON.stringify(value, null, 2));
 }
 

@@ -45,6 +45,23 @@ export class ConsoleApi {
     return this.json<T>('PUT', path, body, query);
   }
 
+  /** A call to another Praesidium API with the user's token (the gateway's clinician feedback). */
+  async postTo<T>(origin: string, path: string, body: unknown): Promise<T> {
+    const response = await fetch(new URL(path, origin), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        'x-correlation-id': this.correlationId,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status >= 400) throw new ApiProblem(problemOf(response.status, text));
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
   /** A download (export, document): the body as bytes and the headers to pass on. */
   async download(path: string, query?: Query): Promise<ApiDownload> {
     const response = await this.call('GET', path, undefined, query);

@@ -31,7 +31,11 @@ export interface ConsoleDeps {
 }
 
 /** Registers the page groups of the console; each adds its routes and its navigation entries. */
-export type ConsolePages = (app: FastifyInstance, nest: NestFastifyApplication) => void;
+export type ConsolePages = (
+  app: FastifyInstance,
+  nest: NestFastifyApplication,
+  config: PraesidiumConfig,
+) => void;
 
 const logger = new Logger('Console');
 
@@ -94,7 +98,7 @@ export async function registerConsole(
         renderError(new ProblemError('request.not_found'), request, reply),
       );
       registerAuthRoutes(app, { config: deps.config, keyStore: deps.keyStore, tokens });
-      for (const register of pages) register(app, nest);
+      for (const register of pages) register(app, nest, deps.config);
     },
     { prefix: '/console' },
   );

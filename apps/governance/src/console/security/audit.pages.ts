@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AuditRecord, AuditVerification } from '@praesidium/audit';
-import { attempt, renderPage } from '../console-page.js';
-import { changeThenRedirect, formOf, userOf } from './security.pages.js';
+import { ApiProblem } from '../console-api.js';
+import { attempt, flash, problemFlash, readableProblem, renderPage } from '../console-page.js';
+import { formOf, userOf } from './security.pages.js';
 
 /**
  * The filters of an audit search, as the API names them. The patient filter is the reference the
@@ -72,13 +73,14 @@ export function registerAuditPages(app: FastifyInstance): void {
   });
 
   app.post('/security/audit/verify', async (request, reply) => {
-    let job: string | undefined;
-    const answer = await changeThenRedirect(request, reply, '/console/security/audit', '', async () => {
-      job = (await userOf(request).api.post<{ job: string }>('/audit/verifications')).job;
-    });
-    if (!job) return answer;
-    request.session.set('flash', undefined);
-    return reply.redirect(`/console/security/audit/verifications/${job}`, 303);
+    try {
+      const { job } = await userOf(request).api.post<{ job: string }>('/audit/verifications');
+      return await reply.redirect(`/console/security/audit/verifications/${job}`, 303);
+    } catch (error) {
+      if (!(error instanceof ApiProblem)) throw error;
+      flash(request, problemFlash(readableProblem(error.problem)));
+      return reply.redirect('/console/security/audit', 303);
+    }
   });
 
   app.get('/security/audit/verifications/:id', async (request, reply) => {

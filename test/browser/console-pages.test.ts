@@ -9,6 +9,8 @@ let platform: TestPlatform;
 let browser: TestBrowser;
 let page: Page;
 let base: string;
+/** Booting the platform and Chromium on a busy 2-core machine (CI runs two test files at once). */
+const BOOT_TIMEOUT_MS = 180_000;
 
 beforeAll(async () => {
   platform = await startTestPlatform('postgres');
@@ -16,12 +18,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
-});
+}, BOOT_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
   await platform?.stop();
-});
+}, BOOT_TIMEOUT_MS);
 
 describe('clinician', () => {
   const patient = `Patient/console-${Date.now()}`;
@@ -65,7 +67,7 @@ describe('security officer', () => {
     await page.getByRole('button', { name: 'Verify the audit trail' }).click();
     await page.waitForURL(/\/console\/security\/audit\/verifications\//);
     const verdict = page.locator('.verdict');
-    await verdict.waitFor({ timeout: 30_000 });
+    await verdict.waitFor({ timeout: 50_000 });
     await expect(verdict.textContent()).resolves.toMatch(
       /^The audit trail is intact: \d+ records in \d+ chains verified/,
     );

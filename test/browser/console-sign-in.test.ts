@@ -17,6 +17,8 @@ let idp: TestIdp;
 let hospital: TestIssuer;
 let page: Page;
 let base: string;
+/** Booting the platform and Chromium on a busy 2-core machine (CI runs two test files at once). */
+const BOOT_TIMEOUT_MS = 180_000;
 
 beforeAll(async () => {
   idp = await startTestIdp();
@@ -47,13 +49,13 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   page = await browser.newPage();
-});
+}, BOOT_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
   await platform?.stop();
   await idp?.close();
-});
+}, BOOT_TIMEOUT_MS);
 
 describe('signing in to the console', () => {
   it('sends a visitor who is not signed in to the sign-in page, which passes axe', async () => {

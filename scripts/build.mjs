@@ -1,7 +1,7 @@
 // Compiles apps/, libs/ and bench/ to dist/ with swc (type-checking is `npm run typecheck`).
 // swc rewrites the @praesidium/* path aliases to relative imports, so plain `node` runs the output.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { swcOptions } from '../swc.config.mjs';
 
@@ -43,5 +43,29 @@ for (const dir of sourceDirs) {
       })(),
     );
   }
+}
+// The web console's templates and browser assets are read at run time from beside the compiled code.
+const ASSET_FILE = /\.(hbs|css)$|[\\/]assets[\\/][^\\/]+\.js$/;
+async function* assetFiles(dir) {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* assetFiles(full);
+    else if (ASSET_FILE.test(full)) yield full;
+  }
+}
+for await (const file of assetFiles(path.join(root, 'apps'))) {
+  jobs.push(
+    (async () => {
+      const target = path.join(outDir, path.relative(root, file));
+      await mkdir(path.dirname(target), { recursive: true });
+      await copyFile(file, target);
+    })(),
+  );
 }
 await Promise.all(jobs);

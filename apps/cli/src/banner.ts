@@ -17,7 +17,12 @@ export function banner(platform: RunningPlatform, tokens: Partial<Record<Persona
     'Praesidium is running.',
     '',
     ...(platform.apps.includes('gateway') ? [`  gateway       ${config.http.gatewayUrl}`] : []),
-    ...(platform.apps.includes('governance') ? [`  governance    ${config.http.governanceUrl}`] : []),
+    ...(platform.apps.includes('governance')
+      ? [
+          `  governance    ${config.http.governanceUrl}`,
+          `  console       ${config.http.governanceUrl}/console/ (${consoleSignIn(config)})`,
+        ]
+      : []),
     ...(platform.apps.includes('sample-model')
       ? [
           `  sample model  http://${config.http.host}:${config.http.sampleModelPort} (answers the gateway only)`,
@@ -76,4 +81,12 @@ function describeDatabase(platform: RunningPlatform): string {
   const connection = platform.database?.connection;
   if (connection?.kind !== 'embedded') return 'PostgreSQL (DATABASE_URL)';
   return `embedded PostgreSQL (PGlite) in ${platform.config.dataDir}, socket ${connection.socketDir}`;
+}
+
+function consoleSignIn(config: PraesidiumConfig): string {
+  const ways = [
+    ...(config.console.oidc ? ['OpenID Connect'] : []),
+    ...(config.console.personaPicker ? ['demo personas'] : []),
+  ];
+  return ways.length > 0 ? `sign in with ${ways.join(' or ')}` : 'no sign-in configured';
 }

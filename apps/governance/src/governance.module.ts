@@ -23,6 +23,7 @@ import { DemoSeeder } from './demo/demo-seeder.js';
 import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
+import { KeyRotationController } from './keys/key-rotation.controller.js';
 import { ModelDatasetsController } from './models/model-datasets.controller.js';
 import { ModelMonitoringController } from './models/model-monitoring.controller.js';
 import { ModelEvidenceController } from './models/model-evidence.controller.js';
@@ -62,6 +63,7 @@ export class GovernanceModule {
         PoliciesController,
         BreakGlassController,
         ClientKeysController,
+        KeyRotationController,
         BiasReportsController,
         DocumentsController,
         ...(demo ? [DemoIssuerController] : []),

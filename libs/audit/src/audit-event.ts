@@ -46,6 +46,9 @@ export interface AuditEntity {
   readonly auditMonth?: string;
   /** SHA-256 of that month's signed archive (its NDJSON file), for retention events. */
   readonly archiveSha256?: string;
+  /** A platform key purpose and the key ids now current, for key rotation events. */
+  readonly keyPurpose?: string;
+  readonly keyIds?: readonly string[];
 }
 
 /** The stored, hashed event: the input plus its identity and time. */

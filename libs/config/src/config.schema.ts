@@ -136,6 +136,14 @@ export const environmentSchema = z
       .min(1024)
       .max(700 * 1024)
       .default(512 * 1024),
+
+    // The web console's sign-in: OpenID Connect authorization code with PKCE at this issuer (its
+    // discovery document names the endpoints); the access tokens it issues are those the API takes.
+    PRAESIDIUM_CONSOLE_OIDC_ISSUER: url.optional(),
+    PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+    /** Secret: a confidential client's secret (a public client with PKCE needs none). */
+    PRAESIDIUM_CONSOLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    PRAESIDIUM_CONSOLE_OIDC_SCOPES: z.string().min(1).max(512).default('openid profile'),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -183,6 +191,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['PRAESIDIUM_AUTH_JWKS_FILE'],
         message: 'set either the JWKS URL or the file, not both',
+      });
+    }
+    if (env.PRAESIDIUM_CONSOLE_OIDC_ISSUER && !env.PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID'],
+        message: 'required when PRAESIDIUM_CONSOLE_OIDC_ISSUER is set',
       });
     }
     const tls = [env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE, env.PRAESIDIUM_GATEWAY_TLS_KEY_FILE];
@@ -311,6 +326,23 @@ export interface PraesidiumConfig {
   readonly bias: { readonly uploadLimitBytes: number };
   /** Model registry evidence: the largest file accepted (stored under `<dataDir>/evidence`). */
   readonly registry: { readonly evidenceMaxBytes: number };
+  /**
+   * The web console (`{governance}/console`): OpenID Connect sign-in when an issuer is configured, and
+   * the persona picker while the embedded demo runs (never in production).
+   */
+  readonly console: {
+    readonly oidc:
+      | {
+          readonly issuer: string;
+          readonly clientId: string;
+          /** Secret: never logged. */
+          readonly clientSecret: string | undefined;
+          readonly scopes: string;
+          readonly redirectUri: string;
+        }
+      | undefined;
+    readonly personaPicker: boolean;
+  };
 }
 
 export function toConfig(
@@ -426,5 +458,18 @@ export function toConfig(
     sampleModel: { keyFile: env.PRAESIDIUM_SAMPLE_MODEL_KEY_FILE },
     bias: { uploadLimitBytes: env.PRAESIDIUM_BIAS_UPLOAD_LIMIT_BYTES },
     registry: { evidenceMaxBytes: env.PRAESIDIUM_REGISTRY_EVIDENCE_MAX_BYTES },
+    console: {
+      oidc:
+        env.PRAESIDIUM_CONSOLE_OIDC_ISSUER && env.PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID
+          ? {
+              issuer: env.PRAESIDIUM_CONSOLE_OIDC_ISSUER,
+              clientId: env.PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID,
+              clientSecret: env.PRAESIDIUM_CONSOLE_OIDC_CLIENT_SECRET,
+              scopes: env.PRAESIDIUM_CONSOLE_OIDC_SCOPES,
+              redirectUri: `${governanceUrl}/console/auth/callback`,
+            }
+          : undefined,
+      personaPicker: demo && !isProduction,
+    },
   };
 }

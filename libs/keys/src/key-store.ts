@@ -13,6 +13,8 @@ export const KEY_PURPOSES = {
   'consent-document-kek': 'wrap',
   /** Signs the manifest of a regulatory submission bundle (`praesidium docs generate`). */
   'regulatory-bundle': 'sign',
+  /** Encrypts the web console's session cookie (shared by every governance process). */
+  'console-session': 'hmac',
 } as const satisfies Record<string, KeyKind | readonly KeyKind[]>;
 
 export type KeyPurpose = keyof typeof KEY_PURPOSES;

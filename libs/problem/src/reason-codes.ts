@@ -225,6 +225,15 @@ export const REASONS = {
   'request.abandoned': { status: 400, title: 'The caller went away before the answer was complete' },
   'feedback.output_unknown': { status: 404, title: 'No model output has this audit record' },
   'metrics.forbidden': { status: 403, title: 'Metrics are readable with the metrics token or from loopback' },
+  'console.sign_in_required': { status: 401, title: 'Sign in to use the console' },
+  'console.sign_in_failed': {
+    status: 401,
+    title: 'The sign-in did not complete; start again from the sign-in page',
+  },
+  'console.csrf_invalid': {
+    status: 403,
+    title: 'The form was not sent from this console page (missing or wrong CSRF token); reload and retry',
+  },
   'internal.error': { status: 500, title: 'An internal error occurred' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

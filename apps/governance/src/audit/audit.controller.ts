@@ -1,8 +1,17 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
-import { AuditTrail, toCsv, toFhirAuditBundle, toNdjson, type AuditSearch } from '@praesidium/audit';
+import {
+  AuditTrail,
+  countDecisions,
+  toCsv,
+  toFhirAuditBundle,
+  toNdjson,
+  type AuditSearch,
+} from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { Pseudonymizer } from '@praesidium/keys';
 import { ZodPipe } from '@praesidium/problem';
@@ -34,6 +43,17 @@ const verifyBody = z
 
 const exportQuery = searchQuery.extend({ format: z.enum(['ndjson', 'csv', 'fhir']) }).strict();
 
+const BUCKETS = { minute: 60, hour: 3600, day: 86400 } as const;
+const decisionsQuery = z
+  .object({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+  })
+  .strict();
+/** At most this many buckets per answer (a week of hours, a day and a bit of minutes). */
+const MAX_BUCKETS = 24 * 7;
+
 const EXPORT_TYPES = {
   ndjson: { contentType: 'application/x-ndjson', extension: 'ndjson' },
   csv: { contentType: 'text/csv; charset=utf-8', extension: 'csv' },
@@ -47,7 +67,27 @@ export class AuditController {
     private readonly trail: AuditTrail,
     private readonly pseudonymizer: Pseudonymizer,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * Gateway decisions (allowed, refused by reason code) counted per minute, hour or day: the security
+   * officer's live view. Counts only, so reading them is not itself audited (a live view polls).
+   */
+  @Get('decisions')
+  async decisions(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(decisionsQuery)) query: z.infer<typeof decisionsQuery>,
+  ) {
+    requireAbility(principal, 'read', 'AuditTrail');
+    const bucketSeconds = BUCKETS[query.bucket];
+    const until = query.until ? new Date(query.until) : new Date();
+    const earliest = new Date(until.getTime() - MAX_BUCKETS * bucketSeconds * 1000);
+    const asked = query.since ? new Date(query.since) : new Date(until.getTime() - 24 * 3600 * 1000);
+    const since = asked < earliest ? earliest : asked;
+    const counts = await countDecisions(this.dataSource, { since, until, bucketSeconds });
+    return { since: since.toISOString(), until: until.toISOString(), bucket: query.bucket, counts };
+  }
 
   /** Search the trail; a patient is looked up by the pseudonym of the reference the officer typed. */
   @Get('events')

@@ -55,3 +55,13 @@ export const CurrentAbility = createParamDecorator((_: unknown, context: Executi
 export function requireAbility(principal: Principal, action: Action, subject: SubjectName): void {
   if (!abilities.get(principal)?.can(action, subject)) throw new ProblemError('access.denied');
 }
+
+/** Throws `access.denied` unless the principal's ability allows one of the actions. */
+export function requireAnyAbility(
+  principal: Principal,
+  actions: readonly Action[],
+  subject: SubjectName,
+): void {
+  const ability = abilities.get(principal);
+  if (!actions.some((action) => ability?.can(action, subject))) throw new ProblemError('access.denied');
+}

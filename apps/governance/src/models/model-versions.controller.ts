@@ -10,7 +10,12 @@ import {
   type LifecycleAction,
 } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import {
+  CurrentPrincipal,
+  PrincipalGuard,
+  requireAbility,
+  requireAnyAbility,
+} from '../auth/principal.guard.js';
 import { audited } from './registry-audit.js';
 import {
   diffQuery,
@@ -23,10 +28,16 @@ import {
   versionParam,
 } from './registry-dto.js';
 
-/** The policy action each lifecycle step needs: deploying and approving are separate permissions. */
-function permissionFor(action: LifecycleAction): 'deploy' | 'approve' | 'transition' {
-  if (action === 'deploy' || action === 'resume') return 'deploy';
-  return action === 'approve' ? 'approve' : 'transition';
+/**
+ * The policy actions that allow each lifecycle step (any one suffices): deploying and approving are
+ * separate permissions; suspending is a lifecycle step, or incident response on its own (`suspend`).
+ */
+function permissionsFor(
+  action: LifecycleAction,
+): readonly ('deploy' | 'approve' | 'transition' | 'suspend')[] {
+  if (action === 'deploy' || action === 'resume') return ['deploy'];
+  if (action === 'suspend') return ['transition', 'suspend'];
+  return action === 'approve' ? ['approve'] : ['transition'];
 }
 
 /**
@@ -157,7 +168,7 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
   ) {
-    requireAbility(principal, permissionFor(body.action), 'ModelVersion');
+    requireAnyAbility(principal, permissionsFor(body.action), 'ModelVersion');
     return audited(
       this.trail,
       principal,

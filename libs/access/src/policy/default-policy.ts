@@ -70,11 +70,27 @@ const REGULATORY_DOCUMENT_RULES = {
   ],
 } as const satisfies Record<string, readonly PolicyRule[]>;
 
+/** What the governance console added, as the next version (migration 1765200000000). */
+const CONSOLE_RULES = {
+  'security-officer': [
+    {
+      action: 'suspend',
+      subject: 'ModelVersion',
+      reason: 'incident response: a security officer takes a deployed model version out of service',
+    },
+    {
+      action: 'rotate',
+      subject: 'Key',
+      reason: 'key management: rotate the gateway encryption keys, the old ones kept for a grace period',
+    },
+  ],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
 /**
  * The policy version a fresh database has active: version 1, then the registry's, bias reports', their
- * sign-off's and regulatory documents' rules.
+ * sign-off's, regulatory documents' and the governance console's rules.
  */
-export const SEEDED_POLICY_VERSION = 5;
+export const SEEDED_POLICY_VERSION = 6;
 
 /**
  * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
@@ -123,6 +139,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'read', subject: 'BreakGlass' },
       { action: 'review', subject: 'BreakGlass' },
       ...REGISTRY_RULES['security-officer'],
+      ...CONSOLE_RULES['security-officer'],
     ],
     'regulatory-affairs': [
       { action: 'read', subject: 'Model' },

@@ -15,6 +15,8 @@ export const ACTIONS = [
   'transition',
   'sign',
   'deploy',
+  'suspend',
+  'rotate',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -38,6 +40,7 @@ export const SUBJECT_FIELDS = {
   BiasReport: ['id', 'requestedBy', 'verdict'],
   RegulatoryDocument: ['id', 'requestedBy', 'kind'],
   ModelVersion: [],
+  Key: [],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

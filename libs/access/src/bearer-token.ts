@@ -13,7 +13,19 @@ export function bearerToken(authorization: string | undefined): string {
  * first of several and drop the rest, so a proxy reading another one would see another credential.
  */
 export function requestBearerToken(request: IncomingMessage): string {
-  return singleBearerToken(request.headersDistinct.authorization ?? []);
+  return singleBearerToken(authorizationFields(request));
+}
+
+/**
+ * Every Authorization field of a request. Node's `headersDistinct` has them all; a request injected
+ * in process (light-my-request, as the web console calls the API) has no `headersDistinct`, and its
+ * one `authorization` header was set by our own code, never by a client.
+ */
+export function authorizationFields(request: IncomingMessage): readonly string[] {
+  // Absent on injected requests, whatever the Node typing says.
+  if (request.headersDistinct) return request.headersDistinct.authorization ?? [];
+  const value = request.headers.authorization;
+  return value === undefined ? [] : [value].flat();
 }
 
 /** The bearer token when exactly one Authorization field was sent (`headersDistinct`). */

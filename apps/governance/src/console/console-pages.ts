@@ -1,7 +1,9 @@
 import type { ConsolePages } from './console.plugin.js';
+import { ethicsPages } from './ethics/ethics.pages.js';
+import { regulatoryPages } from './regulatory/regulatory.pages.js';
 
 /**
  * The console's page groups, one per persona. Each registers its routes (under /console) and its
  * navigation entries; add a group here to add pages.
  */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [regulatoryPages, ethicsPages];

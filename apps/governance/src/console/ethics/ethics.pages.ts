@@ -1,12 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  estimateText,
-  groupingCharts,
-  METRIC_LABELS,
-  type BiasReport,
-  type Estimate,
-} from '@praesidium/fairness';
+import { estimateText, groupingCharts, METRIC_LABELS, type BiasReport } from '@praesidium/fairness';
 import { SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import type { ConsolePages } from '../console.plugin.js';
 import { attempt, renderPage } from '../console-page.js';

@@ -2,7 +2,7 @@ import fastifyMultipart, { type MultipartFile, type MultipartValue } from '@fast
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
-import { EVIDENCE_KINDS, type LIFECYCLE_ACTIONS, SIGNATURE_MEANINGS } from '@praesidium/model-registry';
+import { EVIDENCE_KINDS, SIGNATURE_MEANINGS, type LifecycleAction } from '@praesidium/model-registry';
 import type { CompletenessEntry } from '@praesidium/regulatory-docs';
 import { ProblemError } from '@praesidium/problem';
 import type { ConsolePages } from '../console.plugin.js';
@@ -19,7 +19,7 @@ const DOCUMENT_CHOICES = [
 ] as const;
 
 /** Which lifecycle steps leave each status (the registry's rules decide; this only offers the buttons). */
-const NEXT_ACTIONS: Record<string, readonly (typeof LIFECYCLE_ACTIONS)[number][]> = {
+const NEXT_ACTIONS: Record<string, readonly LifecycleAction[]> = {
   draft: ['validate'],
   validated: ['submit'],
   under_review: ['approve', 'reject'],

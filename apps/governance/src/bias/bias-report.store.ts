@@ -123,6 +123,15 @@ export class BiasReportStore {
     return toRecord(rows[0]);
   }
 
+  /** The newest reports first, without their bulky parts: what a list page shows. */
+  async list(limit: number): Promise<BiasReportRecord[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${RECORD_COLUMNS} FROM fairness.bias_report ORDER BY created_at DESC, id LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRecord);
+  }
+
   async aggregate(id: string): Promise<EvaluationTableJson> {
     const rows: { aggregate: EvaluationTableJson }[] = await this.dataSource.query(
       `SELECT aggregate FROM fairness.bias_report WHERE id = $1`,

@@ -48,6 +48,8 @@ const uploadQuery = z
   .strict();
 type UploadQuery = z.infer<typeof uploadQuery> & Partial<Record<(typeof SETTINGS_FLAGS)[number], string>>;
 
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
+
 const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
 
 /** A sign-off: as the registry's signatures, on the report's `reportSha256`, by an ethics-board member. */
@@ -150,6 +152,16 @@ export class BiasReportsController {
       correlationId: String(request.id),
     });
     return { id, jobId, status: 'queued', dataset: { sha256: parsed.sha256, rows: parsed.table.rows } };
+  }
+
+  /** The reports, newest first (status, dataset, verdict, `reportSha256`; no report body). */
+  @Get()
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
+  ) {
+    requireAbility(principal, 'read', 'BiasReport');
+    return this.store.list(query.limit);
   }
 
   @Get(':id')

@@ -89,6 +89,16 @@ export class DocumentStore {
     );
   }
 
+  /** The documents of one model version, newest first. */
+  async list(model: string, version: string): Promise<DocumentRecord[]> {
+    const rows = await this.dataSource.query<Row[]>(
+      `SELECT * FROM regulatory.document WHERE model_name = $1 AND model_version = $2
+        ORDER BY created_at DESC, id LIMIT 200`,
+      [model, version],
+    );
+    return rows.map(toRecord);
+  }
+
   private async row(id: string): Promise<Row> {
     const rows = await this.dataSource.query<Row[]>(`SELECT * FROM regulatory.document WHERE id = $1`, [id]);
     const row = rows[0];
@@ -97,22 +107,7 @@ export class DocumentStore {
   }
 
   async find(id: string): Promise<DocumentRecord> {
-    const row = await this.row(id);
-    return {
-      id: row.id,
-      kind: row.kind,
-      model: row.model_name,
-      version: row.model_version,
-      status: row.status,
-      requestedBy: row.requested_by,
-      jobId: row.job_id,
-      files: (row.files ?? []).map(({ name, mediaType, sha256 }) => ({ name, mediaType, sha256 })),
-      completeness: row.completeness,
-      bundleSha256: row.bundle_sha256,
-      error: row.error,
-      createdAt: row.created_at.toISOString(),
-      completedAt: row.completed_at?.toISOString() ?? null,
-    };
+    return toRecord(await this.row(id));
   }
 
   /** One generated file, with its content. */
@@ -120,4 +115,22 @@ export class DocumentStore {
     const files = (await this.row(id)).files ?? [];
     return name === undefined ? files[0] : files.find((file) => file.name === name);
   }
+}
+
+function toRecord(row: Row): DocumentRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    model: row.model_name,
+    version: row.model_version,
+    status: row.status,
+    requestedBy: row.requested_by,
+    jobId: row.job_id,
+    files: (row.files ?? []).map(({ name, mediaType, sha256 }) => ({ name, mediaType, sha256 })),
+    completeness: row.completeness,
+    bundleSha256: row.bundle_sha256,
+    error: row.error,
+    createdAt: row.created_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+  };
 }

@@ -33,6 +33,10 @@ const generateRequest = z
   })
   .strict();
 
+const listQuery = z
+  .object({ model: z.string().trim().min(1).max(200), version: z.string().trim().min(1).max(100) })
+  .strict();
+
 const contentQuery = z.object({ file: z.string().min(1).max(300).optional() }).strict();
 
 /**
@@ -74,6 +78,16 @@ export class DocumentsController {
       correlationId: String(request.id),
     });
     return { id, jobId, status: 'queued' };
+  }
+
+  /** The documents generated for one model version, newest first (metadata, no content). */
+  @Get()
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
+  ) {
+    requireAbility(principal, 'read', 'RegulatoryDocument');
+    return this.store.list(query.model, query.version);
   }
 
   @Get(':id')

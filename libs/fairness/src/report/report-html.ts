@@ -67,7 +67,7 @@ export function biasReportHtml(report: BiasReport): string {
         name,
         estimate: estimateText(estimate),
       })),
-      charts: charts(report, grouping),
+      charts: groupingCharts(report, grouping),
       groups: grouping.groups.map((group) => ({
         key: group.key,
         isSmall: group.isSmall,
@@ -82,7 +82,11 @@ export function biasReportHtml(report: BiasReport): string {
   });
 }
 
-function charts(report: BiasReport, grouping: GroupingReport): string[] {
+/**
+ * The SVG charts of one grouping (bars with interval whiskers per charted metric, ROC and reliability
+ * curves with scores), as the HTML report shows them; the web console shows the same pictures.
+ */
+export function groupingCharts(report: BiasReport, grouping: GroupingReport): string[] {
   const bars = CHARTED_METRICS.filter((metric) => report.metrics.includes(metric)).map((metric) =>
     barChart(
       METRIC_LABELS[metric],
@@ -118,7 +122,8 @@ function charts(report: BiasReport, grouping: GroupingReport): string[] {
   return [...bars, roc, calibration];
 }
 
-function estimateText(estimate: Estimate): string {
+/** `0.812 [0.771, 0.850]`: a value with its interval, as the report writes every estimate. */
+export function estimateText(estimate: Estimate): string {
   if (estimate.value === null) return 'undefined';
   const value = estimate.value.toFixed(3);
   return estimate.lower === null || estimate.upper === null

@@ -60,7 +60,7 @@ export function barChart(title: string, bars: readonly Bar[], overall: number | 
   });
   if (overall !== null)
     parts.push(`<path d="M${x(overall).toFixed(1)} 24V${height - 4}" stroke="#888" stroke-dasharray="4 3"/>`);
-  return svg(width, height, parts);
+  return svg(width, height, parts, title);
 }
 
 export interface Series {
@@ -94,9 +94,10 @@ export function curveChart(title: string, xLabel: string, yLabel: string, series
     parts.push(`<rect x="${left + size + 16}" y="${ly - 8}" width="10" height="10" fill="${color}"/>`);
     parts.push(`<text x="${left + size + 30}" y="${ly + 1}">${escapeXml(line.label)}</text>`);
   });
-  return svg(left + size + legendWidth, top + size + 40, parts);
+  return svg(left + size + legendWidth, top + size + 40, parts, title);
 }
 
-function svg(width: number, height: number, parts: string[]): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" role="img">${parts.join('')}</svg>`;
+/** `role="img"` named by the chart's title, so a screen reader announces what the picture is. */
+function svg(width: number, height: number, parts: string[], title: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" role="img" aria-label="${escapeXml(title)}">${parts.join('')}</svg>`;
 }

@@ -14,4 +14,12 @@ describe('carriesNulCharacter', () => {
     for (let level = 0; level < 200_000; level += 1) deep = [deep];
     expect(carriesNulCharacter(deep)).toBe(true);
   });
+
+  it('ends on inputs that link back to themselves, as multipart bodies do', () => {
+    const body: Record<string, unknown> = { title: { value: 'clean' } };
+    body.file = { type: 'file', fields: body, file: new (class Upload {})() };
+    expect(carriesNulCharacter(body)).toBe(false);
+    (body.title as { value: string }).value = 'nul\u0000';
+    expect(carriesNulCharacter(body)).toBe(true);
+  });
 });

@@ -309,6 +309,7 @@ async function renderVersionPage(
     biasReports: biasReports?.value
       ?.filter((report) => report.modelVersionRef !== null && refs.has(report.modelVersionRef))
       .map((report) => ({ ...report, href: `/console/bias-reports/${report.id}` })),
+    canReadDocuments: documents !== undefined,
     canReadBiasReports: biasReports !== undefined,
     canAddEvidence: ability.can('register', 'ModelVersion'),
     canGenerate: ability.can('record', 'RegulatoryDocument'),

@@ -2,7 +2,7 @@
  * What the gateway costs: the full gateway (every check on, durable audit on real PostgreSQL) against
  * a bare reverse proxy doing nothing but forwarding, both in front of the same backend.
  *
- * Process tree (this process forks itself): `backend`, a fixed-answer Open Inference Protocol server
+ * Process tree (forked from bench/support/bench-processes.ts): `backend`, a fixed-answer Open Inference Protocol server
  * (it checks nothing, so the backend costs the same on both paths); `proxy`, node:http + an undici
  * pool forwarding every POST to the backend; `platform`, the Praesidium platform as `npm start` runs it
  * (gateway, governance, sample model) on a fresh PostgreSQL database of its own, with the demo's
@@ -21,21 +21,21 @@
  */
 import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { loadConfig } from '@praesidium/config';
-import { dataSourceOptions, openDataSource } from '@praesidium/database';
-import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, mintDemoToken } from '@praesidium/demo';
-import { KeyStore } from '@praesidium/keys';
-import { ModelEntity, ModelRegistry, ModelVersionEntity } from '@praesidium/model-registry';
-import { startPlatform } from '../apps/cli/src/platform.js';
+import {
+  adminStatement,
+  backendInferUrl,
+  benchPlatformEnv,
+  prepareInference,
+  spawnBenchChild,
+  stopBenchChildren,
+} from './support/bench-processes.js';
 import { percentile, positiveInt, print, round } from './support/stats.js';
 
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,97 +44,9 @@ const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 32);
 const RATE = positiveInt(process.env.BENCH_RATE, 200);
 const SEQUENTIAL = positiveInt(process.env.BENCH_SEQUENTIAL, 1000);
 
-const BACKEND_ANSWER = JSON.stringify({
-  model_name: LUMBAR_ESI_MODEL_NAME,
-  model_version: '1.0.0',
-  outputs: [{ name: 'probability_meaningful_relief', shape: [1], datatype: 'FP32', data: [0.61] }],
-});
-
-type Role = 'backend' | 'proxy' | 'platform';
-
-// ---- child roles ----------------------------------------------------------------------------------
-
-async function runBackend(): Promise<number> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () =>
-      response.writeHead(200, { 'content-type': 'application/json' }).end(BACKEND_ANSWER),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function runProxy(backendUrl: string): Promise<number> {
-  const target = new URL(backendUrl);
-  const pool = new Pool(target.origin, { connections: 64 });
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      pool
-        .request({
-          method: 'POST',
-          path: target.pathname,
-          body: Buffer.concat(chunks),
-          headers: { 'content-type': 'application/json' },
-        })
-        .then(async (answer) => {
-          const body = Buffer.from(await answer.body.arrayBuffer());
-          response.writeHead(answer.statusCode, { 'content-type': 'application/json' }).end(body);
-        })
-        .catch(() => response.writeHead(502).end());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function runPlatform(): Promise<number> {
-  const config = loadConfig(process.env);
-  await startPlatform(config);
-  return config.http.gatewayPort;
-}
-
-async function child(role: Role): Promise<void> {
-  const port =
-    role === 'backend'
-      ? await runBackend()
-      : role === 'proxy'
-        ? await runProxy(process.env.BENCH_BACKEND_URL as string)
-        : await runPlatform();
-  // Exit normally on SIGTERM, so a CPU profile (if asked for) is written.
-  process.once('SIGTERM', () => process.exit(0));
-  process.send?.({ port });
-}
-
-function spawn(role: Role, env: Record<string, string>): Promise<{ process: ChildProcess; port: number }> {
-  const profile = process.env.BENCH_CPU_PROFILE_DIR;
-  const processHandle = fork(fileURLToPath(import.meta.url), [role], {
-    env: { ...process.env, ...env },
-    // BENCH_CPU_PROFILE_DIR: a V8 CPU profile of the platform process, written when it exits.
-    execArgv: role === 'platform' && profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    processHandle.once('message', (message: { port: number }) =>
-      resolve({ process: processHandle, port: message.port }),
-    );
-    processHandle.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
-}
-
 // ---- measurements ---------------------------------------------------------------------------------
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (statement: string) => adminStatement(ADMIN_URL, statement);
 
 async function sequential(url: string, headers: Record<string, string>, body: string): Promise<Float64Array> {
   const target = new URL(url);
@@ -197,54 +109,20 @@ async function main(): Promise<void> {
   await admin(`CREATE DATABASE ${dbName}`);
   const children: ChildProcess[] = [];
   try {
-    const backend = await spawn('backend', {});
+    const backend = await spawnBenchChild('backend', {});
     children.push(backend.process);
-    const backendUrl = `http://127.0.0.1:${backend.port}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    const proxy = await spawn('proxy', { BENCH_BACKEND_URL: backendUrl });
+    const backendUrl = backendInferUrl(backend.port);
+    const proxy = await spawnBenchChild('proxy', { BENCH_BACKEND_URL: backendUrl });
     children.push(proxy.process);
-    const env = {
-      NODE_ENV: 'test',
-      PRAESIDIUM_LOG_LEVEL: 'error',
-      PRAESIDIUM_DATA_DIR: dataDir,
-      DATABASE_URL: dbUrl.toString(),
-      PRAESIDIUM_GATEWAY_PORT: '0',
-      PRAESIDIUM_GOVERNANCE_PORT: '0',
-      PRAESIDIUM_SAMPLE_MODEL_PORT: '0',
-      // Every check on: rate limits too, set high enough that the load never reaches them.
-      PRAESIDIUM_GATEWAY_RATE_LIMIT_PRINCIPAL: '1000000000',
-      PRAESIDIUM_GATEWAY_RATE_LIMIT_MODEL: '1000000000',
-      PRAESIDIUM_GATEWAY_BACKEND_CONCURRENCY: '256',
-    };
-    const ports = await Promise.all([freePort(), freePort(), freePort()]);
-    Object.assign(env, {
-      PRAESIDIUM_GATEWAY_PORT: String(ports[0]),
-      PRAESIDIUM_GOVERNANCE_PORT: String(ports[1]),
-      PRAESIDIUM_SAMPLE_MODEL_PORT: String(ports[2]),
-    });
-    const platform = await spawn('platform', env);
+    const env = await benchPlatformEnv(dataDir, dbUrl.toString());
+    const platform = await spawnBenchChild('platform', env);
     children.push(platform.process);
     const config = loadConfig(env);
-
-    const dataSource = await openDataSource(
-      dataSourceOptions({ kind: 'server', url: dbUrl.toString() }, [ModelEntity, ModelVersionEntity], 1),
-    );
-    try {
-      const registry = new ModelRegistry(
-        dataSource.getRepository(ModelEntity),
-        dataSource.getRepository(ModelVersionEntity),
-      );
-      await registry.relocateBackend(LUMBAR_ESI_MODEL_NAME, '1.0.0', backendUrl);
-    } finally {
-      await dataSource.destroy();
-    }
-    const token = await mintDemoToken(await KeyStore.openOrCreate(dataDir), config, 'pain-clinician');
-    const body = JSON.stringify({
-      parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
-      inputs: exampleEsiInputs(),
-    });
-    const gatewayUrl = `${config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    const bareUrl = `http://127.0.0.1:${proxy.port}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    const auth = { authorization: `Bearer ${token}` };
+    const inference = await prepareInference(config, dbUrl.toString(), backendUrl);
+    const { body } = inference;
+    const gatewayUrl = inference.url;
+    const bareUrl = backendInferUrl(proxy.port);
+    const auth = { authorization: inference.headers.authorization };
     const json = { 'content-type': 'application/json' };
     print({
       setup: { duration_s: DURATION, connections: CONNECTIONS, rate_per_s: RATE, sequential: SEQUENTIAL },
@@ -309,13 +187,7 @@ async function main(): Promise<void> {
       },
     });
   } finally {
-    for (const handle of children.reverse()) handle.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (handle) =>
-          new Promise((resolve) => (handle.exitCode !== null ? resolve(0) : handle.once('exit', resolve))),
-      ),
-    );
+    await stopBenchChildren(children);
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -342,16 +214,7 @@ async function stepMeans(gatewayUrl: string): Promise<Record<string, number>> {
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const role = process.argv[2] as Role | undefined;
-(role ? child(role) : main()).catch((error: unknown) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

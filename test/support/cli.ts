@@ -16,14 +16,14 @@ export interface CliRun {
  * the very socket the CLI talks to. The environment is built from scratch so nothing of the test
  * runner's (DATABASE_URL, OTEL_*) leaks in: pass what the command needs in `env`.
  */
-export function praesidium(args: string[], env: Record<string, string>): Promise<CliRun> {
+export function praesidium(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
       {
         cwd: process.cwd(),
-        timeout: 30_000,
+        timeout: timeoutMs,
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? tmpdir(),

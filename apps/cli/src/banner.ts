@@ -6,7 +6,7 @@ import {
   PERSONAS,
   type PersonaName,
 } from '@praesidium/demo';
-import { APP_NAMES } from './app-names.js';
+import { DEFAULT_APPS } from './app-names.js';
 import type { RunningPlatform } from './platform.js';
 
 /** The text `npm start` prints: where everything is, who you can be, and two curls to try. */
@@ -31,7 +31,7 @@ export function banner(platform: RunningPlatform, tokens: Partial<Record<Persona
       : []),
     '',
   ];
-  if (!config.demo || platform.apps.length < APP_NAMES.length) return lines.join('\n');
+  if (!config.demo || !DEFAULT_APPS.every((app) => platform.apps.includes(app))) return lines.join('\n');
   lines.push(
     'Demo personas (tokens valid for one hour; `npx praesidium token --persona NAME` makes a new one):',
     '',

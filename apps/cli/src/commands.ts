@@ -8,13 +8,14 @@ import { banner } from './banner.js';
 import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
 import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
 import { DOCS_USAGE, runDocsCommand } from './docs-commands.js';
-import { APP_NAMES, type AppName } from './app-names.js';
+import { APP_NAMES, DEFAULT_APPS, type AppName } from './app-names.js';
 import { KEY_USAGE, runKeyCommand } from './key-commands.js';
 
 export const USAGE = `Usage: praesidium <command> [options]
 
 Commands:
-  start [--apps gateway,governance,sample-model]   start the platform (all apps by default)
+  start [--apps gateway,governance,sample-model,worker]
+                                                   start the platform (all but worker by default)
   migrate                                          apply pending database migrations
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
 ${AUDIT_USAGE}
@@ -63,7 +64,7 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
 
 async function start(config: PraesidiumConfig, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { apps: { type: 'string' } } });
-  const apps = (values.apps?.split(',').map((name) => name.trim()) ?? [...APP_NAMES]) as AppName[];
+  const apps = (values.apps?.split(',').map((name) => name.trim()) ?? [...DEFAULT_APPS]) as AppName[];
   const unknown = apps.filter((name) => !(APP_NAMES as readonly string[]).includes(name));
   if (unknown.length) {
     console.error(`unknown app(s): ${unknown.join(', ')}; choose from ${APP_NAMES.join(', ')}`);

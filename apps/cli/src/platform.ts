@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { APP_NAMES, type AppName } from './app-names.js';
+import { DEFAULT_APPS, type AppName } from './app-names.js';
 import type { PraesidiumConfig } from '@praesidium/config';
 import {
   acquireDatabase,
@@ -13,6 +13,7 @@ import { KeyStore } from '@praesidium/keys';
 import type { PlatformDeps } from '@praesidium/platform';
 import { createGatewayApp } from '../../gateway/src/create-gateway-app.js';
 import { createGovernanceApp } from '../../governance/src/create-governance-app.js';
+import { createWorkerApp } from '../../governance/src/create-worker-app.js';
 import { createSampleModelApp } from '../../sample-model/src/create-sample-model-app.js';
 
 export interface RunningPlatform {
@@ -40,7 +41,7 @@ export async function migrate(database: AcquiredDatabase): Promise<string[]> {
  */
 export async function startPlatform(
   config: PraesidiumConfig,
-  apps: readonly AppName[] = APP_NAMES,
+  apps: readonly AppName[] = DEFAULT_APPS,
 ): Promise<RunningPlatform> {
   const started: INestApplication[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -56,7 +57,10 @@ export async function startPlatform(
     if (apps.includes('sample-model')) {
       started.push(await listen(await createSampleModelApp(config), config.http.sampleModelPort, host));
     }
-    if (apps.includes('governance') || apps.includes('gateway')) {
+    if (apps.includes('worker') && apps.includes('governance') && config.jobs.runInGovernance) {
+      throw new Error('governance already runs the jobs in this process: start the worker elsewhere');
+    }
+    if (apps.includes('governance') || apps.includes('gateway') || apps.includes('worker')) {
       ({ deps, database } = await openPlatformDeps(config, closers));
     }
     if (deps && apps.includes('governance')) {
@@ -64,6 +68,9 @@ export async function startPlatform(
     }
     if (deps && apps.includes('gateway')) {
       started.push(await listen(await createGatewayApp(deps), config.http.gatewayPort, host));
+    }
+    if (deps && apps.includes('worker')) {
+      started.push(await listen(await createWorkerApp(deps), config.http.workerPort, host));
     }
   } catch (error) {
     await stop();

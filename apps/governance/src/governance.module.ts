@@ -7,13 +7,10 @@ import { ModelRegistryModule } from '@praesidium/model-registry';
 import { platformModules, type PlatformDeps } from '@praesidium/platform';
 import { AuditCheckpointScheduler } from './audit/audit-checkpoint.scheduler.js';
 import { AuditProofsController } from './audit/audit-proofs.controller.js';
-import { AuditVerifyJob } from './audit/audit-verify.job.js';
 import { AuditController } from './audit/audit.controller.js';
-import { BiasReportJob } from './bias/bias-report.job.js';
 import { BiasReportSignOff } from './bias/bias-report-sign-off.js';
 import { BiasReportStore } from './bias/bias-report.store.js';
 import { BiasReportsController } from './bias/bias-reports.controller.js';
-import { DocumentJob } from './documents/document.job.js';
 import { DocumentStore } from './documents/document.store.js';
 import { DocumentsController } from './documents/documents.controller.js';
 import { BreakGlassAlerter } from './break-glass/break-glass-alerter.js';
@@ -32,6 +29,7 @@ import { ModelEvidenceController } from './models/model-evidence.controller.js';
 import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
+import { JOB_PROVIDERS } from './worker.module.js';
 
 @Module({})
 export class GovernanceModule {
@@ -70,15 +68,14 @@ export class GovernanceModule {
       ],
       providers: [
         PolicyVersionStamp,
-        AuditVerifyJob,
+        // Left to `start --apps worker` processes when PRAESIDIUM_GOVERNANCE_RUNS_JOBS=false.
+        ...(deps.config.jobs.runInGovernance ? JOB_PROVIDERS : []),
         AuditCheckpointScheduler,
         BreakGlassAlerter,
         BreakGlassExpiry,
         BiasReportStore,
-        BiasReportJob,
         BiasReportSignOff,
         DocumentStore,
-        DocumentJob,
         ...(demo ? [DemoSeeder] : []),
       ],
     };

@@ -69,6 +69,7 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_PORT: port.default(8080),
     PRAESIDIUM_GOVERNANCE_PORT: port.default(8081),
     PRAESIDIUM_SAMPLE_MODEL_PORT: port.default(8090),
+    PRAESIDIUM_WORKER_PORT: port.default(8082),
     PRAESIDIUM_GATEWAY_URL: url.optional(),
     PRAESIDIUM_GOVERNANCE_URL: url.optional(),
 
@@ -106,6 +107,7 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_RATE_LIMIT_FAIL_OPEN: flag.default(false),
     PRAESIDIUM_GATEWAY_METRICS_TOKEN: z.string().min(16).optional(),
     PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
+    PRAESIDIUM_GOVERNANCE_RUNS_JOBS: flag.default(true),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
@@ -195,6 +197,13 @@ export const environmentSchema = z
         message: 'the gateway TLS certificate and key go together',
       });
     }
+    if (!env.PRAESIDIUM_GOVERNANCE_RUNS_JOBS && !env.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRAESIDIUM_GOVERNANCE_RUNS_JOBS'],
+        message: 'jobs left to worker processes need REDIS_URL (without it jobs run in governance)',
+      });
+    }
     if (env.PRAESIDIUM_GATEWAY_MTLS !== 'off' && !env.PRAESIDIUM_GATEWAY_TLS_CLIENT_CA_FILE) {
       ctx.addIssue({
         code: 'custom',
@@ -230,6 +239,8 @@ export interface PraesidiumConfig {
     readonly gatewayPort: number;
     readonly governancePort: number;
     readonly sampleModelPort: number;
+    /** The worker's health endpoints (`start --apps worker`). */
+    readonly workerPort: number;
     readonly gatewayUrl: string;
     readonly governanceUrl: string;
   };
@@ -283,6 +294,11 @@ export interface PraesidiumConfig {
       | undefined;
   };
   readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
+  /**
+   * Whether governance processes run the jobs (bias reports, documents, audit verification) besides
+   * enqueuing them; false leaves them to `start --apps worker` processes (Bull on Redis only).
+   */
+  readonly jobs: { readonly runInGovernance: boolean };
   /** Seconds between signed audit checkpoints; 0 turns the timer off (checkpoints on demand only). */
   readonly audit: { readonly checkpointIntervalSeconds: number };
   /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
@@ -351,6 +367,7 @@ export function toConfig(
       gatewayPort: env.PRAESIDIUM_GATEWAY_PORT,
       governancePort: env.PRAESIDIUM_GOVERNANCE_PORT,
       sampleModelPort: env.PRAESIDIUM_SAMPLE_MODEL_PORT,
+      workerPort: env.PRAESIDIUM_WORKER_PORT,
       gatewayUrl,
       governanceUrl,
     },
@@ -399,6 +416,7 @@ export function toConfig(
           : undefined,
     },
     consent: { defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT },
+    jobs: { runInGovernance: env.PRAESIDIUM_GOVERNANCE_RUNS_JOBS },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
     breakGlass: {
       minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,

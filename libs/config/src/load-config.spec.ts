@@ -40,6 +40,24 @@ describe('loadConfig', () => {
     });
     expect(config.demo).toBe(false);
   });
+
+  it('runs jobs in governance by default, and leaves them to workers only with Redis', () => {
+    expect(loadConfig({}).jobs.runInGovernance).toBe(true);
+    expect(loadConfig({}).http.workerPort).toBe(8082);
+    expect(() => loadConfig({ PRAESIDIUM_GOVERNANCE_RUNS_JOBS: 'false' })).toThrow(
+      /PRAESIDIUM_GOVERNANCE_RUNS_JOBS: jobs left to worker processes need REDIS_URL/,
+    );
+    const config = loadConfig({
+      PRAESIDIUM_GOVERNANCE_RUNS_JOBS: 'false',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      PRAESIDIUM_WORKER_PORT: '9082',
+    });
+    expect(config.jobs.runInGovernance).toBe(false);
+    expect(config.http.workerPort).toBe(9082);
+    expect(() => loadConfig({ PRAESIDIUM_GOVERNANCE_RUNS_JOBS: 'no' })).toThrow(
+      /PRAESIDIUM_GOVERNANCE_RUNS_JOBS/,
+    );
+  });
 });
 
 describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {

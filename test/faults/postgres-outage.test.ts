@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEMO_PATIENTS } from '@praesidium/demo';
+import { checkpointAndVerify } from '../support/audit-verify.js';
+import { answersWithoutRecord, drive, inferOnce, within } from '../support/load.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { createPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
+
+const CLIENTS = 8;
+/** The issue's promise: service resumes by itself within five seconds of PostgreSQL's return. */
+const RESUME_DEADLINE_MS = 5000;
+
+describe('PostgreSQL stopped during load (a private cluster, killed and started again)', () => {
+  let postgres: PrivatePostgres;
+  let platform: TestPlatform;
+  let clinician: string;
+
+  beforeAll(async () => {
+    postgres = await createPrivatePostgres();
+    platform = await startTestPlatform('postgres', {
+      DATABASE_URL: postgres.url,
+      // Load from one clinician: no rate limit may refuse it; the fault is the only cause of refusal.
+      PRAESIDIUM_GATEWAY_RATE_LIMIT_PRINCIPAL: '0',
+      PRAESIDIUM_GATEWAY_RATE_LIMIT_MODEL: '0',
+      PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
+    });
+    clinician = await platform.token('pain-clinician');
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await postgres?.remove();
+    if (platform) await rm(platform.config.dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses with 503 and a reason code while it is down, releases no answer without its record, and resumes by itself', async () => {
+    const gateway = platform.config.http.gatewayUrl;
+    const infer = () => inferOnce(gateway, clinician, DEMO_PATIENTS.consented);
+    expect((await infer()).status).toBe(200);
+
+    const load = drive(CLIENTS, infer);
+    expect(
+      await within(60_000, async () => load.outcomes.filter((o) => o.status === 200).length >= 10),
+    ).toBeLessThan(Infinity);
+    // A crash, not a shutdown: every connection drops at once, in-flight commits included.
+    await postgres.stop('immediate');
+    const downAt = Date.now();
+    await within(10_000, async () => load.outcomes.some((o) => o.startedAt > downAt && o.status === 503));
+    await sleep(500);
+    const ready = await fetch(`${gateway}/v2/health/ready`);
+    expect(ready.status).toBe(503);
+
+    await postgres.start();
+    const upAt = Date.now();
+    // Resumed: a call started after PostgreSQL's return is answered 200 (the load keeps running).
+    const resumedAfterMs = await within(
+      RESUME_DEADLINE_MS + 5000,
+      async () => load.outcomes.some((o) => o.startedAt >= upAt && o.status === 200),
+      10,
+    );
+    await within(10_000, async () => load.outcomes.filter((o) => o.startedAt >= upAt).length >= 20);
+    const outcomes = await load.stop();
+
+    const whileDown = outcomes.filter((o) => o.startedAt > downAt && o.endedAt < upAt);
+    expect(whileDown.length).toBeGreaterThan(0);
+    // While the database is away: only 503s, each with its reason code, problem+json.
+    for (const outcome of whileDown) {
+      expect(outcome.status).toBe(503);
+      expect(['database.unavailable', 'audit.unavailable']).toContain(outcome.code);
+    }
+    // Around the fault: answers or the same refusals, never a 500 or anything else.
+    for (const outcome of outcomes) {
+      if (outcome.status === 200) continue;
+      expect({ status: outcome.status, code: outcome.code }).toEqual({
+        status: 503,
+        code: expect.stringMatching(/^(database|audit)\.unavailable$/),
+      });
+    }
+    // No model response released without its committed audit record.
+    const answered = outcomes.filter((o) => o.status === 200);
+    expect(answered.length).toBeGreaterThanOrEqual(10);
+    expect(await answersWithoutRecord(postgres.url, outcomes)).toEqual([]);
+
+    console.log(
+      JSON.stringify({
+        test: 'postgres-outage',
+        answered: answered.length,
+        refused: outcomes.length - answered.length,
+        resumedAfterMs,
+      }),
+    );
+    expect(resumedAfterMs).toBeLessThanOrEqual(RESUME_DEADLINE_MS);
+    const stable = outcomes.filter((o) => o.startedAt >= upAt + resumedAfterMs);
+    expect(stable.every((o) => o.status === 200)).toBe(true);
+    expect((await fetch(`${gateway}/v2/health/ready`)).status).toBe(200);
+
+    // The audit chains of every stream verify, under a checkpoint signed after the fault.
+    const verdict = await checkpointAndVerify(postgres.url, platform.config.dataDir);
+    expect(verdict).toMatchObject({ valid: true, checkpoints: 1 });
+    expect(verdict.records).toBeGreaterThan(answered.length * 2);
+  }, 180_000);
+});

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
 import { signJwt, verificationKeys, type Jwk, type Jwks } from '@praesidium/keys';
 import {
   DOCUMENT_KINDS,
@@ -80,10 +81,32 @@ export async function generateSubmission(
   return { manifest, manifestJws, files };
 }
 
+/** Every file of the bundle as written to disk: the generated files and `manifest.jws`. */
+export function submissionFiles(bundle: SubmissionBundle): GeneratedFile[] {
+  return [...bundle.files, textFile(MANIFEST_JWS, 'application/jose', bundle.manifestJws)];
+}
+
 export async function writeSubmission(dir: string, bundle: SubmissionBundle): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const file of bundle.files) await writeFile(path.join(dir, file.name), fileBytes(file));
-  await writeFile(path.join(dir, MANIFEST_JWS), bundle.manifestJws);
+  for (const file of submissionFiles(bundle)) await writeFile(path.join(dir, file.name), fileBytes(file));
+}
+
+/** The fixed time of every archive entry: the archive's bytes depend on the files alone. */
+const ARCHIVE_MTIME = new Date('2000-01-01T00:00:00Z');
+
+/**
+ * A bundle's files as one ZIP archive under the folder `folder/`: extracted, that folder is what
+ * `praesidium docs verify` checks (nothing else is in it, so no file reads as added).
+ */
+export function submissionArchive(files: readonly GeneratedFile[], folder: string): Uint8Array {
+  if (path.basename(folder) !== folder || folder.startsWith('.'))
+    throw new Error('the archive folder must be a plain name');
+  const entries: Zippable = {};
+  for (const file of files) {
+    if (path.basename(file.name) !== file.name) throw new Error('a bundle file name must be a plain name');
+    entries[`${folder}/${file.name}`] = [fileBytes(file), { mtime: ARCHIVE_MTIME }];
+  }
+  return zipSync(entries, { level: 6 });
 }
 
 export interface SubmissionVerification {

@@ -51,8 +51,16 @@ describe('the signed submission bundle', () => {
   });
   afterAll(async () => rm(work, { recursive: true, force: true }));
 
-  it('is one ZIP archive under one folder that verifies once extracted, the same bytes for the same files', async () => {
-    const files = submissionFiles(await generate(AT));
+  it('reports each document written, and is one ZIP archive under one folder that verifies once extracted, the same bytes for the same files', async () => {
+    const progress: string[] = [];
+    const bundle = await generateSubmission(
+      { snapshot: completeSnapshot(), lock: PACKAGE_LOCK, generatedAt: AT },
+      await signing(keyStore),
+      DOCUMENT_KINDS,
+      (done, total) => void progress.push(`${done}/${total}`),
+    );
+    expect(progress).toEqual(DOCUMENT_KINDS.map((_, index) => `${index + 1}/${DOCUMENT_KINDS.length}`));
+    const files = submissionFiles(bundle);
     const archive = submissionArchive(files, 'bundle-1.1.0');
     expect(Buffer.from(submissionArchive(files, 'bundle-1.1.0')).equals(Buffer.from(archive))).toBe(true);
     const entries = unzipSync(archive);

@@ -52,15 +52,18 @@ export async function generateSubmission(
   inputs: GenerationInputs,
   signing: { privateJwk: Jwk; publicJwks: Jwks },
   kinds: readonly DocumentKind[] = DOCUMENT_KINDS,
+  /** Called after each document, with how many are done of how many (a job's progress). */
+  onDocument?: (done: number, total: number) => Promise<void> | void,
 ): Promise<SubmissionBundle> {
   const files: GeneratedFile[] = [];
   const gaps: Record<string, number> = {};
   // One inputs object for every document: the SBOM is then built once.
   const shared: GenerationInputs = { ...inputs };
-  for (const kind of kinds) {
+  for (const [index, kind] of kinds.entries()) {
     const generated = await generateDocument(kind, shared);
     files.push(...generated.files);
     if (kind !== 'sbom') gaps[kind] = generated.completeness.length;
+    await onDocument?.(index + 1, kinds.length);
   }
   files.push(
     textFile(SIGNING_KEYS, 'application/jwk-set+json', `${JSON.stringify(signing.publicJwks, null, 2)}\n`),

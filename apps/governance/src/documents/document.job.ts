@@ -6,6 +6,7 @@ import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { KeyStore } from '@praesidium/keys';
 import {
+  DOCUMENT_KINDS,
   findInstallation,
   generateDocument,
   generateSubmission,
@@ -65,7 +66,10 @@ export class DocumentJob implements OnModuleInit {
           };
           const generated =
             record.kind === SUBMISSION_KIND
-              ? await this.submission(inputs)
+              ? // 40 % → 80 % as the documents of the bundle are written, one by one.
+                await this.submission(inputs, (done, total) =>
+                  job.reportProgress(40 + Math.floor((40 * done) / total)),
+                )
               : await generateDocument(record.kind, inputs);
           await job.reportProgress(80);
           await this.store.complete(documentId, generated);
@@ -96,15 +100,23 @@ export class DocumentJob implements OnModuleInit {
    * `bundleSha256` is the SHA-256 of the signed `manifest.json`; its completeness report lists every
    * document's gaps, each with its document `kind`.
    */
-  private async submission(inputs: GenerationInputs): Promise<{
+  private async submission(
+    inputs: GenerationInputs,
+    onDocument: (done: number, total: number) => Promise<void>,
+  ): Promise<{
     files: GeneratedFile[];
     completeness: (CompletenessEntry & { kind: string })[];
     bundleSha256: string;
   }> {
-    const bundle = await generateSubmission(inputs, {
-      privateJwk: this.keyStore.current('regulatory-bundle'),
-      publicJwks: await this.keyStore.publicJwks('regulatory-bundle'),
-    });
+    const bundle = await generateSubmission(
+      inputs,
+      {
+        privateJwk: this.keyStore.current('regulatory-bundle'),
+        publicJwks: await this.keyStore.publicJwks('regulatory-bundle'),
+      },
+      DOCUMENT_KINDS,
+      onDocument,
+    );
     const completeness = Object.keys(bundle.manifest.gaps).flatMap((kind) => {
       const file = bundle.files.find((candidate) => candidate.name.endsWith(`-${kind}.completeness.json`));
       const gaps = file ? (JSON.parse(file.content) as CompletenessEntry[]) : [];

@@ -418,7 +418,7 @@ function pmsCollection(s: Snapshot): DocumentSection {
       citations.length
         ? statement(
             'Proactive data collection',
-            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${s.monitoring.performanceObservations} period(s); sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on each output is recorded in the audit trail.`,
+            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${s.monitoring.performanceObservations} period(s); sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on an output (accepted, modified, rejected, with a coded reason) is recorded in the audit trail.`,
             [...citations, ...PLATFORM.auditTrail.citations],
           )
         : missing(
@@ -476,7 +476,7 @@ function indicators(s: Snapshot): DocumentSection {
       thresholds.size
         ? statement(
             'Input drift thresholds',
-            `Population stability index per input feature against the training baseline: ${[...thresholds].join('; ')}.`,
+            `Population stability index per input feature against the check’s baseline sample: ${[...thresholds].join('; ')}.`,
             (s.monitoring.driftSeries ?? []).map((d) => ({
               record: 'registry.drift_check',
               id: d.id,
@@ -509,7 +509,7 @@ function trends(s: Snapshot): DocumentSection {
       citations.length
         ? statement(
             'Assessment methods',
-            'Input drift: PSI per feature on deciles of the baseline, each check kept as a time series with its level (stable, warn, alert). Performance: each period’s metrics per subgroup against the floors; a floor not met, or a metric not reported, is an alert. An alert is a statistically relevant change to investigate under the trend-reporting procedure.',
+            'Input drift: PSI per feature on deciles of the baseline, each check kept as a time series with its level (stable, warn, alert). Performance: each period’s metrics per subgroup against the floors; a floor not met, or a metric not reported, is an alert. Each alert is a signal to investigate under the trend-reporting procedure (Art. 88).',
             citations,
           )
         : missing('Assessment methods', annexIII('1.1(b)'), 'drift checks or performance observations'),
@@ -600,7 +600,7 @@ function psur(s: Snapshot): DocumentSection {
         'Conclusion of the monitoring data',
         alerts
           ? `${alerts} alert(s) in the period: the benefit-risk analysis must be reassessed before the report is concluded.`
-          : 'No alert in the period: the monitoring data do not change the benefit-risk analysis.',
+          : 'No alert in the period: the monitoring data raise no signal for the benefit-risk analysis.',
         monitoringCitations(s),
       ),
     );

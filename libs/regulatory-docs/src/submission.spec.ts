@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
@@ -14,6 +14,8 @@ import {
   MANIFEST_JSON,
   MANIFEST_JWS,
   SIGNING_KEYS,
+  submissionArchive,
+  submissionFiles,
   SUMS,
   verifySubmission,
   writeSubmission,
@@ -48,6 +50,31 @@ describe('the signed submission bundle', () => {
     await writeSubmission(bundleDir, await generate(AT));
   });
   afterAll(async () => rm(work, { recursive: true, force: true }));
+
+  it('reports each document written, and is one ZIP archive under one folder that verifies once extracted, the same bytes for the same files', async () => {
+    const progress: string[] = [];
+    const bundle = await generateSubmission(
+      { snapshot: completeSnapshot(), lock: PACKAGE_LOCK, generatedAt: AT },
+      await signing(keyStore),
+      DOCUMENT_KINDS,
+      (done, total) => void progress.push(`${done}/${total}`),
+    );
+    expect(progress).toEqual(DOCUMENT_KINDS.map((_, index) => `${index + 1}/${DOCUMENT_KINDS.length}`));
+    const files = submissionFiles(bundle);
+    const archive = submissionArchive(files, 'bundle-1.1.0');
+    expect(Buffer.from(submissionArchive(files, 'bundle-1.1.0')).equals(Buffer.from(archive))).toBe(true);
+    const entries = unzipSync(archive);
+    expect(Object.keys(entries).sort()).toEqual(files.map((file) => `bundle-1.1.0/${file.name}`).sort());
+    const extracted = path.join(work, 'extracted');
+    await mkdir(path.join(extracted, 'bundle-1.1.0'), { recursive: true });
+    for (const [name, bytes] of Object.entries(entries)) await writeFile(path.join(extracted, name), bytes);
+    const result = await verifySubmission(
+      path.join(extracted, 'bundle-1.1.0'),
+      await keyStore.publicJwks('regulatory-bundle'),
+    );
+    expect(result).toMatchObject({ valid: true, problems: [] });
+    expect(() => submissionArchive(files, '../elsewhere')).toThrow();
+  });
 
   it('holds every document of the version in every format, and verifies', async () => {
     const names = await readdir(bundleDir);

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
 import { signJwt, verificationKeys, type Jwk, type Jwks } from '@praesidium/keys';
 import {
   DOCUMENT_KINDS,
@@ -51,15 +52,18 @@ export async function generateSubmission(
   inputs: GenerationInputs,
   signing: { privateJwk: Jwk; publicJwks: Jwks },
   kinds: readonly DocumentKind[] = DOCUMENT_KINDS,
+  /** Called after each document, with how many are done of how many (a job's progress). */
+  onDocument?: (done: number, total: number) => Promise<void> | void,
 ): Promise<SubmissionBundle> {
   const files: GeneratedFile[] = [];
   const gaps: Record<string, number> = {};
   // One inputs object for every document: the SBOM is then built once.
   const shared: GenerationInputs = { ...inputs };
-  for (const kind of kinds) {
+  for (const [index, kind] of kinds.entries()) {
     const generated = await generateDocument(kind, shared);
     files.push(...generated.files);
     if (kind !== 'sbom') gaps[kind] = generated.completeness.length;
+    await onDocument?.(index + 1, kinds.length);
   }
   files.push(
     textFile(SIGNING_KEYS, 'application/jwk-set+json', `${JSON.stringify(signing.publicJwks, null, 2)}\n`),
@@ -80,10 +84,32 @@ export async function generateSubmission(
   return { manifest, manifestJws, files };
 }
 
+/** Every file of the bundle as written to disk: the generated files and `manifest.jws`. */
+export function submissionFiles(bundle: SubmissionBundle): GeneratedFile[] {
+  return [...bundle.files, textFile(MANIFEST_JWS, 'application/jose', bundle.manifestJws)];
+}
+
 export async function writeSubmission(dir: string, bundle: SubmissionBundle): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const file of bundle.files) await writeFile(path.join(dir, file.name), fileBytes(file));
-  await writeFile(path.join(dir, MANIFEST_JWS), bundle.manifestJws);
+  for (const file of submissionFiles(bundle)) await writeFile(path.join(dir, file.name), fileBytes(file));
+}
+
+/** The fixed time of every archive entry: the archive's bytes depend on the files alone. */
+const ARCHIVE_MTIME = new Date('2000-01-01T00:00:00Z');
+
+/**
+ * A bundle's files as one ZIP archive under the folder `folder/`: extracted, that folder is what
+ * `praesidium docs verify` checks (nothing else is in it, so no file reads as added).
+ */
+export function submissionArchive(files: readonly GeneratedFile[], folder: string): Uint8Array {
+  if (path.basename(folder) !== folder || folder.startsWith('.'))
+    throw new Error('the archive folder must be a plain name');
+  const entries: Zippable = {};
+  for (const file of files) {
+    if (path.basename(file.name) !== file.name) throw new Error('a bundle file name must be a plain name');
+    entries[`${folder}/${file.name}`] = [fileBytes(file), { mtime: ARCHIVE_MTIME }];
+  }
+  return zipSync(entries, { level: 6 });
 }
 
 export interface SubmissionVerification {

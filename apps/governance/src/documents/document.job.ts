@@ -4,13 +4,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { KeyStore } from '@praesidium/keys';
 import {
+  DOCUMENT_KINDS,
   findInstallation,
   generateDocument,
+  generateSubmission,
   loadSnapshot,
+  MANIFEST_JSON,
+  submissionFiles,
+  type CompletenessEntry,
+  type GeneratedFile,
+  type GenerationInputs,
   type PackageLock,
 } from '@praesidium/regulatory-docs';
-import { DocumentStore } from './document.store.js';
+import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
 
 export const DOCUMENT_JOB = 'document.generate';
 
@@ -37,6 +45,7 @@ export class DocumentJob implements OnModuleInit {
     private readonly trail: AuditTrail,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+    private readonly keyStore: KeyStore,
   ) {}
 
   onModuleInit(): void {
@@ -50,11 +59,18 @@ export class DocumentJob implements OnModuleInit {
           await job.reportProgress(10);
           const snapshot = await loadSnapshot(this.dataSource.manager, record.model, record.version);
           await job.reportProgress(40);
-          const generated = await generateDocument(record.kind, {
+          const inputs: GenerationInputs = {
             snapshot,
             lock: await platformLockfile(),
             generatedAt: new Date().toISOString(),
-          });
+          };
+          const generated =
+            record.kind === SUBMISSION_KIND
+              ? // 40 % → 80 % as the documents of the bundle are written, one by one.
+                await this.submission(inputs, (done, total) =>
+                  job.reportProgress(40 + Math.floor((40 * done) / total)),
+                )
+              : await generateDocument(record.kind, inputs);
           await job.reportProgress(80);
           await this.store.complete(documentId, generated);
           await this.trail.append({
@@ -65,6 +81,7 @@ export class DocumentJob implements OnModuleInit {
             // The document is found by its bundle hash (responseSha256) in `regulatory.document`.
             entity: { model: record.model, modelVersion: record.version },
           });
+          await job.reportProgress(95);
           return { documentId, bundleSha256: generated.bundleSha256, gaps: generated.completeness.length };
         } catch (error) {
           this.logger.error(
@@ -75,5 +92,38 @@ export class DocumentJob implements OnModuleInit {
         }
       },
     );
+  }
+
+  /**
+   * The signed submission bundle, as `praesidium docs generate` writes it: every document, the SBOM,
+   * the public keys, the manifests and `manifest.jws`, signed with the `regulatory-bundle` key. Its
+   * `bundleSha256` is the SHA-256 of the signed `manifest.json`; its completeness report lists every
+   * document's gaps, each with its document `kind`.
+   */
+  private async submission(
+    inputs: GenerationInputs,
+    onDocument: (done: number, total: number) => Promise<void>,
+  ): Promise<{
+    files: GeneratedFile[];
+    completeness: (CompletenessEntry & { kind: string })[];
+    bundleSha256: string;
+  }> {
+    const bundle = await generateSubmission(
+      inputs,
+      {
+        privateJwk: this.keyStore.current('regulatory-bundle'),
+        publicJwks: await this.keyStore.publicJwks('regulatory-bundle'),
+      },
+      DOCUMENT_KINDS,
+      onDocument,
+    );
+    const completeness = Object.keys(bundle.manifest.gaps).flatMap((kind) => {
+      const file = bundle.files.find((candidate) => candidate.name.endsWith(`-${kind}.completeness.json`));
+      const gaps = file ? (JSON.parse(file.content) as CompletenessEntry[]) : [];
+      return gaps.map((gap) => ({ kind, ...gap }));
+    });
+    const manifest = bundle.files.find((file) => file.name === MANIFEST_JSON);
+    if (!manifest) throw new Error('the submission bundle has no manifest');
+    return { files: submissionFiles(bundle), completeness, bundleSha256: manifest.sha256 };
   }
 }

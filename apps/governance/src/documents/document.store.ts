@@ -5,12 +5,16 @@ import type { DataSource } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
 import type { CompletenessEntry, DocumentKind, GeneratedFile } from '@praesidium/regulatory-docs';
 
+/** The `kind` of a signed submission bundle: every document kind, signed (see `generateSubmission`). */
+export const SUBMISSION_KIND = 'submission';
+export type StoredKind = DocumentKind | typeof SUBMISSION_KIND;
+
 export type DocumentStatus = 'queued' | 'running' | 'completed' | 'failed';
 
 /** A generated document's metadata: its files by name, media type and SHA-256 (content apart). */
 export interface DocumentRecord {
   readonly id: string;
-  readonly kind: DocumentKind;
+  readonly kind: StoredKind;
   readonly model: string;
   readonly version: string;
   readonly status: DocumentStatus;
@@ -26,7 +30,7 @@ export interface DocumentRecord {
 
 interface Row {
   id: string;
-  kind: DocumentKind;
+  kind: StoredKind;
   model_name: string;
   model_version: string;
   status: DocumentStatus;
@@ -45,7 +49,7 @@ export class DocumentStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async create(input: {
-    kind: DocumentKind;
+    kind: StoredKind;
     model: string;
     version: string;
     requestedBy: string;
@@ -108,6 +112,11 @@ export class DocumentStore {
 
   async find(id: string): Promise<DocumentRecord> {
     return toRecord(await this.row(id));
+  }
+
+  /** Every generated file, with its content. */
+  async files(id: string): Promise<GeneratedFile[]> {
+    return (await this.row(id)).files ?? [];
   }
 
   /** One generated file, with its content. */

@@ -12,6 +12,7 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '@praesidium/access';
@@ -19,15 +20,15 @@ import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ModelRegistry } from '@praesidium/model-registry';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
-import { DOCUMENT_KINDS } from '@praesidium/regulatory-docs';
+import { DOCUMENT_KINDS, submissionArchive } from '@praesidium/regulatory-docs';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import { enqueue } from '../jobs/enqueue.js';
 import { DOCUMENT_JOB, type DocumentJobData } from './document.job.js';
-import { DocumentStore } from './document.store.js';
+import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
 
 const generateRequest = z
   .object({
-    kind: z.enum(DOCUMENT_KINDS),
+    kind: z.enum([...DOCUMENT_KINDS, SUBMISSION_KIND]),
     model: z.string().trim().min(1).max(200),
     version: z.string().trim().min(1).max(100),
   })
@@ -42,7 +43,9 @@ const contentQuery = z.object({ file: z.string().min(1).max(300).optional() }).s
 /**
  * Regulatory documents of a model version, for regulatory affairs: `POST /documents` queues the
  * generation as a job (progress at `GET /jobs/:id`); the document's metadata carries its
- * completeness report and bundle SHA-256; `GET /documents/:id/content` serves a generated file.
+ * completeness report and bundle SHA-256; `GET /documents/:id/content` serves a generated file and
+ * `GET /documents/:id/archive` all of them as one ZIP. `kind: "submission"` makes the signed
+ * submission bundle (every document, `manifest.jws`), whose archive `praesidium docs verify` checks.
  */
 @Controller('documents')
 @UseGuards(PrincipalGuard)
@@ -112,5 +115,23 @@ export class DocumentsController {
     reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
     reply.header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
     return file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : file.content;
+  }
+
+  @Get(':id/archive')
+  async archive(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    requireAbility(principal, 'read', 'RegulatoryDocument');
+    const record = await this.store.find(id);
+    if (record.status !== 'completed') throw new ProblemError('document.not_ready');
+    // The folder holds the bundle alone: extracted, it is what `docs verify` takes.
+    const folder = `${record.model}-${record.version}-${record.kind}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    const archive = Buffer.from(submissionArchive(await this.store.files(id), folder));
+    reply.header('content-type', 'application/zip');
+    reply.header('content-disposition', `attachment; filename="${folder}.zip"`);
+    reply.header('digest', `sha-256=${createHash('sha256').update(archive).digest('base64')}`);
+    return archive;
   }
 }

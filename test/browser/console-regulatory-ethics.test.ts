@@ -3,7 +3,11 @@
 // checklist; bias reports with charts and intervals, a comment, the Part 11 sign-off with the signing
 // PIN, and the approval queue. axe-core on every page, screenshots as artifacts.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { verifySubmission } from '@praesidium/regulatory-docs';
 import type { Page } from 'playwright-core';
 import { computedBiasReport, EVALUATION_MAPPING } from '../support/bias-reports.js';
 import { call } from '../support/http.js';
@@ -110,31 +114,54 @@ describe('regulatory affairs', () => {
     await expect(page.locator('main').textContent()).resolves.toContain('console.csrf_invalid');
   });
 
-  it('generates a document with a progress bar, downloads the bundle files and shows the completeness checklist', async () => {
+  it('generates the signed submission bundle with a progress bar, downloads its files and archive, and shows the completeness checklist', async () => {
     await page.goto(`${base}/console/registry/${MODEL}/${VERSION}`);
     await page
       .locator('#documents')
-      .getByLabel(/AI-enabled device software functions/)
+      .getByLabel(/Signed submission bundle/)
       .check();
     await Promise.all([
       page.waitForURL(/\/console\/documents\/[0-9a-f-]{36}$/),
       page.getByRole('button', { name: 'Generate' }).click(),
     ]);
     // The live region refreshes itself (console.js) until the job is done.
-    await page.getByRole('heading', { name: 'Status: completed' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Status: completed' }).waitFor({ timeout: 60_000 });
     await expect(page.locator('progress').count()).resolves.toBe(0);
     await checkPage(page, 'regulatory-document');
 
     const rows = page.locator('#document-status tbody tr');
-    await expect(rows.count()).resolves.toBe(3);
+    await expect(rows.count()).resolves.toBeGreaterThan(30);
     for (let i = 0; i < 3; i++) {
       const row = rows.nth(i);
       const expected = (await row.locator('code').textContent())?.trim();
       const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link').click()]);
       const bytes = await readFile((await download.path()) ?? '');
       expect(sha256(bytes)).toBe(expected);
-      expect(download.suggestedFilename()).toMatch(new RegExp(`^${MODEL}-${VERSION}-fda-aidsf\\.`));
     }
+
+    // The whole bundle as one archive: unzipped, it verifies against the platform's published keys.
+    const [archive] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /as one ZIP archive/ }).click(),
+    ]);
+    expect(archive.suggestedFilename()).toBe(`${MODEL}-${VERSION}-submission.zip`);
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-console-bundle-'));
+    try {
+      for (const [name, bytes] of Object.entries(unzipSync(await readFile((await archive.path()) ?? '')))) {
+        if (name.endsWith('/')) continue;
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), bytes);
+      }
+      const bundle = path.join(dir, `${MODEL}-${VERSION}-submission`);
+      const verified = await verifySubmission(
+        bundle,
+        await platform.keyStore.publicJwks('regulatory-bundle'),
+      );
+      expect(verified).toMatchObject({ valid: true, problems: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
     // The demo model lacks datasets, risk items and more: each gap is an item of the checklist.
     const checklist = page.locator('ul.checklist li');
     await expect(checklist.count()).resolves.toBeGreaterThan(0);

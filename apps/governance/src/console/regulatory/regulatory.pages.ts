@@ -11,10 +11,20 @@ import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from './page-support.js';
 
-/** The documents regulatory affairs can generate (`DOCUMENT_KINDS` of @praesidium/regulatory-docs). */
+/**
+ * The documents regulatory affairs can generate: the signed submission bundle of every document, or
+ * one document alone (`DOCUMENT_KINDS` of @praesidium/regulatory-docs).
+ */
 const DOCUMENT_CHOICES = [
+  { kind: 'submission', label: 'Signed submission bundle: every document below, with a signed manifest' },
   { kind: 'fda-aidsf', label: 'FDA AI-enabled device software functions: submission content' },
   { kind: 'fda-pccp', label: 'FDA predetermined change control plan' },
+  { kind: 'fda-cybersecurity', label: 'FDA premarket cybersecurity content' },
+  { kind: 'eu-mdr-annex-ii', label: 'EU MDR Annex II technical documentation' },
+  { kind: 'eu-mdr-annex-iii', label: 'EU MDR Annex III post-market surveillance plan' },
+  { kind: 'eu-ai-act-annex-iv', label: 'EU AI Act Annex IV technical documentation' },
+  { kind: 'model-card', label: 'Model card (FDA Appendix E)' },
+  { kind: 'gmlp', label: 'Good machine learning practice: the ten principles' },
   { kind: 'sbom', label: 'Software bill of materials (CycloneDX 1.6)' },
 ] as const;
 
@@ -243,6 +253,7 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
       finished,
       progress,
       versionHref: versionHref(document.model, document.version),
+      archiveHref: `/console/documents/${document.id}/archive`,
       files: document.files.map((file) => ({
         ...file,
         href: `/console/documents/${document.id}/download?file=${segment(file.name)}`,
@@ -250,6 +261,18 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
       checklist: checklist(document.completeness ?? []),
       gapCount: document.completeness?.length ?? 0,
     });
+  });
+
+  app.get('/documents/:id/archive', async (request, reply) => {
+    const { id } = idParam.parse(request.params);
+    const download = await userOf(request).api.download(`/documents/${id}/archive`);
+    return reply
+      .header('content-type', 'application/zip')
+      .header(
+        'content-disposition',
+        String(download.headers['content-disposition'] ?? attachment(`${id}.zip`)),
+      )
+      .send(download.body);
   });
 
   app.get('/documents/:id/download', async (request, reply) => {

@@ -99,7 +99,8 @@ describe('audit trail tampering (PostgreSQL)', () => {
       await db.dataSource.transaction(async (manager) => {
         await manager.query(`ALTER TABLE audit.event DISABLE TRIGGER tr_audit_event_no_update_delete`);
         await manager.query(
-          `UPDATE audit.event SET event = jsonb_set(event, '{outcome}', '"success"') WHERE stream_id = $1 AND seq = 5`,
+          `UPDATE audit.event SET event_jcs = replace(event_jcs, '"outcome":"refused"', '"outcome":"success"')
+            WHERE stream_id = $1 AND seq = 5`,
           [streamId],
         );
         await manager.query(`ALTER TABLE audit.event ENABLE TRIGGER tr_audit_event_no_update_delete`);

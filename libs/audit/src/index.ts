@@ -9,3 +9,4 @@ export * from './checkpoint/index.js';
 export * from './verify-audit.js';
 export * from './archive/audit-archive.js';
 export * from './retention/index.js';
+export * from './stored-chain-verifier.js';

@@ -9,6 +9,7 @@ import { ClientKeys1764800000000 } from './1764800000000-client-keys.js';
 import { BiasReportPolicy1764900000000 } from './1764900000000-bias-report-policy.js';
 import { BiasReportSignatures1765000000000 } from './1765000000000-bias-report-signatures.js';
 import { RegulatoryDocuments1765100000000 } from './1765100000000-regulatory-documents.js';
+import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonical-events.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   BiasReportPolicy1764900000000,
   BiasReportSignatures1765000000000,
   RegulatoryDocuments1765100000000,
+  AuditCanonicalEvents1765500000000,
 ];

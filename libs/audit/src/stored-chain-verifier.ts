@@ -27,21 +27,22 @@ export class StoredChainVerifier {
   private ended = false;
   private checked = 0;
   private lastSeq: number;
-  private lastHash: Buffer;
+  /** The hashed text is built right-aligned here: `{"event":`, the event's bytes, then `frameTail`. */
+  private scratch = Buffer.alloc(0);
+  /** `,"prevHash":"<last hash>","seq":<last seq + 1>,"streamId":"<id>"}`, kept ready for the next record. */
+  private frameTail = Buffer.alloc(0);
+  /** The last record's hash: the part of `frameTail` that links the next record to it. */
+  private lastHash = Buffer.alloc(0);
   private firstBreak: ChainVerification['firstBreak'];
-  private scratch = Buffer.allocUnsafe(8192);
-  private readonly head = Buffer.from(recordFrameHead);
-  private readonly linkHead = Buffer.from(',"prevHash":"');
-  private readonly seqHead = Buffer.from('","seq":');
-  private readonly tail: Buffer;
+  private readonly streamTail: Buffer;
 
   constructor(
     private readonly streamId: string,
     after: { readonly seq: number; readonly hash: string } = { seq: 0, hash: GENESIS_HASH },
   ) {
     this.lastSeq = after.seq;
-    this.lastHash = Buffer.from(after.hash);
-    this.tail = Buffer.from(`,"streamId":${JSON.stringify(streamId)}}`);
+    this.streamTail = Buffer.from(`,"streamId":${JSON.stringify(streamId)}}`);
+    this.frame(Buffer.from(after.hash, 'latin1'));
   }
 
   /** The next bytes of the COPY, cut anywhere. */
@@ -116,38 +117,41 @@ export class StoredChainVerifier {
       this.firstBreak = { seq: this.lastSeq + 1, problem: 'gap' };
     } else if (this.lastHash.compare(buffer, prevAt, prevAt + prevLength) !== 0) {
       this.firstBreak = { seq, problem: 'link' };
-    } else if (!this.hashMatches(buffer, seq, prevAt, prevLength, eventAt, eventLength, hashAt, hashLength)) {
+    } else if (!this.hashMatches(buffer, eventAt, eventLength, hashAt, hashLength)) {
       this.firstBreak = { seq, problem: 'hash' };
     }
     this.lastSeq = seq;
-    if (hashLength !== this.lastHash.length) this.lastHash = Buffer.alloc(hashLength);
-    buffer.copy(this.lastHash, 0, hashAt, hashAt + hashLength);
+    if (this.firstBreak) {
+      this.lastHash = Buffer.from(buffer.subarray(hashAt, hashAt + hashLength));
+    } else {
+      buffer.copy(this.lastHash, 0, hashAt, hashAt + hashLength);
+      this.nextSeq();
+    }
     return end;
   }
 
-  /** SHA-256 of `{"event":<event_jcs>,"prevHash":"<prev_hash>","seq":<seq>,"streamId":"<id>"}` against `hash`. */
+  /**
+   * SHA-256 of `{"event":<event_jcs>` + `frameTail` against the stored `hash`. The record's seq and
+   * prev_hash are already known equal to those `frameTail` holds (the gap and link checks).
+   */
   private hashMatches(
     buffer: Buffer,
-    seq: number,
-    prevAt: number,
-    prevLength: number,
     eventAt: number,
     eventLength: number,
     hashAt: number,
     hashLength: number,
   ): boolean {
     if (hashLength !== 64) return false;
-    const size = eventLength + prevLength + this.tail.length + 64;
-    if (size > this.scratch.length) this.scratch = Buffer.allocUnsafe(size * 2);
+    const tailAt = this.scratch.length - this.frameTail.length;
+    if (eventLength + FRAME_HEAD.length > tailAt) {
+      this.growScratch(eventLength);
+      return this.hashMatches(buffer, eventAt, eventLength, hashAt, hashLength);
+    }
     const scratch = this.scratch;
-    let at = this.head.copy(scratch, 0);
-    at += buffer.copy(scratch, at, eventAt, eventAt + eventLength);
-    at += this.linkHead.copy(scratch, at);
-    at += buffer.copy(scratch, at, prevAt, prevAt + prevLength);
-    at += this.seqHead.copy(scratch, at);
-    at += scratch.write(String(seq), at, 'latin1');
-    at += this.tail.copy(scratch, at);
-    const computed = digest('sha256', scratch.subarray(0, at), 'buffer') as unknown as Buffer;
+    const start = tailAt - eventLength - FRAME_HEAD.length;
+    for (let i = 0; i < FRAME_HEAD.length; i++) scratch[start + i] = FRAME_HEAD[i];
+    buffer.copy(scratch, tailAt - eventLength, eventAt, eventAt + eventLength);
+    const computed = digest('sha256', scratch.subarray(start), 'buffer') as unknown as Buffer;
     for (let i = 0; i < 32; i++) {
       const high = HEX[buffer[hashAt + 2 * i]];
       const low = HEX[buffer[hashAt + 2 * i + 1]];
@@ -155,4 +159,42 @@ export class StoredChainVerifier {
     }
     return true;
   }
+
+  /** Lays out `frameTail` for a record following `hash` at `lastSeq + 1`, at the end of `scratch`. */
+  private frame(hash: Buffer): void {
+    const tail = Buffer.concat([
+      LINK_HEAD,
+      hash,
+      SEQ_HEAD,
+      Buffer.from(String(this.lastSeq + 1), 'latin1'),
+      this.streamTail,
+    ]);
+    if (this.scratch.length < tail.length + 4096) this.scratch = Buffer.alloc(2 * (tail.length + 4096));
+    this.frameTail = this.scratch.subarray(this.scratch.length - tail.length);
+    tail.copy(this.frameTail);
+    this.lastHash = this.frameTail.subarray(LINK_HEAD.length, LINK_HEAD.length + hash.length);
+  }
+
+  private growScratch(eventLength: number): void {
+    const tail = Buffer.from(this.frameTail);
+    this.scratch = Buffer.alloc(2 * (eventLength + FRAME_HEAD.length + tail.length));
+    this.frameTail = this.scratch.subarray(this.scratch.length - tail.length);
+    tail.copy(this.frameTail);
+    this.lastHash = this.frameTail.subarray(LINK_HEAD.length, LINK_HEAD.length + this.lastHash.length);
+  }
+
+  /** `lastSeq` moved on by one: the seq digits of `frameTail` follow, in place unless one digit more. */
+  private nextSeq(): void {
+    const digits = String(this.lastSeq + 1);
+    const seqAt = LINK_HEAD.length + this.lastHash.length + SEQ_HEAD.length;
+    if (seqAt + digits.length + this.streamTail.length !== this.frameTail.length) {
+      this.frame(Buffer.from(this.lastHash));
+      return;
+    }
+    this.frameTail.write(digits, seqAt, 'latin1');
+  }
 }
+
+const FRAME_HEAD = Buffer.from(recordFrameHead, 'latin1');
+const LINK_HEAD = Buffer.from(',"prevHash":"', 'latin1');
+const SEQ_HEAD = Buffer.from('","seq":', 'latin1');

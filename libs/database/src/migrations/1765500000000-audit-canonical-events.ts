@@ -2,6 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { canonicalJson } from '@praesidium/digest';
 
 const BACKFILL_PAGE = 5000;
+/** The largest `toast_tuple_target`: rows up to a whole page stay uncompressed and in line. */
+const INLINE_ROW_BYTES = 8160;
 
 /**
  * Audit records keep the exact bytes they were hashed over, and the fork guard becomes one row update.
@@ -19,6 +21,10 @@ const BACKFILL_PAGE = 5000;
  *   made each append dearer. Heads move only from that trigger, forward: `audit.guard_stream_head`
  *   refuses any other UPDATE, so even the owning role cannot rewind a head without switching
  *   triggers off (and verification still finds what that hides).
+ * - A record now carries its event twice (about 2 kB for a gateway's inference event), past the
+ *   2 kB at which PostgreSQL starts compressing and moving values out of line. Every month's
+ *   partition gets `toast_tuple_target = 8160`, so records stay whole in their heap page: an append
+ *   writes no TOAST rows and verification reads none.
  * - A head exists only for a registered stream (made when `audit.stream` gets its row), so a record
  *   of an unknown stream is refused by the guard: `fk_audit_event_stream` and its per-row lookup go.
  */
@@ -33,6 +39,7 @@ export class AuditCanonicalEvents1765500000000 implements MigrationInterface {
     await db.query(
       `ALTER TABLE audit.event ADD COLUMN event jsonb NOT NULL GENERATED ALWAYS AS (event_jcs::jsonb) STORED`,
     );
+    await this.keepRowsInline(db);
     await this.createStreamHeads(db);
     await db.query(`DROP TRIGGER tr_audit_event_continue_chain ON audit.event`);
     await db.query(`DROP FUNCTION audit.refuse_fork()`);
@@ -65,6 +72,38 @@ export class AuditCanonicalEvents1765500000000 implements MigrationInterface {
       after = [last.stream_id, last.seq];
     }
     await db.query(`ALTER TABLE audit.event ENABLE TRIGGER tr_audit_event_no_update_delete`);
+  }
+
+  private async keepRowsInline(db: QueryRunner): Promise<void> {
+    const partitions = (await db.query(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'audit.event'::regclass`,
+    )) as { relname: string }[];
+    for (const { relname } of partitions) {
+      await db.query(`ALTER TABLE audit.${relname} SET (toast_tuple_target = ${INLINE_ROW_BYTES})`);
+    }
+    await db.query(`
+      CREATE OR REPLACE FUNCTION audit.create_month_partitions(at timestamptz) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      DECLARE
+        month_start timestamptz;
+        partition_name text;
+      BEGIN
+        FOR offset_months IN 0..1 LOOP
+          month_start := (date_trunc('month', at AT TIME ZONE 'UTC') + make_interval(months => offset_months))
+            AT TIME ZONE 'UTC';
+          partition_name := 'event_' || to_char(month_start AT TIME ZONE 'UTC', 'YYYY_MM');
+          CONTINUE WHEN to_regclass('audit.' || partition_name) IS NOT NULL;
+          -- Two writers starting a month together: the second waits, then finds the table.
+          PERFORM pg_advisory_xact_lock(7235004);
+          CONTINUE WHEN to_regclass('audit.' || partition_name) IS NOT NULL;
+          EXECUTE format('CREATE TABLE audit.%I PARTITION OF audit.event FOR VALUES FROM (%L) TO (%L)
+            WITH (toast_tuple_target = ${INLINE_ROW_BYTES})',
+            partition_name, month_start, (month_start AT TIME ZONE 'UTC' + interval '1 month') AT TIME ZONE 'UTC');
+          EXECUTE format('CREATE TRIGGER tr_audit_%s_no_truncate BEFORE TRUNCATE ON audit.%I
+            FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change()', partition_name, partition_name);
+        END LOOP;
+      END $$`);
   }
 
   private async createStreamHeads(db: QueryRunner): Promise<void> {

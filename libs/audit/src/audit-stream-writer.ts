@@ -9,6 +9,7 @@ import { acquireConnection } from './audit-connection.js';
 import { recordHashOfCanonical } from './hash-chain.js';
 
 const MAX_BATCH = 1000;
+const RECORD_SEPARATOR = '\x1e';
 
 interface Pending {
   readonly event: AuditEvent;
@@ -123,14 +124,16 @@ async function readHead(client: pg.PoolClient, streamId: string): Promise<{ seq:
 
 /**
  * One statement for any batch size: a column per parameter, unnested into rows. Prepared once per
- * connection, so each batch costs neither parsing nor planning.
+ * connection, so each batch costs neither parsing nor planning. The canonical events, the bulk of
+ * the bytes, go as one text joined by U+001E, which canonical JSON never holds unescaped: no array
+ * quoting to write in JavaScript or to undo in PostgreSQL.
  */
 const INSERT = `
   INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, reason_code, agent_subject,
                            patient_pseudonym, model_name, event_jcs, prev_hash, hash)
   SELECT $1::text, * FROM unnest($2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[],
-                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                                 $13::text[])`;
+                                 $7::text[], $8::text[], $9::text[], $10::text[],
+                                 string_to_array($11::text, E'\x1e'), $12::text[], $13::text[])`;
 
 /**
  * A statement name of each connection's own: the embedded database serves every socket connection
@@ -164,9 +167,9 @@ function toParameters(
     columns[6][row] = event.agent?.subject ?? null;
     columns[7][row] = event.entity?.patientPseudonym ?? null;
     columns[8][row] = event.entity?.model ?? null;
-    columns[9][row] = batch[row].canonical;
     columns[10][row] = record.prevHash;
     columns[11][row] = record.hash;
   });
-  return [streamId, ...columns];
+  columns[9] = [batch.map((item) => item.canonical).join(RECORD_SEPARATOR)];
+  return [streamId, ...columns.slice(0, 9), columns[9][0], ...columns.slice(10)];
 }

@@ -27,7 +27,7 @@ function chain(events: AuditEvent[], after = { seq: 0, hash: GENESIS_HASH }): Ro
 
 /** PostgreSQL's binary COPY of the rows: header, one tuple of four fields each, trailer. */
 function binaryCopy(rows: readonly Row[]): Buffer {
-  const parts = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
+  const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
   const field = (value: Buffer) => {
     const length = Buffer.alloc(4);
     length.writeInt32BE(value.length);

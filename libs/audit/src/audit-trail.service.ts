@@ -15,6 +15,9 @@ import { laterStart, readRetentionAnchors } from './retention/retention-anchors.
 /** Which component this process audits as (`gateway`, `governance`, …). */
 export const AUDIT_SOURCE = Symbol('PRAESIDIUM_AUDIT_SOURCE');
 
+/** Streams verified at once, each over a connection of its own. */
+const VERIFY_CONCURRENCY = 2;
+
 export interface AuditSearch {
   readonly since?: Date;
   readonly until?: Date;
@@ -122,12 +125,19 @@ export class AuditTrail {
   ): Promise<TrailVerification> {
     const streams = await this.streams.find({ order: { createdAt: 'ASC' } });
     const anchors = await readRetentionAnchors(this.events.manager);
-    const results: ChainVerification[] = [];
-    for (const [index, stream] of streams.entries()) {
-      const start = laterStart(startAfter.get(stream.id), anchors.get(stream.id));
-      results.push(await this.verifyStream(stream.id, start));
-      await onProgress?.(((index + 1) / streams.length) * 100);
-    }
+    const results: ChainVerification[] = new Array<ChainVerification>(streams.length);
+    let next = 0;
+    let done = 0;
+    // A few streams at once: while this process hashes one, PostgreSQL reads the next.
+    const verifier = async () => {
+      while (next < streams.length) {
+        const index = next++;
+        const { id } = streams[index];
+        results[index] = await this.verifyStream(id, laterStart(startAfter.get(id), anchors.get(id)));
+        await onProgress?.((++done / streams.length) * 100);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, streams.length) }, verifier));
     return { valid: results.every((result) => result.valid), streams: results };
   }
 

@@ -6,6 +6,8 @@ export interface PooledConnection {
   readonly client: pg.PoolClient;
   /** Back to the pool; with an error, the connection is closed instead of reused. */
   release(error?: unknown): void;
+  /** The connection of a transaction under way (the manager's own): its owner begins and ends it. */
+  readonly inTransaction: boolean;
 }
 
 interface PoolOwner {
@@ -18,8 +20,14 @@ interface PoolOwner {
  * statements do.
  */
 export async function acquireConnection(manager: EntityManager): Promise<PooledConnection> {
+  const runner = manager.queryRunner;
+  if (runner && !runner.isReleased) {
+    // A transaction's manager: what is written commits, or not, with that transaction.
+    const client = (await runner.connect()) as pg.PoolClient;
+    return { client, release: () => undefined, inTransaction: true };
+  }
   const [client, release] = await (
     manager.connection.driver as unknown as PoolOwner
   ).obtainMasterConnection();
-  return { client, release };
+  return { client, release, inTransaction: false };
 }

@@ -153,9 +153,11 @@ export class AuditTrail {
     try {
       const { client } = connection;
       // In seq order straight from each month's primary key: a sort of a whole stream would spill.
-      await client.query('BEGIN READ ONLY');
-      await client.query('SET LOCAL enable_sort = off');
-      await client.query('SET LOCAL enable_bitmapscan = off');
+      if (!connection.inTransaction) {
+        await client.query('BEGIN READ ONLY');
+        await client.query('SET LOCAL enable_sort = off');
+        await client.query('SET LOCAL enable_bitmapscan = off');
+      }
       const rows = client.query(
         copyTo(
           `COPY (SELECT seq, prev_hash, hash, event_jcs FROM audit.event
@@ -164,7 +166,7 @@ export class AuditTrail {
         ),
       );
       for await (const chunk of rows) verifier.push(chunk as Buffer);
-      await client.query('COMMIT');
+      if (!connection.inTransaction) await client.query('COMMIT');
       connection.release();
     } catch (error) {
       connection.release(error);

@@ -12,6 +12,7 @@ import {
   verifyConsistency,
   type AuditEvent,
 } from '@praesidium/audit';
+import { canonicalJson } from '@praesidium/digest';
 import { KeyStore } from '@praesidium/keys';
 import { openIsolatedPostgres, openPglite, type TestDatabase } from '../support/databases.js';
 
@@ -119,7 +120,7 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
 
   it('detects an edited field at that record', async () => {
     await tamper(f.db, [
-      `UPDATE audit.event SET event = jsonb_set(event, '{outcome}', '"refused"') WHERE ${where}`,
+      `UPDATE audit.event SET event_jcs = replace(event_jcs, '"outcome":"success"', '"outcome":"refused"') WHERE ${where}`,
       [f.streamId, 4],
     ]);
     const result = await verifyAudit(f.trail, f.checkpoints);
@@ -185,7 +186,7 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
       const seq = 5 + offset;
       const hash = recordHash(f.streamId, seq, prevHash, event);
       statements.push([
-        `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event, prev_hash, hash)
+        `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event_jcs, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           f.streamId,
@@ -194,7 +195,7 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
           event.recordedAt,
           event.action,
           event.outcome,
-          JSON.stringify(event),
+          canonicalJson(event),
           prevHash,
           hash,
         ],
@@ -220,7 +221,7 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
     expect(incremental.streams.reduce((sum, stream) => sum + stream.checked, 0)).toBe(5);
 
     await tamper(f.db, [
-      `UPDATE audit.event SET event = jsonb_set(event, '{outcome}', '"failure"') WHERE ${where}`,
+      `UPDATE audit.event SET event_jcs = replace(event_jcs, '"outcome":"success"', '"outcome":"failure"') WHERE ${where}`,
       [f.streamId, 15],
     ]);
     const after = await verifyAudit(f.trail, f.checkpoints, { fromCheckpoint: 1 });

@@ -16,6 +16,7 @@ import {
   type ArchiveFiles,
   type AuditEvent,
 } from '@praesidium/audit';
+import { canonicalJson } from '@praesidium/digest';
 import { KeyStore } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
 import { praesidium, type CliRun } from '../support/cli.js';
@@ -56,7 +57,7 @@ async function continueStream(
     outcome: 'success',
   };
   await db.dataSource.query(
-    `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event, prev_hash, hash)
+    `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event_jcs, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       streamId,
@@ -65,7 +66,7 @@ async function continueStream(
       event.recordedAt,
       event.action,
       event.outcome,
-      JSON.stringify(event),
+      canonicalJson(event),
       prevHash,
       recordHash(streamId, seq, prevHash, event),
     ],
@@ -147,7 +148,7 @@ describe('monthly partitions of the audit trail (PostgreSQL)', () => {
   it('refuses a record that would fork or leave a gap in its chain, even in another month', async () => {
     const insert = (seq: number, recordedAt: string, prevHash: string) =>
       db.dataSource.query(
-        `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event, prev_hash, hash)
+        `INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, event_jcs, prev_hash, hash)
          VALUES ($1, $2, gen_random_uuid(), $3, 'forged', 'success', '{}', $4, $5)`,
         [STREAM, seq, recordedAt, prevHash, 'f'.repeat(64)],
       );

@@ -99,7 +99,8 @@ describe('audit trail tampering (PostgreSQL)', () => {
       await db.dataSource.transaction(async (manager) => {
         await manager.query(`ALTER TABLE audit.event DISABLE TRIGGER tr_audit_event_no_update_delete`);
         await manager.query(
-          `UPDATE audit.event SET event = jsonb_set(event, '{outcome}', '"success"') WHERE stream_id = $1 AND seq = 5`,
+          `UPDATE audit.event SET event_jcs = replace(event_jcs, '"outcome":"refused"', '"outcome":"success"')
+            WHERE stream_id = $1 AND seq = 5`,
           [streamId],
         );
         await manager.query(`ALTER TABLE audit.event ENABLE TRIGGER tr_audit_event_no_update_delete`);
@@ -107,6 +108,35 @@ describe('audit trail tampering (PostgreSQL)', () => {
       const verification = await trail.verifyStream(streamId);
       expect(verification.valid).toBe(false);
       expect(verification.firstBreak).toEqual({ seq: 5, problem: 'hash' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('keeps the searchable event a copy of the hashed bytes and heads moving only by appending', async () => {
+    const db = await openPostgres(ENTITIES);
+    try {
+      const trail = trailOn(db, 'gateway');
+      const { streamId } = await trail.append({ action: 'inference.request', outcome: 'refused' });
+      // Even with triggers off, `event` (jsonb) follows `event_jcs`: there is no second copy to edit.
+      await expect(
+        db.dataSource.transaction(async (manager) => {
+          await manager.query(`SET LOCAL session_replication_role = replica`);
+          await manager.query(`UPDATE audit.event SET event = '{"outcome":"success"}' WHERE stream_id = $1`, [
+            streamId,
+          ]);
+        }),
+      ).rejects.toThrow(/can only be updated to DEFAULT/);
+      await expect(
+        db.dataSource.query(`UPDATE audit.stream_head SET seq = 0 WHERE stream_id = $1`, [streamId]),
+      ).rejects.toThrow(/move only by appending/);
+      await expect(
+        db.dataSource.query(`UPDATE audit.stream_head SET seq = 5 WHERE stream_id = $1`, [streamId]),
+      ).rejects.toThrow(/move only by appending/);
+      expect(await trail.append({ action: 'inference.request', outcome: 'success' })).toMatchObject({
+        seq: 2,
+      });
+      expect(await trail.verifyStream(streamId)).toMatchObject({ valid: true, checked: 2 });
     } finally {
       await db.close();
     }

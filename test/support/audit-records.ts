@@ -5,6 +5,7 @@ import {
   type AuditEvent,
   type AuditRecord,
 } from '@praesidium/audit';
+import { canonicalJson } from '@praesidium/digest';
 import type { TestDatabase } from './databases.js';
 
 /**
@@ -42,7 +43,7 @@ export async function seedStream(
       agentSubject: null,
       patientPseudonym: event.entity?.patientPseudonym ?? null,
       modelName: null,
-      event,
+      eventJcs: canonicalJson(event),
       prevHash,
       hash,
     });

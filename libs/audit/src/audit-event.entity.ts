@@ -49,7 +49,12 @@ export class AuditEventEntity {
   @Column({ name: 'model_name', type: 'text', nullable: true })
   modelName!: string | null;
 
-  @Column({ type: 'jsonb' })
+  /** The event's RFC 8785 canonical JSON: the bytes its hash covers. */
+  @Column({ name: 'event_jcs', type: 'text' })
+  eventJcs!: string;
+
+  /** Parsed from `event_jcs` by the database (a generated column), for search and reading. */
+  @Column({ type: 'jsonb', insert: false, update: false })
   event!: AuditEvent;
 
   @Column({ name: 'prev_hash', type: 'text' })

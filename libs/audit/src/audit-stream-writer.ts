@@ -1,14 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { Repository } from 'typeorm';
+import { canonicalJson } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
 import type { AuditEvent, AuditEventInput, AuditRecord } from './audit-event.js';
 import type { AuditEventEntity } from './audit-event.entity.js';
-import { GENESIS_HASH, recordHash } from './hash-chain.js';
+import { acquireConnection } from './audit-connection.js';
+import { recordHashOfCanonical } from './hash-chain.js';
 
-const MAX_BATCH = 500;
+const MAX_BATCH = 1000;
+const RECORD_SEPARATOR = '\x1e';
 
 interface Pending {
   readonly event: AuditEvent;
+  /** The event's RFC 8785 canonical JSON: hashed, and stored as is (`event_jcs`). */
+  readonly canonical: string;
   readonly resolve: (record: AuditRecord) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -31,12 +37,11 @@ export class AuditStreamWriter {
   ) {}
 
   append(input: AuditEventInput): Promise<AuditRecord> {
-    // Through JSON once, so the hashed event is exactly what jsonb stores (no undefined members).
-    const event = JSON.parse(
-      JSON.stringify({ ...input, id: randomUUID(), recordedAt: new Date().toISOString() }),
-    ) as AuditEvent;
+    // Canonical JSON drops undefined members as jsonb would; the record carries exactly what is hashed.
+    const canonical = canonicalJson({ ...input, id: randomUUID(), recordedAt: new Date().toISOString() });
+    const event = JSON.parse(canonical) as AuditEvent;
     return new Promise((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ event, canonical, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -49,7 +54,7 @@ export class AuditStreamWriter {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
-        const records = await this.commit(batch.map((item) => item.event));
+        const records = await this.commit(batch);
         batch.forEach((item, index) => item.resolve(records[index]));
       } catch {
         // The INSERT may or may not have committed (a dropped connection): reread the head next time.
@@ -60,101 +65,111 @@ export class AuditStreamWriter {
     this.flushing = false;
   }
 
-  private async commit(events: AuditEvent[]): Promise<AuditRecord[]> {
-    const head = this.head ?? (await this.readHead());
-    let { seq, hash } = head;
-    const records = events.map((event) => {
-      const record: AuditRecord = {
-        streamId: this.streamId,
-        seq: seq + 1,
-        event,
-        prevHash: hash,
-        hash: recordHash(this.streamId, seq + 1, hash, event),
-      };
-      seq = record.seq;
-      hash = record.hash;
-      return record;
-    });
-    await this.ensurePartitions(events);
-    // Raw SQL: TypeORM's insert builder cost 3x the CPU of the statement it produces.
-    await this.events.manager.query(insertStatement(records.length), records.flatMap(toParameters));
-    this.head = { seq, hash };
-    return records;
+  private async commit(batch: readonly Pending[]): Promise<AuditRecord[]> {
+    const connection = await acquireConnection(this.events.manager);
+    try {
+      const { client } = connection;
+      const head = this.head ?? (await readHead(client, this.streamId));
+      let { seq, hash } = head;
+      const records = batch.map(({ event, canonical }) => {
+        const record: AuditRecord = {
+          streamId: this.streamId,
+          seq: seq + 1,
+          event,
+          prevHash: hash,
+          hash: recordHashOfCanonical(this.streamId, seq + 1, hash, canonical),
+        };
+        seq = record.seq;
+        hash = record.hash;
+        return record;
+      });
+      await this.ensurePartitions(client, batch);
+      await client.query({
+        name: statementName(client),
+        text: INSERT,
+        values: toParameters(this.streamId, records, batch),
+      });
+      connection.release();
+      this.head = { seq, hash };
+      return records;
+    } catch (error) {
+      connection.release(error);
+      throw error;
+    }
   }
 
   /**
    * Once per month written: the month's partition (and the next one's) exists before its first
    * INSERT, so an append never fails for lack of a partition (there is no DEFAULT partition).
    */
-  private async ensurePartitions(events: readonly AuditEvent[]): Promise<void> {
-    for (const event of events) {
+  private async ensurePartitions(client: pg.PoolClient, batch: readonly Pending[]): Promise<void> {
+    for (const { event } of batch) {
       const month = event.recordedAt.slice(0, 7);
       if (this.partitioned.has(month)) continue;
-      await this.events.manager.query('SELECT audit.create_month_partitions($1)', [event.recordedAt]);
+      await client.query('SELECT audit.create_month_partitions($1)', [event.recordedAt]);
       this.partitioned.add(month);
     }
   }
-
-  /** The stream's last record, or where its retained chain starts once older months were dropped. */
-  private async readHead(): Promise<{ seq: number; hash: string }> {
-    const [last]: { seq: string; hash: string }[] = await this.events.manager.query(
-      `(SELECT seq, hash FROM audit.event WHERE stream_id = $1 ORDER BY seq DESC LIMIT 1)
-       UNION ALL
-       (SELECT seq, hash FROM audit.retention_anchor WHERE stream_id = $1 ORDER BY seq DESC LIMIT 1)
-       ORDER BY seq DESC LIMIT 1`,
-      [this.streamId],
-    );
-    return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
-  }
 }
 
-const COLUMNS = [
-  'stream_id',
-  'seq',
-  'id',
-  'recorded_at',
-  'action',
-  'outcome',
-  'reason_code',
-  'agent_subject',
-  'patient_pseudonym',
-  'model_name',
-  'event',
-  'prev_hash',
-  'hash',
-] as const;
-
-const statements = new Map<number, string>();
-
-/** One multi-row INSERT per batch size, built once. */
-function insertStatement(rows: number): string {
-  let statement = statements.get(rows);
-  if (!statement) {
-    const tuples = Array.from(
-      { length: rows },
-      (_, row) => `(${COLUMNS.map((_, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`,
-    );
-    statement = `INSERT INTO audit.event (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`;
-    statements.set(rows, statement);
-  }
-  return statement;
+/** Where the stream goes on: the head the database's chain guard will check the next batch against. */
+async function readHead(client: pg.PoolClient, streamId: string): Promise<{ seq: number; hash: string }> {
+  const { rows } = await client.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM audit.stream_head WHERE stream_id = $1',
+    [streamId],
+  );
+  if (!rows[0]) throw new Error('the audit stream has no head');
+  return { seq: Number(rows[0].seq), hash: rows[0].hash };
 }
 
-function toParameters(record: AuditRecord): unknown[] {
-  const { event } = record;
-  return [
-    record.streamId,
-    record.seq,
-    event.id,
-    event.recordedAt,
-    event.action,
-    event.outcome,
-    event.reasonCode ?? null,
-    event.agent?.subject ?? null,
-    event.entity?.patientPseudonym ?? null,
-    event.entity?.model ?? null,
-    JSON.stringify(event),
-    record.prevHash,
-    record.hash,
-  ];
+/**
+ * One statement for any batch size: a column per parameter, unnested into rows. Prepared once per
+ * connection, so each batch costs neither parsing nor planning. The canonical events, the bulk of
+ * the bytes, go as one text joined by U+001E, which canonical JSON never holds unescaped: no array
+ * quoting to write in JavaScript or to undo in PostgreSQL.
+ */
+const INSERT = `
+  INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, reason_code, agent_subject,
+                           patient_pseudonym, model_name, event_jcs, prev_hash, hash)
+  SELECT $1::text, * FROM unnest($2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[],
+                                 $7::text[], $8::text[], $9::text[], $10::text[],
+                                 string_to_array($11::text, E'\x1e'), $12::text[], $13::text[])`;
+
+/**
+ * A statement name of each connection's own: the embedded database serves every socket connection
+ * from one session, where a name shared by two connections would collide.
+ */
+const statementNames = new WeakMap<pg.PoolClient, string>();
+
+function statementName(client: pg.PoolClient): string {
+  let name = statementNames.get(client);
+  if (!name) {
+    name = `praesidium_audit_append_${randomBytes(6).toString('hex')}`;
+    statementNames.set(client, name);
+  }
+  return name;
+}
+
+function toParameters(
+  streamId: string,
+  records: readonly AuditRecord[],
+  batch: readonly Pending[],
+): unknown[] {
+  const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(records.length));
+  records.forEach((record, row) => {
+    const { event } = record;
+    columns[0][row] = record.seq;
+    columns[1][row] = event.id;
+    columns[2][row] = event.recordedAt;
+    columns[3][row] = event.action;
+    columns[4][row] = event.outcome;
+    columns[5][row] = event.reasonCode ?? null;
+    columns[6][row] = event.agent?.subject ?? null;
+    columns[7][row] = event.entity?.patientPseudonym ?? null;
+    columns[8][row] = event.entity?.model ?? null;
+    columns[10][row] = record.prevHash;
+    columns[11][row] = record.hash;
+  });
+  columns[9] = [batch.map((item) => item.canonical).join(RECORD_SEPARATOR)];
+  return [streamId, ...columns.slice(0, 9), columns[9][0], ...columns.slice(10)];
 }

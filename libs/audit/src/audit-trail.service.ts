@@ -1,18 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Repository } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
 import type { AuditEntity, AuditEventInput, AuditRecord } from './audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from './audit-event.entity.js';
 import { AuditStreamWriter } from './audit-stream-writer.js';
-import { ChainVerifier, type ChainVerification } from './hash-chain.js';
+import { acquireConnection } from './audit-connection.js';
+import type { ChainVerification } from './hash-chain.js';
+import { StoredChainVerifier } from './stored-chain-verifier.js';
 import { laterStart, readRetentionAnchors } from './retention/retention-anchors.js';
 
 /** Which component this process audits as (`gateway`, `governance`, …). */
 export const AUDIT_SOURCE = Symbol('PRAESIDIUM_AUDIT_SOURCE');
 
-const PAGE = 10_000;
+/** Streams verified at once, each over a connection of its own. */
+const VERIFY_CONCURRENCY = 2;
 
 export interface AuditSearch {
   readonly since?: Date;
@@ -44,9 +48,9 @@ export interface TrailVerification {
 /**
  * The tamper-evident audit trail. Each process appends to a stream of its own (no cross-process
  * contention). `audit.event` is partitioned by month, so (stream, seq) cannot be a primary key; the
- * `audit.refuse_fork` insert trigger refuses any batch that does not continue its stream's head,
- * which makes a fork of a chain impossible short of switching triggers off (and verification then
- * finds it).
+ * `audit.continue_chain` insert trigger refuses any batch that does not continue its stream's head
+ * (`audit.stream_head`), which makes a fork of a chain impossible short of switching triggers off
+ * (and verification then finds it).
  */
 @Injectable()
 export class AuditTrail {
@@ -121,43 +125,54 @@ export class AuditTrail {
   ): Promise<TrailVerification> {
     const streams = await this.streams.find({ order: { createdAt: 'ASC' } });
     const anchors = await readRetentionAnchors(this.events.manager);
-    const results: ChainVerification[] = [];
-    for (const [index, stream] of streams.entries()) {
-      const start = laterStart(startAfter.get(stream.id), anchors.get(stream.id));
-      results.push(await this.verifyStream(stream.id, start));
-      await onProgress?.(((index + 1) / streams.length) * 100);
-    }
+    const results: ChainVerification[] = new Array<ChainVerification>(streams.length);
+    let next = 0;
+    let done = 0;
+    // A few streams at once: while this process hashes one, PostgreSQL reads the next.
+    const verifier = async () => {
+      while (next < streams.length) {
+        const index = next++;
+        const { id } = streams[index];
+        results[index] = await this.verifyStream(id, laterStart(startAfter.get(id), anchors.get(id)));
+        await onProgress?.((++done / streams.length) * 100);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, streams.length) }, verifier));
     return { valid: results.every((result) => result.valid), streams: results };
   }
 
   /**
    * Recomputes a stream's chain from a record known good (`after`), by default from where its retained
-   * chain starts: its retention anchor, or the genesis.
+   * chain starts: its retention anchor, or the genesis. The rows come as one binary COPY in `seq`
+   * order and their stored canonical bytes are hashed as they stream in (see StoredChainVerifier).
    */
   async verifyStream(streamId: string, after?: { seq: number; hash: string }): Promise<ChainVerification> {
     after ??= (await readRetentionAnchors(this.events.manager, streamId)).get(streamId);
-    const verifier = new ChainVerifier(streamId, after);
-    let lastSeq = after?.seq ?? 0;
-    for (;;) {
-      // Raw keyset pages: the hash check is cheap, reading rows is what verification costs.
-      const page: { seq: string; event: AuditRecord['event']; prev_hash: string; hash: string }[] =
-        await this.events.manager.query(
-          `SELECT seq, event, prev_hash, hash FROM audit.event
-            WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-          [streamId, lastSeq, PAGE],
-        );
-      for (const row of page) {
-        verifier.add({
-          streamId,
-          seq: Number(row.seq),
-          event: row.event,
-          prevHash: row.prev_hash,
-          hash: row.hash,
-        });
+    const verifier = new StoredChainVerifier(streamId, after);
+    const connection = await acquireConnection(this.events.manager);
+    try {
+      const { client } = connection;
+      // In seq order straight from each month's primary key: a sort of a whole stream would spill.
+      if (!connection.inTransaction) {
+        await client.query('BEGIN READ ONLY');
+        await client.query('SET LOCAL enable_sort = off');
+        await client.query('SET LOCAL enable_bitmapscan = off');
       }
-      if (page.length < PAGE) return verifier.result();
-      lastSeq = Number(page[page.length - 1].seq);
+      const rows = client.query(
+        copyTo(
+          `COPY (SELECT seq, prev_hash, hash, event_jcs FROM audit.event
+                  WHERE stream_id = ${client.escapeLiteral(streamId)} AND seq > ${Math.trunc(after?.seq ?? 0)}
+                  ORDER BY seq) TO STDOUT (FORMAT binary)`,
+        ),
+      );
+      for await (const chunk of rows) verifier.push(chunk as Buffer);
+      if (!connection.inTransaction) await client.query('COMMIT');
+      connection.release();
+    } catch (error) {
+      connection.release(error);
+      throw error;
     }
+    return verifier.result();
   }
 
   private openStream(): Promise<AuditStreamWriter> {

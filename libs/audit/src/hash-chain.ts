@@ -1,4 +1,4 @@
-import { contentHash } from '@praesidium/digest';
+import { contentHash, sha256Hex } from '@praesidium/digest';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
 /** The previous hash of a stream's first record. */
@@ -10,6 +10,28 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function recordHash(streamId: string, seq: number, prevHash: string, event: AuditEvent): string {
   return contentHash({ streamId, seq, prevHash, event });
+}
+
+/**
+ * The same hash from the event's canonical JSON as stored (`event_jcs`), without canonicalizing
+ * again: JCS orders the record's keys `event`, `prevHash`, `seq`, `streamId`, so the hashed text is
+ * the event's canonical bytes framed by the other three.
+ */
+export function recordHashOfCanonical(
+  streamId: string,
+  seq: number,
+  prevHash: string,
+  eventJcs: string,
+): string {
+  return sha256Hex(recordFrameHead + eventJcs + recordFrameTail(streamId, seq, prevHash));
+}
+
+/** What comes before the event's canonical JSON in a record's hashed text. */
+export const recordFrameHead = '{"event":';
+
+/** What comes after it: the link, the position and the stream, in JCS key order. */
+export function recordFrameTail(streamId: string, seq: number, prevHash: string): string {
+  return `,"prevHash":${JSON.stringify(prevHash)},"seq":${seq},"streamId":${JSON.stringify(streamId)}}`;
 }
 
 export interface ChainVerification {

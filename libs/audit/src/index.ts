@@ -10,3 +10,4 @@ export * from './verify-audit.js';
 export * from './archive/audit-archive.js';
 export * from './retention/index.js';
 export * from './decision-counts.js';
+export * from './stored-chain-verifier.js';

@@ -10,6 +10,7 @@ import { BiasReportPolicy1764900000000 } from './1764900000000-bias-report-polic
 import { BiasReportSignatures1765000000000 } from './1765000000000-bias-report-signatures.js';
 import { RegulatoryDocuments1765100000000 } from './1765100000000-regulatory-documents.js';
 import { ConsoleSecurityOfficer1765200000000 } from './1765200000000-console-security-officer.js';
+import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonical-events.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   BiasReportSignatures1765000000000,
   RegulatoryDocuments1765100000000,
   ConsoleSecurityOfficer1765200000000,
+  AuditCanonicalEvents1765500000000,
 ];

@@ -29,5 +29,19 @@ export async function acquireConnection(manager: EntityManager): Promise<PooledC
   const [client, release] = await (
     manager.connection.driver as unknown as PoolOwner
   ).obtainMasterConnection();
-  return { client, release, inTransaction: false };
+  // While checked out, nobody else listens to the client: a connection dropped by the server would
+  // emit an unhandled 'error' and end the process. The statement under way fails on its own.
+  let lost: unknown;
+  const onError = (error: unknown) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: unknown) => {
+      client.off('error', onError);
+      release(error ?? lost);
+    },
+    inTransaction: false,
+  };
 }

@@ -30,6 +30,7 @@ export function carriesNulCharacter(input: unknown): boolean {
 function isContainer(value: unknown): value is object {
   if (Array.isArray(value)) return true;
   if (value === null || typeof value !== 'object') return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  // Plain objects, and objects with no Object.prototype above them (parsed parameters, queries).
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null;
 }

@@ -47,10 +47,10 @@ export class BullJobQueue implements JobQueue {
   }
 
   async add<T>(name: string, data: T): Promise<string> {
-    const job = await withTimeout(
-      this.connected().then((queue) => queue.add(name, data)),
-      ADD_TIMEOUT_MS,
-    );
+    // The wait for a connection and the command are bounded apart: a command chained onto the wait
+    // would still be sent when Redis returns, adding a job whose caller was told it was refused.
+    const queue = await withTimeout(this.connected(), ADD_TIMEOUT_MS);
+    const job = await withTimeout(queue.add(name, data), ADD_TIMEOUT_MS);
     return String(job.id);
   }
 

@@ -17,6 +17,7 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'audit.retention',
         'audit.retention_anchor',
         'audit.stream',
+        'audit.stream_head',
         'consent.consent_version',
         'consent.source_document',
         'platform.setting',

@@ -141,7 +141,7 @@ try {
     load_average_1m: round(os.loadavg()[0], 2),
     goal_time_under_2s: totalSeconds < 2,
     goal_memory_under_500mb: peakRssMb < 500,
-    verdict: report.verdict,
+    report_verdict: report.verdict,
   });
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { PATIENT_REFERENCE, VERIFICATION_METHODS } from '@praesidium/consent';
 import { ApiProblem } from '../console-api.js';
 import { attempt, readableProblem, renderPage, type ReadableProblem } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
-import { formOf, userOf } from '../security/security.pages.js';
+import { formOf, userOf } from '../page-support.js';
 
 const SECTION = 'Clinician';
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';

@@ -6,7 +6,7 @@ import type { ConsolePages } from '../console.plugin.js';
 import { attempt, renderPage } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
 import type { ApiBiasReportRecord } from '../regulatory/regulatory.pages.js';
-import { field, submitThenRedirect, userOf, versionHref } from '../regulatory/page-support.js';
+import { field, submitThenRedirect, userOf, versionHref } from '../page-support.js';
 
 const idParam = z.object({ id: z.uuid() });
 

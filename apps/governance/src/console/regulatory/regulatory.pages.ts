@@ -9,7 +9,7 @@ import type { ConsolePages } from '../console.plugin.js';
 import { attempt, flash, problemFlash, readableProblem, renderPage } from '../console-page.js';
 import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
-import { field, segment, submitThenRedirect, userOf, versionHref } from './page-support.js';
+import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
 
 /**
  * The documents regulatory affairs can generate: the signed submission bundle of every document, or

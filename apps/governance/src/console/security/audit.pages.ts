@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditRecord, AuditVerification } from '@praesidium/audit';
 import { ApiProblem } from '../console-api.js';
 import { attempt, flash, problemFlash, readableProblem, renderPage } from '../console-page.js';
-import { formOf, userOf } from './security.pages.js';
+import { formOf, userOf } from '../page-support.js';
 
 /**
  * The filters of an audit search, as the API names them. The patient filter is the reference the

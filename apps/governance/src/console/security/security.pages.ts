@@ -1,12 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { REVIEW_OUTCOMES, type GrantView } from '@praesidium/access';
 import type { DecisionCount } from '@praesidium/audit';
-import { ProblemError } from '@praesidium/problem';
-import { ApiProblem } from '../console-api.js';
-import { attempt, flash, problemFlash, readableProblem, renderPage } from '../console-page.js';
-import type { ConsoleUser } from '../console-session.js';
+import { attempt, flash, renderPage } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
+import { changeThenRedirect, formOf, userOf } from '../page-support.js';
 import { registerAuditPages } from './audit.pages.js';
 import { decisionChart } from './decision-chart.js';
 
@@ -87,42 +85,6 @@ interface RuleChange {
   reason?: string;
   conditions?: unknown;
   fields?: unknown;
-}
-
-/** The signed-in user; the console's onRequest hook has made sure there is one. */
-export function userOf(request: FastifyRequest): ConsoleUser {
-  if (!request.consoleUser) throw new ProblemError('console.sign_in_required');
-  return request.consoleUser;
-}
-
-/** Parses a form or query; a bad one is a readable `request.invalid` page. */
-export function formOf<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success)
-    throw new ProblemError(
-      'request.invalid',
-      undefined,
-      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
-  return parsed.data;
-}
-
-/** Runs a change through the API and comes back to `to` with its outcome as a message. */
-export async function changeThenRedirect(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  to: string,
-  success: string,
-  call: () => Promise<unknown>,
-): Promise<FastifyReply> {
-  try {
-    await call();
-    flash(request, { kind: 'success', text: success });
-  } catch (error) {
-    if (!(error instanceof ApiProblem)) throw error;
-    flash(request, problemFlash(readableProblem(error.problem)));
-  }
-  return reply.redirect(to, 303);
 }
 
 /**

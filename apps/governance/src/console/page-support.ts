@@ -1,13 +1,26 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConsoleUser } from '../console-session.js';
-import { ApiProblem } from '../console-api.js';
-import { flash, problemFlash, readableProblem } from '../console-page.js';
+import type { z } from 'zod';
+import { ProblemError } from '@praesidium/problem';
+import { ApiProblem } from './console-api.js';
+import { flash, problemFlash, readableProblem } from './console-page.js';
+import type { ConsoleUser } from './console-session.js';
 
-/** The signed-in user of a page that is not public: the console's onRequest hook made sure there is one. */
+/** The signed-in user; the console's onRequest hook has made sure there is one. */
 export function userOf(request: FastifyRequest): ConsoleUser {
-  const user = request.consoleUser;
-  if (!user) throw new Error('a console page without a signed-in user');
-  return user;
+  if (!request.consoleUser) throw new ProblemError('console.sign_in_required');
+  return request.consoleUser;
+}
+
+/** Parses a form or query; a bad one is a readable `request.invalid` page. */
+export function formOf<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success)
+    throw new ProblemError(
+      'request.invalid',
+      undefined,
+      parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  return parsed.data;
 }
 
 /** A path segment as the API and the console's own URLs carry it. */
@@ -42,6 +55,15 @@ export async function submitThenRedirect(
   }
   return reply.redirect(back, 303);
 }
+
+/** {@link submitThenRedirect} with the message before the call, as the security pages read best. */
+export const changeThenRedirect = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  to: string,
+  success: string,
+  call: () => Promise<unknown>,
+): Promise<FastifyReply> => submitThenRedirect(request, reply, to, call, success);
 
 /** A form field as a string: url-encoded forms give strings, multipart forms `{ value }`. */
 export function field(body: unknown, name: string): string | undefined {

@@ -20,3 +20,4 @@ export * from './datasets/datasheet.js';
 export * from './datasets/datasets.service.js';
 export * from './monitoring/performance-floors.js';
 export * from './monitoring/performance-monitor.service.js';
+export * from './monitoring/clinician-feedback.js';

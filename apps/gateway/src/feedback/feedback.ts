@@ -1,17 +1,5 @@
 import { z } from 'zod';
-
-/** Why a clinician accepted, modified or rejected an output: coded, never free text (it could name a patient). */
-export const FEEDBACK_REASONS = [
-  'output.agrees_with_assessment',
-  'output.incorrect',
-  'output.incomplete',
-  'output.not_applicable',
-  'output.unsafe',
-  'output.unclear',
-  'output.other',
-] as const;
-
-export const FEEDBACK_VERDICTS = ['accepted', 'modified', 'rejected'] as const;
+import { FEEDBACK_REASONS, FEEDBACK_VERDICTS } from '@praesidium/model-registry';
 
 /** `POST /v2/feedback`: a clinician's verdict on one output, named by its audit record. */
 export const feedbackSchema = z

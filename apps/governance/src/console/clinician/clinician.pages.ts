@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { modelSubject } from '@praesidium/access';
 import { PURPOSES_OF_USE } from '@praesidium/config';
 import { PATIENT_REFERENCE, VERIFICATION_METHODS } from '@praesidium/consent';
+import { FEEDBACK_REASONS, FEEDBACK_VERDICTS } from '@praesidium/model-registry';
 import { ApiProblem } from '../console-api.js';
 import { attempt, readableProblem, renderPage, type ReadableProblem } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
@@ -10,16 +11,6 @@ import { formOf, userOf } from '../page-support.js';
 
 const SECTION = 'Clinician';
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
-const FEEDBACK_VERDICTS = ['accepted', 'modified', 'rejected'] as const;
-const FEEDBACK_REASONS = [
-  'output.agrees_with_assessment',
-  'output.incorrect',
-  'output.incomplete',
-  'output.not_applicable',
-  'output.unsafe',
-  'output.unclear',
-  'output.other',
-] as const;
 
 addNavEntries([
   {

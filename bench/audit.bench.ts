@@ -339,13 +339,13 @@ function measureHashOnly(event: AuditEvent): {
   };
 }
 
-/** One event as verification sees it: read back from jsonb. */
+/** One event as stored: its canonical bytes, parsed. */
 async function sampleEvent(trail: AuditTrail, dataSource: DataSource): Promise<AuditEvent> {
   const row = await dataSource
     .getRepository(AuditEventEntity)
     .findOne({ where: { streamId: streamIdOf(trail), seq: 1 } });
   if (!row) throw new Error('no audit record to sample');
-  return row.event;
+  return JSON.parse(row.eventJcs) as AuditEvent;
 }
 
 /** Appends, noting the stream each trail writes to (its first append opens it) and how much. */

@@ -140,7 +140,7 @@ describe('model backends that reset connections, answer too much, or hold every 
     await client.connect();
     try {
       const { rows } = await client.query<{ action: string; outcome: string; reason_code: string | null }>(
-        `SELECT action, outcome, reason_code FROM audit.event WHERE event->>'correlationId' = $1 ORDER BY action`,
+        `SELECT action, outcome, reason_code FROM audit.event WHERE event_jcs::jsonb->>'correlationId' = $1 ORDER BY action`,
         [correlationId],
       );
       return rows.map((row) => `${row.action}:${row.outcome}:${row.reason_code ?? ''}`);

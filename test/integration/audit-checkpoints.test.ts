@@ -165,7 +165,7 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
 
   it('detects a forged record inserted with the whole chain after it rewritten', async () => {
     const rows: { seq: string; event: AuditEvent; prev_hash: string }[] = await f.db.dataSource.query(
-      `SELECT seq, event, prev_hash FROM audit.event WHERE stream_id = $1 ORDER BY seq`,
+      `SELECT seq, event_jcs::jsonb AS event, prev_hash FROM audit.event WHERE stream_id = $1 ORDER BY seq`,
       [f.streamId],
     );
     const forged: AuditEvent = {

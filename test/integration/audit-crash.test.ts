@@ -129,7 +129,7 @@ async function expectEveryAckDurable(db: TestDatabase, trail: AuditTrail, run: A
   expect(new Set(run.acks.map((ack) => ack.seq)).size).toBe(run.acks.length);
 
   const rows: { seq: string; correlation_id: string | null }[] = await db.dataSource.query(
-    `SELECT seq, event->>'correlationId' AS correlation_id FROM audit.event WHERE stream_id = $1`,
+    `SELECT seq, event_jcs::jsonb->>'correlationId' AS correlation_id FROM audit.event WHERE stream_id = $1`,
     [streamId],
   );
   const stored = new Map(rows.map((row) => [Number(row.seq), row.correlation_id]));

@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { AuditEvent } from './audit-event.js';
 
 @Entity({ schema: 'audit', name: 'stream' })
 export class AuditStreamEntity {
@@ -49,13 +48,9 @@ export class AuditEventEntity {
   @Column({ name: 'model_name', type: 'text', nullable: true })
   modelName!: string | null;
 
-  /** The event's RFC 8785 canonical JSON: the bytes its hash covers. */
+  /** The event's RFC 8785 canonical JSON: the bytes its hash covers, and the only copy kept. */
   @Column({ name: 'event_jcs', type: 'text' })
   eventJcs!: string;
-
-  /** Parsed from `event_jcs` by the database (a generated column), for search and reading. */
-  @Column({ type: 'jsonb', insert: false, update: false })
-  event!: AuditEvent;
 
   @Column({ name: 'prev_hash', type: 'text' })
   prevHash!: string;

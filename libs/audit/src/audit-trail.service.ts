@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Repository } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
-import type { AuditEntity, AuditEventInput, AuditRecord } from './audit-event.js';
+import type { AuditEntity, AuditEvent, AuditEventInput, AuditRecord } from './audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from './audit-event.entity.js';
 import { AuditStreamWriter } from './audit-stream-writer.js';
 import { acquireConnection } from './audit-connection.js';
@@ -95,8 +95,8 @@ export class AuditTrail {
       [query.agentSubject, 'e.agent_subject = :agentSubject'],
       [query.patientPseudonym, 'e.patient_pseudonym = :patientPseudonym'],
       [query.modelName, 'e.model_name = :modelName'],
-      [query.role, "e.event -> 'agent' -> 'roles' ? :role"],
-      [query.purposeOfUse, "e.event ->> 'purposeOfUse' = :purposeOfUse"],
+      [query.role, "e.event_jcs::jsonb -> 'agent' -> 'roles' ? :role"],
+      [query.purposeOfUse, "e.event_jcs::jsonb ->> 'purposeOfUse' = :purposeOfUse"],
     ];
     for (const [value, condition] of filters) if (value !== undefined) builder.andWhere(condition);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -215,7 +215,8 @@ function decodeCursor(cursor: string): Cursor {
 }
 
 function toRecord(row: AuditEventEntity): AuditRecord {
-  return { streamId: row.streamId, seq: row.seq, event: row.event, prevHash: row.prevHash, hash: row.hash };
+  const event = JSON.parse(row.eventJcs) as AuditEvent;
+  return { streamId: row.streamId, seq: row.seq, event, prevHash: row.prevHash, hash: row.hash };
 }
 
 function withoutUndefined(entity: AuditEntity): AuditEntity {

@@ -59,10 +59,10 @@ export class FeedbackController {
 
   /** The committed, successful response record the feedback is about. */
   private async outputRecord({ stream, seq, hash }: Feedback['audit']): Promise<AuditEvent> {
-    let rows: { event: AuditEvent }[];
+    let rows: { event_jcs: string }[];
     try {
       rows = await this.dataSource.query(
-        `SELECT event FROM audit.event
+        `SELECT event_jcs FROM audit.event
           WHERE stream_id = $1 AND seq = $2 AND ($3::text IS NULL OR hash = $3)
             AND action = 'inference.response' AND outcome = 'success'`,
         [stream, seq, hash ?? null],
@@ -71,6 +71,6 @@ export class FeedbackController {
       throw new ProblemError('database.unavailable');
     }
     if (rows.length === 0) throw new ProblemError('feedback.output_unknown');
-    return rows[0].event;
+    return JSON.parse(rows[0].event_jcs) as AuditEvent;
   }
 }

@@ -35,7 +35,7 @@ export interface AuditArchive {
 interface ArchiveRow {
   stream_id: string;
   seq: string;
-  event: AuditEvent;
+  event_jcs: string;
   prev_hash: string;
   hash: string;
 }
@@ -63,14 +63,14 @@ export async function exportAuditMonth(
 ): Promise<AuditArchive> {
   const { start, end } = closedMonthRange(month);
   const rows: ArchiveRow[] = await dataSource.query(
-    `SELECT stream_id, seq, event, prev_hash, hash FROM audit.event
+    `SELECT stream_id, seq, event_jcs, prev_hash, hash FROM audit.event
       WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY stream_id, seq`,
     [start, end],
   );
   const records: AuditRecord[] = rows.map((row) => ({
     streamId: row.stream_id,
     seq: Number(row.seq),
-    event: row.event,
+    event: JSON.parse(row.event_jcs) as AuditEvent,
     prevHash: row.prev_hash,
     hash: row.hash,
   }));

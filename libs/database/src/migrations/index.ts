@@ -11,6 +11,7 @@ import { BiasReportSignatures1765000000000 } from './1765000000000-bias-report-s
 import { RegulatoryDocuments1765100000000 } from './1765100000000-regulatory-documents.js';
 import { ConsoleSecurityOfficer1765200000000 } from './1765200000000-console-security-officer.js';
 import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonical-events.js';
+import { AuditEventCanonicalOnly1765600000000 } from './1765600000000-audit-event-canonical-only.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   RegulatoryDocuments1765100000000,
   ConsoleSecurityOfficer1765200000000,
   AuditCanonicalEvents1765500000000,
+  AuditEventCanonicalOnly1765600000000,
 ];

@@ -8,6 +8,8 @@ export * from './groupings.js';
 export * from './judgement.js';
 export * from './random.js';
 export * from './statistics-layout.js';
+export * from './report/grouping-charts.js';
 export * from './report/report-csv.js';
 export * from './report/report-html.js';
+export * from './report/report-tables.js';
 export * from './settings-from-flags.js';

@@ -1,11 +1,6 @@
 import Handlebars from 'handlebars';
-import type { BiasReport, GroupingReport } from '../bias-report.js';
-import { METRIC_LABELS, type MetricName } from '../group-metrics.js';
-import type { Estimate } from '../judgement.js';
-import { barChart, curveChart } from './svg-charts.js';
-
-const CHARTED_METRICS: MetricName[] = ['selectionRate', 'tpr', 'fpr', 'ppv', 'auroc'];
-const MAX_CURVES = 12;
+import type { BiasReport } from '../bias-report.js';
+import { reportTables } from './report-tables.js';
 
 const TEMPLATE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bias report {{dataset.sha256short}}</title>
@@ -45,88 +40,13 @@ const render = Handlebars.compile(TEMPLATE, { strict: true });
 
 /** The report as one self-contained HTML page: text escaped by Handlebars, charts as inline SVG, no script. */
 export function biasReportHtml(report: BiasReport): string {
-  const labels = report.metrics.map((metric) => METRIC_LABELS[metric]);
   return render({
     verdict: report.verdict,
     overall: report.overall,
     dataset: { ...report.dataset, sha256short: report.dataset.sha256.slice(0, 12) },
     summary: report.summary,
     minGroupSize: report.settings.minGroupSize,
-    metricLabels: labels,
-    judgements: report.judgements.map((judgement) => ({
-      ...judgement,
-      estimate: estimateText(judgement.estimate),
-      threshold: judgement.rule.max !== undefined ? `≤ ${judgement.rule.max}` : `≥ ${judgement.rule.min}`,
-    })),
-    groupings: report.groupings.map((grouping) => ({
-      name: grouping.name,
-      referenceGroup: grouping.referenceGroup,
-      smallGroups: grouping.smallGroups,
-      fourFifths: grouping.fourFifthsRuleViolations,
-      disparities: Object.entries(grouping.disparities).map(([name, estimate]) => ({
-        name,
-        estimate: estimateText(estimate),
-      })),
-      charts: groupingCharts(report, grouping),
-      groups: grouping.groups.map((group) => ({
-        key: group.key,
-        isSmall: group.isSmall,
-        count: group.count,
-        cells: [
-          ...report.metrics.map((metric) => estimateText(group.metrics[metric])),
-          estimateText(group.disparateImpact),
-        ],
-      })),
-    })),
+    ...reportTables(report),
     settingsJson: JSON.stringify({ mapping: report.mapping, settings: report.settings }, null, 2),
   });
-}
-
-/**
- * The SVG charts of one grouping (bars with interval whiskers per charted metric, ROC and reliability
- * curves with scores), as the HTML report shows them; the web console shows the same pictures.
- */
-export function groupingCharts(report: BiasReport, grouping: GroupingReport): string[] {
-  const bars = CHARTED_METRICS.filter((metric) => report.metrics.includes(metric)).map((metric) =>
-    barChart(
-      METRIC_LABELS[metric],
-      grouping.groups.map((group) => ({
-        label: group.key,
-        ...group.metrics[metric],
-        flagged: group.isSmall,
-      })),
-      report.overall.metrics[metric].value,
-    ),
-  );
-  if (!report.metrics.includes('auroc')) return bars;
-  const largest = [...grouping.groups].sort((a, b) => b.count - a.count).slice(0, MAX_CURVES);
-  const roc = curveChart(
-    `ROC curves by ${grouping.name}`,
-    'false positive rate',
-    'true positive rate',
-    largest.map((group) => ({ label: group.key, points: group.roc.map((p) => ({ x: p.fpr, y: p.tpr })) })),
-  );
-  const calibration = curveChart(
-    `Reliability by ${grouping.name}`,
-    'mean predicted score',
-    'observed positive rate',
-    largest.map((group) => ({
-      label: group.key,
-      points: group.reliability.flatMap((bin) =>
-        bin.meanScore === null || bin.observedRate === null
-          ? []
-          : [{ x: bin.meanScore, y: bin.observedRate }],
-      ),
-    })),
-  );
-  return [...bars, roc, calibration];
-}
-
-/** `0.812 [0.771, 0.850]`: a value with its interval, as the report writes every estimate. */
-export function estimateText(estimate: Estimate): string {
-  if (estimate.value === null) return 'undefined';
-  const value = estimate.value.toFixed(3);
-  return estimate.lower === null || estimate.upper === null
-    ? value
-    : `${value} [${estimate.lower.toFixed(3)}, ${estimate.upper.toFixed(3)}]`;
 }

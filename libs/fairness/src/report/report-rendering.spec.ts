@@ -4,6 +4,7 @@ import { computeBiasReport, type BiasReport } from '../bias-report.js';
 import { parseEvaluation } from '../evaluation-parser.js';
 import { biasReportCsv } from './report-csv.js';
 import { biasReportHtml } from './report-html.js';
+import { reportTables } from './report-tables.js';
 
 const mapping: ColumnMapping = { label: 'y', prediction: 'p', score: 's', sensitive: ['site'] };
 
@@ -36,6 +37,29 @@ describe('report rendering', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('<svg');
     expect(html).toContain(report.dataset.sha256);
+  });
+
+  it('gives the HTML report and the console one set of tables: a cell per metric, intervals, small groups flagged', async () => {
+    const report = await reportWithSites(['north', 'south']);
+    const tables = reportTables(report);
+    expect(tables.metricLabels).toHaveLength(report.metrics.length);
+    expect(tables.judgements.map((row) => row.threshold)).toEqual(
+      report.judgements.map((judgement) =>
+        judgement.rule.max !== undefined ? `≤ ${judgement.rule.max}` : `≥ ${judgement.rule.min}`,
+      ),
+    );
+    const [site] = tables.groupings;
+    expect(site.groups.map((group) => [group.key, group.count, group.isSmall])).toEqual([
+      ['north', 3, true],
+      ['south', 3, true],
+    ]);
+    expect(site.groups[0].cells).toHaveLength(report.metrics.length + 1);
+    expect(
+      site.disparities.every((row) =>
+        /^(undefined|\d\.\d{3}( \[\d\.\d{3}, \d\.\d{3}\])?)$/.test(row.estimate),
+      ),
+    ).toBe(true);
+    expect(site.charts.length).toBeGreaterThan(0);
   });
 
   it('writes every number to CSV, guarding text cells against formula injection', async () => {

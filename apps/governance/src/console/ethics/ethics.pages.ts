@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { estimateText, groupingCharts, METRIC_LABELS, type BiasReport } from '@praesidium/fairness';
+import { reportTables, type BiasReport } from '@praesidium/fairness';
 import { SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import type { ConsolePages } from '../console.plugin.js';
 import { attempt, renderPage } from '../console-page.js';
@@ -201,39 +201,22 @@ function registerRoutes(app: FastifyInstance): void {
   });
 }
 
-/** What the page shows of a computed report: judgements, and per grouping disparities, charts and groups. */
+/** What the page shows of a computed report: the fairness library's tables, with badges and styled charts. */
 function reportView(report: BiasReport) {
+  const tables = reportTables(report);
   return {
     verdict: report.verdict,
     rows: report.overall.count,
     summary: report.summary,
-    judgements: report.judgements.map((judgement) => ({
+    ...tables,
+    judgements: tables.judgements.map((judgement) => ({
       ...judgement,
-      estimate: estimateText(judgement.estimate),
-      threshold: judgement.rule.max !== undefined ? `≤ ${judgement.rule.max}` : `≥ ${judgement.rule.min}`,
       badge: verdictBadge(judgement.outcome),
     })),
-    metricLabels: report.metrics.map((metric) => METRIC_LABELS[metric]),
-    groupings: report.groupings.map((grouping) => ({
-      name: grouping.name,
-      referenceGroup: grouping.referenceGroup,
-      smallGroups: grouping.smallGroups,
-      fourFifths: grouping.fourFifthsRuleViolations,
-      disparities: Object.entries(grouping.disparities).map(([name, estimate]) => ({
-        name,
-        estimate: estimateText(estimate),
-      })),
+    groupings: tables.groupings.map((grouping) => ({
+      ...grouping,
       // SVG made by @praesidium/fairness, which escapes every text that comes from data.
-      charts: groupingCharts(report, grouping).map((svg) => svg.replace('<svg ', '<svg class="chart" ')),
-      groups: grouping.groups.map((group) => ({
-        key: group.key,
-        isSmall: group.isSmall,
-        count: group.count,
-        cells: [
-          ...report.metrics.map((metric) => estimateText(group.metrics[metric])),
-          estimateText(group.disparateImpact),
-        ],
-      })),
+      charts: grouping.charts.map((svg) => svg.replace('<svg ', '<svg class="chart" ')),
     })),
   };
 }

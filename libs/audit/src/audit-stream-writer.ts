@@ -103,11 +103,7 @@ export class AuditStreamWriter {
       const last = records[records.length - 1];
       leave({ seq: last.seq, hash: last.hash });
       await this.ensurePartitions(client, batch);
-      await client.query({
-        name: statementName(client),
-        text: INSERT,
-        values: toParameters(this.streamId, records, batch),
-      });
+      await client.query(insertStatement(client, this.streamId, records, batch));
       connection.release();
       return records;
     } catch (error) {
@@ -160,54 +156,87 @@ function chainRecords(streamId: string, start: Head, batch: readonly Pending[]):
   });
 }
 
+/** The statement for a batch: one row's own, or one for any number of rows. */
+function insertStatement(
+  client: pg.PoolClient,
+  streamId: string,
+  records: readonly AuditRecord[],
+  batch: readonly Pending[],
+): pg.QueryConfig {
+  const names = statementNames(client);
+  if (records.length === 1) {
+    return {
+      name: names.one,
+      text: INSERT_ONE,
+      values: [streamId, ...rowValues(records[0]), batch[0].canonical],
+    };
+  }
+  return { name: names.many, text: INSERT_MANY, values: columnValues(streamId, records, batch) };
+}
+
+const COLUMNS = `stream_id, seq, id, recorded_at, action, outcome, reason_code, agent_subject, patient_pseudonym,
+                 model_name, prev_hash, hash, event_jcs`;
+
+/**
+ * A lone record (every append of a quiet process) goes as plain VALUES: unnesting one-element
+ * arrays costs PostgreSQL more than the row's own insert does.
+ */
+const INSERT_ONE = `INSERT INTO audit.event (${COLUMNS})
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+
 /**
  * One statement for any batch size: a column per parameter, unnested into rows. Prepared once per
  * connection, so each batch costs neither parsing nor planning. The canonical events, the bulk of
  * the bytes, go as one text joined by U+001E, which canonical JSON never holds unescaped: no array
  * quoting to write in JavaScript or to undo in PostgreSQL.
  */
-const INSERT = `
-  INSERT INTO audit.event (stream_id, seq, id, recorded_at, action, outcome, reason_code, agent_subject,
-                           patient_pseudonym, model_name, event_jcs, prev_hash, hash)
+const INSERT_MANY = `INSERT INTO audit.event (${COLUMNS})
   SELECT $1::text, * FROM unnest($2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[],
-                                 $7::text[], $8::text[], $9::text[], $10::text[],
-                                 string_to_array($11::text, E'\x1e'), $12::text[], $13::text[])`;
+                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                                 string_to_array($13::text, E'\x1e'))`;
 
 /**
- * A statement name of each connection's own: the embedded database serves every socket connection
+ * Statement names of each connection's own: the embedded database serves every socket connection
  * from one session, where a name shared by two connections would collide.
  */
-const statementNames = new WeakMap<pg.PoolClient, string>();
+const namesByClient = new WeakMap<pg.PoolClient, { one: string; many: string }>();
 
-function statementName(client: pg.PoolClient): string {
-  let name = statementNames.get(client);
-  if (!name) {
-    name = `praesidium_audit_append_${randomBytes(6).toString('hex')}`;
-    statementNames.set(client, name);
+function statementNames(client: pg.PoolClient): { one: string; many: string } {
+  let names = namesByClient.get(client);
+  if (!names) {
+    const suffix = randomBytes(6).toString('hex');
+    names = { one: `praesidium_audit_append_one_${suffix}`, many: `praesidium_audit_append_${suffix}` };
+    namesByClient.set(client, names);
   }
-  return name;
+  return names;
 }
 
-function toParameters(
+/** A record's column values after `stream_id`, up to (not including) `event_jcs`. */
+function rowValues(record: AuditRecord): unknown[] {
+  const { event } = record;
+  return [
+    record.seq,
+    event.id,
+    event.recordedAt,
+    event.action,
+    event.outcome,
+    event.reasonCode ?? null,
+    event.agent?.subject ?? null,
+    event.entity?.patientPseudonym ?? null,
+    event.entity?.model ?? null,
+    record.prevHash,
+    record.hash,
+  ];
+}
+
+function columnValues(
   streamId: string,
   records: readonly AuditRecord[],
   batch: readonly Pending[],
 ): unknown[] {
-  const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(records.length));
-  records.forEach((record, row) => {
-    const { event } = record;
-    columns[0][row] = record.seq;
-    columns[1][row] = event.id;
-    columns[2][row] = event.recordedAt;
-    columns[3][row] = event.action;
-    columns[4][row] = event.outcome;
-    columns[5][row] = event.reasonCode ?? null;
-    columns[6][row] = event.agent?.subject ?? null;
-    columns[7][row] = event.entity?.patientPseudonym ?? null;
-    columns[8][row] = event.entity?.model ?? null;
-    columns[10][row] = record.prevHash;
-    columns[11][row] = record.hash;
-  });
-  columns[9] = [batch.map((item) => item.canonical).join(RECORD_SEPARATOR)];
-  return [streamId, ...columns.slice(0, 9), columns[9][0], ...columns.slice(10)];
+  const columns: unknown[][] = Array.from({ length: 11 }, () => new Array<unknown>(records.length));
+  records.forEach((record, row) =>
+    rowValues(record).forEach((value, column) => (columns[column][row] = value)),
+  );
+  return [streamId, ...columns, batch.map((item) => item.canonical).join(RECORD_SEPARATOR)];
 }

@@ -5,12 +5,10 @@ import { canonicalJson } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
 import type { AuditEvent, AuditEventInput, AuditRecord } from './audit-event.js';
 import type { AuditEventEntity } from './audit-event.entity.js';
-import { acquireConnection, type PooledConnection } from './audit-connection.js';
+import { acquireConnection } from './audit-connection.js';
 import { recordHashOfCanonical } from './hash-chain.js';
 
 const MAX_BATCH = 1000;
-/** Batches written at once: one commits while the next is inserted. */
-const MAX_IN_FLIGHT = 2;
 const RECORD_SEPARATOR = '\x1e';
 
 interface Pending {
@@ -28,21 +26,17 @@ interface Head {
 }
 
 /**
- * The single writer of one audit stream. Concurrent appends are grouped: appends that arrive while a
- * batch is being written queue, then go together in one statement (one transaction). Each caller's
+ * The single writer of one audit stream. Concurrent appends are grouped: while one INSERT is in
+ * flight the next ones queue, then go together in one statement (one transaction). Each caller's
  * promise settles only when its own record is durably committed, or fails with `audit.unavailable`.
  *
- * Two batches may be in flight: the next batch is chained onto the head the previous one will leave,
- * and its INSERT runs while the previous one commits. The database's chain guard makes it wait for
- * that commit (the stream head's row lock) and refuses it if the previous batch failed, so a batch
- * built on a head that never came to be cannot be stored.
+ * One batch at a time: a second one sent while the first commits could reach the database's chain
+ * guard before the first and be refused, since nothing orders two connections' statements.
  */
 export class AuditStreamWriter {
   private pending: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  /** The head the last batch started will leave; undefined: read it from the database. */
-  private tail: Promise<Head | undefined> = Promise.resolve(undefined);
+  private flushing = false;
+  private head: Head | undefined;
   /** Months (`YYYY-MM`) whose partition this writer has made sure of. */
   private readonly partitioned = new Set<string>();
 
@@ -57,60 +51,46 @@ export class AuditStreamWriter {
     const event = JSON.parse(canonical) as AuditEvent;
     return new Promise((resolve, reject) => {
       this.pending.push({ event, canonical, resolve, reject });
-      this.schedule();
+      if (!this.flushing) void this.flush();
     });
   }
 
-  /**
-   * Starts the next batch on the next turn of the event loop, so the callers just answered append
-   * again first and join it: without it batches alternate 1 / N and every caller waits for two commits.
-   */
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startBatch();
-    });
-  }
-
-  private startBatch(): void {
-    if (this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, MAX_BATCH);
-    this.inFlight++;
-    this.commit(batch)
-      .then(
-        (records) => batch.forEach((item, index) => item.resolve(records[index])),
-        () => batch.forEach((item) => item.reject(new ProblemError('audit.unavailable'))),
-      )
-      .finally(() => {
-        this.inFlight--;
-        this.schedule();
-      });
-    this.schedule();
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.pending.length > 0) {
+      // Let the callers just answered append again first, so they join this batch instead of the
+      // next one: without it batches alternate 1 / N and every caller waits for two commits.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        const records = await this.commit(batch);
+        batch.forEach((item, index) => item.resolve(records[index]));
+      } catch {
+        // The INSERT may or may not have committed (a dropped connection): reread the head next time.
+        this.head = undefined;
+        batch.forEach((item) => item.reject(new ProblemError('audit.unavailable')));
+      }
+    }
+    this.flushing = false;
   }
 
   private async commit(batch: readonly Pending[]): Promise<AuditRecord[]> {
-    const previous = this.tail;
-    let leave!: (head: Head | undefined) => void;
-    this.tail = new Promise((resolve) => (leave = resolve));
-    let connection: PooledConnection | undefined;
+    const connection = await acquireConnection(this.events.manager);
     try {
-      connection = await acquireConnection(this.events.manager);
       const { client } = connection;
-      const start = (await previous) ?? (await readHead(client, this.streamId));
-      const records = chainRecords(this.streamId, start, batch);
-      const last = records[records.length - 1];
-      leave({ seq: last.seq, hash: last.hash });
+      const records = chainRecords(
+        this.streamId,
+        this.head ?? (await readHead(client, this.streamId)),
+        batch,
+      );
       await this.ensurePartitions(client, batch);
       await client.query(insertStatement(client, this.streamId, records, batch));
       connection.release();
+      const last = records[records.length - 1];
+      this.head = { seq: last.seq, hash: last.hash };
       return records;
     } catch (error) {
-      // The INSERT may or may not have committed (a dropped connection): the next batch rereads the head.
-      leave(undefined);
-      this.tail = Promise.resolve(undefined);
-      connection?.release(error);
+      connection.release(error);
       throw error;
     }
   }

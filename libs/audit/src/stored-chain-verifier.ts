@@ -1,10 +1,6 @@
 import { hash as digest } from 'node:crypto';
+import { BinaryCopyReader } from './binary-copy-reader.js';
 import { GENESIS_HASH, recordFrameHead, type ChainVerification } from './hash-chain.js';
-
-/** `PGCOPY\n\377\r\n\0`: the start of PostgreSQL's binary COPY format. */
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const HEADER = SIGNATURE.length + 8;
-const FIELDS = 4;
 
 /** Hex digit values by ASCII code, -1 for anything else (a stored hash is lowercase hex). */
 const HEX = new Int8Array(256).fill(-1);
@@ -17,14 +13,14 @@ for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
  *
  * It hashes the stored canonical bytes as they arrive, framed exactly as `recordHashOfCanonical`
  * frames them, with no per-record object, string or JSON work. What it trusts: nothing but those
- * bytes. `event` (jsonb) is generated from them by the database, so an edited field of the event is
- * an edited `event_jcs`, whose hash no longer matches. The checks and what they report are those of
- * `ChainVerifier`: the first gap, broken link or changed record.
+ * bytes. The event is stored only as them, so an edited field of the event is an edited `event_jcs`,
+ * whose hash no longer matches. The checks and what they report are those of `ChainVerifier`: the
+ * first gap, broken link or changed record. `TrailScanVerifier` feeds it rows with `add` instead.
  */
 export class StoredChainVerifier {
-  private rest: Buffer | undefined;
-  private headerRead = false;
-  private ended = false;
+  private readonly reader = new BinaryCopyReader(4, (buffer, starts, lengths) =>
+    this.add(buffer, starts, lengths, 0),
+  );
   private checked = 0;
   private lastSeq: number;
   /** The hashed text is built right-aligned here: `{"event":`, the event's bytes, then `frameTail`. */
@@ -45,25 +41,19 @@ export class StoredChainVerifier {
     this.frame(Buffer.from(after.hash, 'latin1'));
   }
 
-  /** The next bytes of the COPY, cut anywhere. */
+  /** The next bytes of the stream's own COPY, cut anywhere. */
   push(chunk: Buffer): void {
-    const buffer = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    let offset = this.headerRead ? 0 : this.readHeader(buffer);
-    if (offset < 0) {
-      this.rest = Buffer.from(buffer);
-      return;
-    }
-    while (!this.ended && offset < buffer.length) {
-      const next = this.readRecord(buffer, offset);
-      if (next < 0) break;
-      offset = next;
-    }
-    this.rest = offset < buffer.length ? Buffer.from(buffer.subarray(offset)) : undefined;
+    this.reader.push(chunk);
   }
 
-  /** After the last chunk: the verdict, or an error if the COPY stopped short. */
+  /** After the last chunk of the stream's own COPY: the verdict, or an error if it stopped short. */
   result(): ChainVerification {
-    if (!this.ended || this.rest) throw new Error('the audit records were read only in part');
+    this.reader.finish();
+    return this.verdict();
+  }
+
+  /** The verdict on the records added so far. */
+  verdict(): ChainVerification {
     return {
       streamId: this.streamId,
       valid: this.firstBreak === undefined,
@@ -74,50 +64,25 @@ export class StoredChainVerifier {
     };
   }
 
-  private readHeader(buffer: Buffer): number {
-    if (buffer.length < HEADER) return -1;
-    if (buffer.compare(SIGNATURE, 0, SIGNATURE.length, 0, SIGNATURE.length) !== 0) {
-      throw new Error('not a binary COPY of audit records');
-    }
-    const extension = buffer.readUInt32BE(SIGNATURE.length + 4);
-    if (buffer.length < HEADER + extension) return -1;
-    this.headerRead = true;
-    return HEADER + extension;
-  }
-
-  /** One row at `offset`: the offset after it, or -1 if it is not all there yet. */
-  private readRecord(buffer: Buffer, offset: number): number {
-    if (offset + 2 > buffer.length) return -1;
-    const fields = buffer.readInt16BE(offset);
-    if (fields === -1) {
-      this.ended = true;
-      return offset + 2;
-    }
-    if (fields !== FIELDS) throw new Error(`an audit record row has ${fields} fields`);
-    // seq (int8), prev_hash, hash, event_jcs (text): each a 4-byte length, then the bytes.
-    const seqAt = offset + 6;
-    if (seqAt + 12 > buffer.length) return -1;
-    if (buffer.readInt32BE(offset + 2) !== 8) throw new Error('an audit record has no seq');
-    const prevLength = buffer.readInt32BE(seqAt + 8);
-    const prevAt = seqAt + 12;
-    if (prevAt + prevLength + 4 > buffer.length) return -1;
-    const hashLength = buffer.readInt32BE(prevAt + prevLength);
-    const hashAt = prevAt + prevLength + 4;
-    if (hashAt + hashLength + 4 > buffer.length) return -1;
-    const eventLength = buffer.readInt32BE(hashAt + hashLength);
-    const eventAt = hashAt + hashLength + 4;
-    const end = eventAt + eventLength;
-    if (end > buffer.length) return -1;
-    if (prevLength < 0 || hashLength < 0 || eventLength < 0) throw new Error('an audit record has a NULL');
-    if (this.firstBreak) return end;
-
+  /**
+   * The next record, in seq order: fields `first` to `first + 3` of a COPY row are its seq (int8),
+   * prev_hash, hash and event_jcs.
+   */
+  add(buffer: Buffer, starts: Int32Array, lengths: Int32Array, first: number): void {
+    if (this.firstBreak) return;
+    if (lengths[first] !== 8) throw new Error('an audit record has no seq');
+    const seqAt = starts[first];
+    const prevAt = starts[first + 1];
+    const prevLength = lengths[first + 1];
+    const hashAt = starts[first + 2];
+    const hashLength = lengths[first + 2];
     const seq = buffer.readInt32BE(seqAt) * 0x1_0000_0000 + buffer.readUInt32BE(seqAt + 4);
     this.checked += 1;
     if (seq !== this.lastSeq + 1) {
       this.firstBreak = { seq: this.lastSeq + 1, problem: 'gap' };
     } else if (this.lastHash.compare(buffer, prevAt, prevAt + prevLength) !== 0) {
       this.firstBreak = { seq, problem: 'link' };
-    } else if (!this.hashMatches(buffer, eventAt, eventLength, hashAt, hashLength)) {
+    } else if (!this.hashMatches(buffer, starts[first + 3], lengths[first + 3], hashAt, hashLength)) {
       this.firstBreak = { seq, problem: 'hash' };
     }
     this.lastSeq = seq;
@@ -127,7 +92,6 @@ export class StoredChainVerifier {
       buffer.copy(this.lastHash, 0, hashAt, hashAt + hashLength);
       this.nextSeq();
     }
-    return end;
   }
 
   /**

@@ -84,6 +84,8 @@ export const DECISION_SUPPORT_NOTICE =
 
 /** How long a normal stop waits for outcome records still committing after release. */
 const OUTCOME_DRAIN_MS = 5000;
+/** How long a released answer's outcome record waits to join the next request record's commit. */
+const OUTCOME_HOLD_MS = 5;
 
 /** Steps that read the database: an error there that is not a decision means the database is away. */
 const DATABASE_STEPS = new Set(['resolve', 'consent']);
@@ -99,7 +101,7 @@ const DATABASE_STEPS = new Set(['resolve', 'consent']);
 @Injectable()
 export class InferencePipeline implements BeforeApplicationShutdown {
   private readonly logger = new Logger('InferencePipeline');
-  private readonly pendingOutcomes = new PendingOutcomes();
+  private readonly pendingOutcomes = new PendingOutcomes(OUTCOME_HOLD_MS);
 
   constructor(
     private readonly tokens: TokenVerifier,
@@ -262,6 +264,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       // backend is called only once both are done, so nothing leaves before the record is durable.
       const [, assertion] = await Promise.all([
         this.step('audit', {}, async () => {
+          // Released answers' outcome records commit with this one, instead of ahead of it.
+          this.pendingOutcomes.release();
           facts.requestRecord = await this.audit.append(
             this.auditEvent(call, facts, 'inference.request', 'success'),
           );
@@ -330,13 +334,11 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   private recordResponseAfterRelease(call: InferenceCall, facts: CallFacts, responseSha256: string): void {
     facts.settled = true;
     this.metrics.decision('success', 'ok', call.modelName);
+    // Built now: the event's trace id and time are the call's, whenever it is appended.
+    const event = { ...this.auditEvent(call, facts, 'inference.response', 'success'), responseSha256 };
     const started = performance.now();
-    const appended = this.audit.append({
-      ...this.auditEvent(call, facts, 'inference.response', 'success'),
-      responseSha256,
-    });
-    this.pendingOutcomes.track(
-      appended.then(
+    this.pendingOutcomes.hold(() =>
+      this.audit.append(event).then(
         () => this.metrics.step('audit_response', (performance.now() - started) / 1000, 'ok'),
         (error: unknown) => {
           const { code } = asProblem(error);

@@ -17,7 +17,9 @@
  * gateway throughput ≥ 50% of the bare proxy's.
  *
  * Env: DATABASE_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DURATION (5),
- * BENCH_CONNECTIONS (32), BENCH_RATE (200), BENCH_SEQUENTIAL (1000). Run with `npm run bench:gateway`.
+ * BENCH_CONNECTIONS (32), BENCH_RATE (200), BENCH_SEQUENTIAL (1000), BENCH_OUTCOME_AUDIT (the
+ * gateway's PRAESIDIUM_GATEWAY_OUTCOME_AUDIT; its default, after-release, when unset: the issue's goals
+ * are for the default). Run with `npm run bench:gateway`.
  */
 import 'reflect-metadata';
 import autocannon from 'autocannon';
@@ -43,6 +45,7 @@ const DURATION = positiveInt(process.env.BENCH_DURATION, 5);
 const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 32);
 const RATE = positiveInt(process.env.BENCH_RATE, 200);
 const SEQUENTIAL = positiveInt(process.env.BENCH_SEQUENTIAL, 1000);
+const OUTCOME_AUDIT = process.env.BENCH_OUTCOME_AUDIT;
 
 // ---- measurements ---------------------------------------------------------------------------------
 
@@ -114,7 +117,10 @@ async function main(): Promise<void> {
     const backendUrl = backendInferUrl(backend.port);
     const proxy = await spawnBenchChild('proxy', { BENCH_BACKEND_URL: backendUrl });
     children.push(proxy.process);
-    const env = await benchPlatformEnv(dataDir, dbUrl.toString());
+    const env = {
+      ...(await benchPlatformEnv(dataDir, dbUrl.toString())),
+      ...(OUTCOME_AUDIT ? { PRAESIDIUM_GATEWAY_OUTCOME_AUDIT: OUTCOME_AUDIT } : {}),
+    };
     const platform = await spawnBenchChild('platform', env);
     children.push(platform.process);
     const config = loadConfig(env);
@@ -125,7 +131,13 @@ async function main(): Promise<void> {
     const auth = { authorization: inference.headers.authorization };
     const json = { 'content-type': 'application/json' };
     print({
-      setup: { duration_s: DURATION, connections: CONNECTIONS, rate_per_s: RATE, sequential: SEQUENTIAL },
+      setup: {
+        duration_s: DURATION,
+        connections: CONNECTIONS,
+        rate_per_s: RATE,
+        sequential: SEQUENTIAL,
+        outcome_audit: config.gateway.outcomeAudit.mode,
+      },
     });
 
     // Warm every path once (JIT, pools, consent cache) before measuring.

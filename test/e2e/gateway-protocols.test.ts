@@ -11,6 +11,7 @@ import {
 } from '@praesidium/demo';
 import { ModelEntity, ModelRegistry, ModelVersionEntity } from '@praesidium/model-registry';
 import { dataSourceOptions, openDataSource } from '@praesidium/database';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -222,10 +223,13 @@ describe('the gateway speaks Open Inference Protocol v2 and OpenAI chat completi
       code: 'model.version_unknown',
     });
 
-    const events = await auditEvents();
+    const pinnedCall = (pinned.body.praesidium as { correlation_id: string }).correlation_id;
+    // The pinned call's outcome record may commit just after its answer (after-release).
+    const events = await eventually(auditEvents, (all) =>
+      withOutcome(all.filter((event) => event.correlationId === pinnedCall)),
+    );
     const recorded = (correlationId: unknown) =>
       events.filter((event) => event.correlationId === correlationId);
-    const pinnedCall = (pinned.body.praesidium as { correlation_id: string }).correlation_id;
     expect(recorded(pinnedCall)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import {
@@ -8,12 +9,20 @@ import {
   exampleEsiInputs,
   LUMBAR_ESI_MODEL_NAME,
 } from '@praesidium/demo';
+import type { AuditEvent } from '@praesidium/audit';
 import { dataSourceOptions, openDataSource } from '@praesidium/database';
 import { ModelEntity, ModelRegistry, ModelVersionEntity } from '@praesidium/model-registry';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 type Mode = 'ok' | 'hang' | 'malformed';
+
+/** The stand-in backend's good answer, byte for byte: its SHA-256 is the response record's. */
+const GOOD_ANSWER = JSON.stringify({
+  model_name: LUMBAR_ESI_MODEL_NAME,
+  outputs: [{ name: 'probability_meaningful_relief', shape: [1], datatype: 'FP32', data: [0.5] }],
+});
 
 /** A stand-in model backend whose behaviour the test sets, counting the calls that reach it. */
 async function controllableBackend(): Promise<{
@@ -21,9 +30,12 @@ async function controllableBackend(): Promise<{
   url: string;
   hits: () => number;
   set(mode: Mode): void;
+  /** Runs once before the next good answer, e.g. to take the database away after forwarding. */
+  beforeNextAnswer(work: () => Promise<void>): void;
 }> {
   let mode: Mode = 'ok';
   let hits = 0;
+  let before: (() => Promise<void>) | undefined;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     hits += 1;
     request.resume();
@@ -32,11 +44,10 @@ async function controllableBackend(): Promise<{
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"outputs": [oops');
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        model_name: LUMBAR_ESI_MODEL_NAME,
-        outputs: [{ name: 'probability_meaningful_relief', shape: [1], datatype: 'FP32', data: [0.5] }],
-      }),
+    const work = before;
+    before = undefined;
+    void (work ?? (async () => undefined))().then(() =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(GOOD_ANSWER),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,6 +57,7 @@ async function controllableBackend(): Promise<{
     url: `http://127.0.0.1:${port}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`,
     hits: () => hits,
     set: (next) => (mode = next),
+    beforeNextAnswer: (work) => (before = work),
   };
 }
 
@@ -91,6 +103,8 @@ describe('the gateway under failing backends and a failing database', () => {
       PRAESIDIUM_GATEWAY_BREAKER_RESET_MS: String(BREAKER_RESET_MS),
       // The test moves the backend between calls: the gateway must see each move at once.
       PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: '0',
+      // Outcome audit: after release by default, before release for the chat model.
+      PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE: AFTERCARE_MODEL_NAME,
     });
     clinician = await platform.token('pain-clinician');
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
@@ -173,37 +187,148 @@ describe('the gateway under failing backends and a failing database', () => {
     expect((await infer()).status).toBe(200);
   });
 
-  it('refuses with 503 and forwards nothing while the database is away, then recovers by itself', async () => {
-    const admin = process.env.PRAESIDIUM_TEST_ADMIN_URL as string;
-    const name = new URL(platform.config.database.url as string).pathname.slice(1);
-    const adminQuery = async (sql: string) => {
-      const client = new pg.Client({ connectionString: admin });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    const before = backend.hits();
-    // The database stops serving: no new connections, every open one terminated. The server stays up.
-    await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+  /** A connection to the server's admin database, which stays up while the test's database goes away. */
+  async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: process.env.PRAESIDIUM_TEST_ADMIN_URL as string });
+    await client.connect();
     try {
-      await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+  const databaseName = () => new URL(platform.config.database.url as string).pathname.slice(1);
+  /** The database stops serving: no new connections, every open one terminated. The server stays up. */
+  async function takeDatabaseAway(admin: pg.Client) {
+    const name = databaseName();
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false;
+      SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+  }
+  const bringDatabaseBack = () =>
+    withAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName()} WITH ALLOW_CONNECTIONS true`));
+
+  async function auditOf(correlationId: unknown) {
+    const officer = await platform.token('security-officer');
+    const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
+      token: officer,
+    });
+    expect(audit.status).toBe(200);
+    return (
+      audit.body.records as { streamId: string; seq: number; hash: string; event: AuditEvent }[]
+    ).filter((record) => record.event.correlationId === correlationId);
+  }
+
+  /** Infers until the gateway answers again (the database may still be coming back). */
+  async function inferUntilServed(): Promise<JsonResponse | undefined> {
+    let recovered: JsonResponse | undefined;
+    for (let attempt = 0; attempt < 20 && recovered?.status !== 200; attempt += 1) {
+      if (attempt > 0) await sleep(250);
+      recovered = await infer();
+    }
+    return recovered;
+  }
+
+  it('releases an answer once its request record is committed, names that record, and commits the outcome record just after (after-release, the default)', async () => {
+    await relocate(backend.url);
+    backend.set('ok');
+    const answer = await infer();
+    expect(answer.status).toBe(200);
+    const meta = (answer.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
+    expect(meta.audit_outcome).toBe('pending');
+    const records = await eventually(
+      () => auditOf(meta.correlation_id),
+      (found) => withOutcome(found.map((record) => record.event)),
+    );
+    const request = records.find((record) => record.event.action === 'inference.request');
+    expect(meta.audit).toEqual({ stream: request?.streamId, seq: request?.seq, hash: request?.hash });
+    const responseSha256 = createHash('sha256').update(GOOD_ANSWER).digest('hex');
+    expect(records.find((record) => record.event.action === 'inference.response')?.event).toMatchObject({
+      outcome: 'success',
+      responseSha256,
+    });
+    // Feedback names the output by the record its answer named, and carries the response hash.
+    const feedback = await call('POST', `${platform.config.http.gatewayUrl}/v2/feedback`, {
+      token: clinician,
+      body: { audit: meta.audit, verdict: 'accepted', reason: 'output.agrees_with_assessment' },
+    });
+    expect(feedback.status).toBe(201);
+    expect((await auditOf(meta.correlation_id)).map((record) => record.event)).toContainEqual(
+      expect.objectContaining({ action: 'inference.feedback.accepted', responseSha256 }),
+    );
+  });
+
+  it('releases the answer of a model held to before-release only with its committed outcome record', async () => {
+    const answer = await call('POST', `${platform.config.http.gatewayUrl}/v1/chat/completions`, {
+      token: clinician,
+      body: {
+        model: AFTERCARE_MODEL_NAME,
+        messages: [{ role: 'user', content: 'Draft aftercare.' }],
+        metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+      },
+    });
+    expect(answer.status).toBe(200);
+    const meta = answer.body.praesidium as Record<string, unknown>;
+    expect(meta.audit_outcome).toBe('committed');
+    // Read at once, no waiting: the record the answer names is its committed outcome record.
+    const response = (await auditOf(meta.correlation_id)).find(
+      (record) => record.event.action === 'inference.response',
+    );
+    expect(response?.event).toMatchObject({ outcome: 'success', responseSha256: expect.any(String) });
+    expect(meta.audit).toEqual({ stream: response?.streamId, seq: response?.seq, hash: response?.hash });
+  });
+
+  it('answers a call whose request record committed even when the database goes away after forwarding, and counts the lost outcome record', async () => {
+    await relocate(backend.url);
+    backend.set('ok');
+    const lostBefore = await outcomesLost();
+    let answer: JsonResponse;
+    try {
+      // Connected beforehand: the backend answers within the model's 300 ms timeout.
+      answer = await withAdmin(async (admin) => {
+        backend.beforeNextAnswer(() => takeDatabaseAway(admin));
+        return infer();
+      });
+      expect(answer.status).toBe(200);
+      expect((answer.body.parameters as { praesidium: Record<string, unknown> }).praesidium).toMatchObject({
+        audit_outcome: 'pending',
+      });
+      // The outcome append fails after release: counted, never crashing the gateway.
+      await eventually(outcomesLost, (lost) => lost > lostBefore);
+      expect(await outcomesLost()).toBe(lostBefore + 1);
+    } finally {
+      await bringDatabaseBack();
+    }
+    expect((await inferUntilServed())?.status).toBe(200);
+    // The answer's named record is the request record, committed before forwarding; no outcome record.
+    const meta = (answer.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
+    const records = await auditOf(meta.correlation_id);
+    expect(records.map((record) => `${record.event.action}:${record.event.outcome}`)).toEqual([
+      'inference.request:success',
+    ]);
+    expect(meta.audit).toEqual({ stream: records[0].streamId, seq: records[0].seq, hash: records[0].hash });
+  });
+
+  async function outcomesLost(): Promise<number> {
+    const text = await (await fetch(`${platform.config.http.gatewayUrl}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('praesidium_gateway_audit_outcome_lost_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  }
+
+  it('refuses with 503 and forwards nothing while the database is away, then recovers by itself', async () => {
+    const before = backend.hits();
+    await withAdmin(takeDatabaseAway);
+    try {
       const refused = await infer();
       expect(refused.status).toBe(503);
       expect(['database.unavailable', 'audit.unavailable']).toContain(refused.body.code);
       expect(backend.hits()).toBe(before);
       expect((await call('GET', `${platform.config.http.gatewayUrl}/v2/health/ready`)).status).toBe(503);
     } finally {
-      await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await bringDatabaseBack();
     }
-    let recovered: JsonResponse | undefined;
-    for (let attempt = 0; attempt < 20 && recovered?.status !== 200; attempt += 1) {
-      if (attempt > 0) await sleep(250);
-      recovered = await infer();
-    }
-    expect(recovered?.status).toBe(200);
+    expect((await inferUntilServed())?.status).toBe(200);
     expect(backend.hits()).toBe(before + 1);
   });
 

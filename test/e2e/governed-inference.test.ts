@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SEEDED_POLICY_VERSION } from '@praesidium/access';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { signJwt } from '@praesidium/keys';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { purposeConsent } from '../support/consents.js';
@@ -59,14 +60,21 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     expect(JSON.stringify(refused.body)).not.toContain('esi-demo');
 
     const officer = await platform.token('security-officer');
-    const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
-      token: officer,
-    });
+    const allowedId = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium
+      .correlation_id;
+    // The allowed call's outcome record may commit just after its answer (after-release).
+    const audit = await eventually(
+      () => call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, { token: officer }),
+      (search) =>
+        withOutcome(
+          (search.body.records as { event: Record<string, unknown> }[])
+            .map((record) => record.event)
+            .filter((event) => event.correlationId === allowedId),
+        ),
+    );
     expect(audit.status).toBe(200);
     const events = (audit.body.records as { event: Record<string, unknown> }[]).map((record) => record.event);
     const byCorrelation = (id: unknown) => events.filter((event) => event.correlationId === id);
-    const allowedId = (allowed.body.parameters as { praesidium: { correlation_id: string } }).praesidium
-      .correlation_id;
     expect(
       byCorrelation(allowedId)
         .map((event) => `${String(event.action)}:${String(event.outcome)}`)

@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { startTelemetry, stopTelemetry } from '@praesidium/telemetry';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -68,10 +69,21 @@ describe('traces of the governed inference path', () => {
     allowed = await traceOf(DEMO_PATIENTS.consented, clinician);
     refused = await traceOf(DEMO_PATIENTS.refused, clinician);
     const officer = await platform.token('security-officer');
-    const search = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
-      token: officer,
-    });
-    audit = search.body.records as AuditRecordBody[];
+    // The allowed call's outcome record may commit just after its answer (after-release).
+    audit = await eventually(
+      async () => {
+        const search = await call('GET', `${platform!.config.http.governanceUrl}/audit/events?limit=1000`, {
+          token: officer,
+        });
+        return search.body.records as AuditRecordBody[];
+      },
+      (records) =>
+        withOutcome(
+          records
+            .map((record) => record.event)
+            .filter((event) => event.correlationId === correlationIdOf(allowed.response)),
+        ),
+    );
   });
 
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from
 import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import type { ReasonCode } from '@praesidium/problem';
 import { BackendClient } from '../../apps/gateway/src/backend/backend-client.js';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import {
@@ -840,9 +841,11 @@ describe('hostile bearer tokens at the gateway', () => {
     expect(backendCalls).toBe(callsBefore + 1);
     const correlationId = (response.body.parameters as { praesidium: { correlation_id: string } }).praesidium
       .correlation_id;
-    const events = (await auditEvents('action=inference.request'))
-      .concat(await auditEvents('action=inference.response'))
-      .filter((event) => event.correlationId === correlationId);
+    // The outcome record may commit just after the answer (after-release).
+    const ofCall = (events: AuditEvent[]) => events.filter((event) => event.correlationId === correlationId);
+    const events = ofCall(await auditEvents('action=inference.request')).concat(
+      await eventually(async () => ofCall(await auditEvents('action=inference.response')), withOutcome),
+    );
     expect(events.map((event) => `${event.action}:${event.outcome}`).sort()).toEqual([
       'inference.request:success',
       'inference.response:success',

@@ -12,6 +12,7 @@ import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesid
 import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import type { ReasonCode } from '@praesidium/problem';
 import { BackendClient } from '../../apps/gateway/src/backend/backend-client.js';
+import { eventually, withOutcome } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startTestIdp, type TestIdp, type TestIssuer } from '../support/test-idp.js';
@@ -354,9 +355,10 @@ class Ctx {
     expect(backendCalls).toBe(callsBefore + 1);
     const correlationId = (response.body.parameters as { praesidium: { correlation_id: string } }).praesidium
       .correlation_id;
+    // The outcome record may commit just after the answer (after-release).
     const events = [
       ...(await this.auditEvents('action=inference.request', correlationId)),
-      ...(await this.auditEvents('action=inference.response', correlationId)),
+      ...(await eventually(() => this.auditEvents('action=inference.response', correlationId), withOutcome)),
     ];
     expect(events.map((event) => `${event.action}:${event.outcome}`).sort()).toEqual([
       'inference.request:success',

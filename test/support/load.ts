@@ -63,8 +63,10 @@ export function drive(concurrency: number, work: () => Promise<Outcome>) {
 }
 
 /**
- * The 2xx answers whose response record is not in the database: each must be there, committed,
- * with the stream, seq and hash the answer names, as an `inference.response` success.
+ * The 2xx answers whose named audit record is not in the database: each must be there, committed,
+ * with the stream, seq and hash the answer names, as the call's `inference.response` success or,
+ * for an answer released before its outcome record committed (after-release, the default), its
+ * `inference.request` success, committed before anything was forwarded.
  */
 export async function answersWithoutRecord(databaseUrl: string, outcomes: readonly Outcome[]) {
   const answered = outcomes.filter((outcome) => outcome.status >= 200 && outcome.status < 300);
@@ -73,7 +75,7 @@ export async function answersWithoutRecord(databaseUrl: string, outcomes: readon
   try {
     const { rows } = await client.query<{ stream_id: string; seq: string; hash: string }>(
       `SELECT stream_id, seq, hash FROM audit.event
-        WHERE action = 'inference.response' AND outcome = 'success'`,
+        WHERE action IN ('inference.request', 'inference.response') AND outcome = 'success'`,
     );
     const recorded = new Set(rows.map((row) => `${row.stream_id}/${row.seq}/${row.hash}`));
     return answered.filter(

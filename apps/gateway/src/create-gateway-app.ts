@@ -9,6 +9,12 @@ import { gatewayHttpsOptions } from './gateway-tls.js';
 import { acceptJoseRequestBodies } from './jose/jose-request-body.js';
 import { installBodyLimits, largestBodyLimit } from './request-body.js';
 
+/**
+ * No `enableShutdownHooks()`: the CLI turns SIGINT/SIGTERM into `app.close()` for each app, in order,
+ * then releases the database; `close()` runs every lifecycle hook (the pipeline's
+ * `beforeApplicationShutdown` waits for outcome records still committing) before TypeORM's
+ * `onApplicationShutdown` destroys the DataSource. Nest's own signal handler would race that stop.
+ */
 export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyApplication> {
   // The auditor needs the app's audit trail, which exists only once the app does.
   const edge: { auditor?: EdgeRefusalAuditor } = {};

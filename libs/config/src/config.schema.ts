@@ -27,6 +27,11 @@ const perModel = (max: number) =>
       .pipe(z.record(z.string(), z.number().int().min(1).max(max))),
   );
 
+/** `name,name`: a list of model names (gateway settings that name models). */
+const modelNames = commaList.pipe(
+  z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'comma-separated model names')),
+);
+
 /** PurposeOfUse codes (v3-ActReason) the gateway accepts on an inference request. */
 export const PURPOSES_OF_USE = [
   'TREAT',
@@ -43,6 +48,14 @@ export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 /** Mutual TLS on the gateway: no client certificate asked, asked and checked when sent, or required. */
 export const MTLS_MODES = ['off', 'optional', 'required'] as const;
 export type MtlsMode = (typeof MTLS_MODES)[number];
+
+/**
+ * When a successful call's outcome (`inference.response`) record must be committed: before the answer
+ * is released, or after it (appended through the same group commit, not waited for). The request
+ * record is committed before forwarding either way (DESIGN.md inference path step 7).
+ */
+export const OUTCOME_AUDIT_MODES = ['after-release', 'before-release'] as const;
+export type OutcomeAuditMode = (typeof OUTCOME_AUDIT_MODES)[number];
 
 /**
  * Every environment variable Praesidium reads. Names are grouped by subsystem with the PRAESIDIUM_
@@ -98,6 +111,10 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
     PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: perModel(600000).optional(),
     PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS: perModel(64 * 1024 * 1024).optional(),
+    PRAESIDIUM_GATEWAY_OUTCOME_AUDIT: z
+      .enum(OUTCOME_AUDIT_MODES, { message: `one of ${OUTCOME_AUDIT_MODES.join(', ')}` })
+      .default('after-release'),
+    PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE: modelNames.optional(),
     PRAESIDIUM_GATEWAY_BACKEND_CONCURRENCY: z.coerce.number().int().min(1).max(10000).default(64),
     PRAESIDIUM_GATEWAY_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     PRAESIDIUM_GATEWAY_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3600000).default(30000),
@@ -282,6 +299,14 @@ export interface PraesidiumConfig {
     readonly modelTimeoutsMs: Readonly<Record<string, number>>;
     /** Request body limit per model name; `bodyLimitBytes` for the others. */
     readonly modelBodyLimits: Readonly<Record<string, number>>;
+    /**
+     * When a successful call's outcome record commits: `mode` for every model, except the models a
+     * security officer listed as `before-release` (the answer waits for its record).
+     */
+    readonly outcomeAudit: {
+      readonly mode: OutcomeAuditMode;
+      readonly beforeReleaseModels: readonly string[];
+    };
     /** Calls in flight per backend origin; more are refused with `backend.saturated`. */
     readonly backendConcurrency: number;
     /** Consecutive backend failures that open its circuit, and how long it stays open. */
@@ -423,6 +448,10 @@ export function toConfig(
       modelBodyLimits: {
         ...(demo ? { 'fluoro-needle-position': 8 * 1024 * 1024 } : {}),
         ...env.PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS,
+      },
+      outcomeAudit: {
+        mode: env.PRAESIDIUM_GATEWAY_OUTCOME_AUDIT,
+        beforeReleaseModels: env.PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE ?? [],
       },
       backendConcurrency: env.PRAESIDIUM_GATEWAY_BACKEND_CONCURRENCY,
       breaker: {

@@ -60,6 +60,32 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the outcome audit of a successful call', () => {
+  it('releases answers before their outcome record commits by default, with no model excepted', () => {
+    expect(loadConfig({}).gateway.outcomeAudit).toEqual({ mode: 'after-release', beforeReleaseModels: [] });
+  });
+
+  it('takes a default mode and the models a security officer holds to before-release', () => {
+    const config = loadConfig({
+      PRAESIDIUM_GATEWAY_OUTCOME_AUDIT: 'before-release',
+      PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE: ' lumbar-esi-outcome , aftercare-notes ',
+    });
+    expect(config.gateway.outcomeAudit).toEqual({
+      mode: 'before-release',
+      beforeReleaseModels: ['lumbar-esi-outcome', 'aftercare-notes'],
+    });
+  });
+
+  it('names the bad variable and what it takes', () => {
+    expect(() => loadConfig({ PRAESIDIUM_GATEWAY_OUTCOME_AUDIT: 'never' })).toThrow(
+      /PRAESIDIUM_GATEWAY_OUTCOME_AUDIT: one of after-release, before-release/,
+    );
+    expect(() =>
+      loadConfig({ PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE: 'lumbar-esi-outcome=1' }),
+    ).toThrow(/PRAESIDIUM_GATEWAY_OUTCOME_AUDIT_BEFORE_RELEASE\.0: comma-separated model names/);
+  });
+});
+
 describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'praesidium-issuers-'));
   function issuersFile(content: unknown, name = 'issuers.json'): string {

@@ -9,8 +9,9 @@ const LATENCY_BUCKETS = [
 
 /**
  * The gateway's Prometheus metrics, through the OpenTelemetry metrics SDK: decisions by outcome and
- * reason code, latency per pipeline step, and the gateway's own overhead. Labels carry model names,
- * steps, outcomes and reason codes only, never a subject or a patient.
+ * reason code, latency per pipeline step, the gateway's own overhead, and outcome records lost after
+ * release. Labels carry model names, steps, outcomes and reason codes only, never a subject or a
+ * patient.
  */
 export class GatewayMetrics {
   private readonly exporter = new PrometheusExporter({ preventServerStart: true });
@@ -19,6 +20,7 @@ export class GatewayMetrics {
   private readonly decisions: Counter;
   private readonly steps: Histogram;
   private readonly overhead: Histogram;
+  private readonly outcomesLost: Counter;
 
   constructor() {
     const meter = this.provider.getMeter('praesidium-gateway');
@@ -35,6 +37,10 @@ export class GatewayMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
+    this.outcomesLost = meter.createCounter('praesidium_gateway_audit_outcome_lost', {
+      description:
+        'Outcome records of released answers that failed to commit (after-release mode), by reason code',
+    });
   }
 
   decision(outcome: 'success' | 'refused' | 'failure', reason: string, model: string): void {
@@ -43,6 +49,11 @@ export class GatewayMetrics {
 
   step(step: string, seconds: number, outcome: 'ok' | 'error'): void {
     this.steps.record(seconds, { step, outcome });
+  }
+
+  /** An answer was released, its request record committed, and its outcome record then failed. */
+  outcomeLost(reason: string, model: string): void {
+    this.outcomesLost.add(1, { reason, model });
   }
 
   gatewayOverhead(seconds: number): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import {
   BREAK_GLASS_PURPOSES,
@@ -11,7 +11,7 @@ import {
   type Principal,
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
-import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { CONFIG, type OutcomeAuditMode, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
 import type { DeployedModel } from '@praesidium/model-registry';
@@ -27,6 +27,7 @@ import { BackendGuard, verdictOf, type CallVerdict } from '../resilience/backend
 import { RateLimiter } from '../resilience/rate-limiter.js';
 import { splitClinicalContext, type ClinicalContext } from './inference-request.js';
 import { ModelResolver } from './model-resolver.js';
+import { PendingOutcomes } from './pending-outcomes.js';
 import { SchemaValidator } from './schema-validator.js';
 
 export interface InferenceCall {
@@ -81,6 +82,11 @@ type Splitter = (body: unknown) => { context: ClinicalContext; forwarded: unknow
 export const DECISION_SUPPORT_NOTICE =
   'Decision support only: the output informs, and does not replace, the judgement of a qualified clinician.';
 
+/** How long a normal stop waits for outcome records still committing after release. */
+const OUTCOME_DRAIN_MS = 5000;
+/** How long a released answer's outcome record waits to join the next request record's commit. */
+const OUTCOME_HOLD_MS = 5;
+
 /** Steps that read the database: an error there that is not a decision means the database is away. */
 const DATABASE_STEPS = new Set(['resolve', 'consent']);
 
@@ -89,11 +95,13 @@ const DATABASE_STEPS = new Set(['resolve', 'consent']);
  * authorize → consent → validate → audit → forward → respond, for both protocols (Open Inference
  * Protocol v2 and OpenAI chat completions). Each step is a span and a latency metric; a refusal
  * anywhere is audited with its reason code; nothing is forwarded before the request's audit record
- * is committed, and no response is released before its own record is (for a stream: no `[DONE]`).
+ * is committed. A whole answer's outcome record commits after its release by default, or before it
+ * for the models configured `before-release`; a stream's `[DONE]` always waits for its record.
  */
 @Injectable()
-export class InferencePipeline {
+export class InferencePipeline implements BeforeApplicationShutdown {
   private readonly logger = new Logger('InferencePipeline');
+  private readonly pendingOutcomes = new PendingOutcomes(OUTCOME_HOLD_MS);
 
   constructor(
     private readonly tokens: TokenVerifier,
@@ -172,6 +180,16 @@ export class InferencePipeline {
   }
 
   /**
+   * Runs before Nest closes the HTTP server and, after it, the DataSource (TypeORM's own shutdown
+   * hook): outcome records still committing get their chance, and calls answered from now on wait
+   * for theirs, so a normal stop loses none.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const left = await this.pendingOutcomes.drain(OUTCOME_DRAIN_MS);
+    if (left > 0) this.logger.error(`audit.unavailable: ${left} outcome record(s) still uncommitted at stop`);
+  }
+
+  /**
    * Runs a call and settles it: metrics by outcome and reason, and for a refusal or failure an audit
    * record with its reason code (unless the stream settles it later).
    */
@@ -246,6 +264,8 @@ export class InferencePipeline {
       // backend is called only once both are done, so nothing leaves before the record is durable.
       const [, assertion] = await Promise.all([
         this.step('audit', {}, async () => {
+          // Released answers' outcome records commit with this one, instead of ahead of it.
+          this.pendingOutcomes.release();
           facts.requestRecord = await this.audit.append(
             this.auditEvent(call, facts, 'inference.request', 'success'),
           );
@@ -279,17 +299,55 @@ export class InferencePipeline {
   }
 
   /**
-   * A whole (not streamed) backend answer: a JSON object valid against the version's output schema,
-   * released only with its committed response record, whose place the transparency block names.
+   * A whole (not streamed) backend answer: a JSON object valid against the version's output schema.
+   * Before release, it waits for its committed response record, which the transparency block names;
+   * after release (the default), the record is appended without waiting and the block names the
+   * request record, committed before forwarding, with the outcome `pending`.
    */
   private respond(call: InferenceCall, facts: CallFacts, admitted: Admitted, response: BackendResponse) {
     return this.step('respond', {}, async () => {
       const output = parseBackendOutput(response.status, response.body);
-      const { version } = admitted.deployed;
+      const { model, version } = admitted.deployed;
       this.validator.check(`${version.id}:output`, version.outputSchema, output, 'backend.invalid_response');
-      const record = await this.recordResponse(call, facts, sha256Hex(response.body));
-      return { output, transparency: this.transparency(call, admitted.deployed, record) };
+      const responseSha256 = sha256Hex(response.body);
+      if (this.outcomeAuditOf(model.name) === 'before-release') {
+        const record = await this.recordResponse(call, facts, responseSha256);
+        return { output, transparency: this.transparency(call, admitted.deployed, record, 'committed') };
+      }
+      this.recordResponseAfterRelease(call, facts, responseSha256);
+      const requestRecord = facts.requestRecord as AuditRecord;
+      return { output, transparency: this.transparency(call, admitted.deployed, requestRecord, 'pending') };
     });
+  }
+
+  /** The model's configured outcome audit; every answer waits for its record once the process stops. */
+  private outcomeAuditOf(modelName: string): OutcomeAuditMode {
+    const { mode, beforeReleaseModels } = this.config.gateway.outcomeAudit;
+    if (this.pendingOutcomes.isClosing || beforeReleaseModels.includes(modelName)) return 'before-release';
+    return mode;
+  }
+
+  /**
+   * The answer is the caller's already: the call counts as a success now, and a failed append is
+   * logged (reason code and correlation id only) and counted, never thrown: nobody is left to get it.
+   */
+  private recordResponseAfterRelease(call: InferenceCall, facts: CallFacts, responseSha256: string): void {
+    facts.settled = true;
+    this.metrics.decision('success', 'ok', call.modelName);
+    // Built now: the event's trace id and time are the call's, whenever it is appended.
+    const event = { ...this.auditEvent(call, facts, 'inference.response', 'success'), responseSha256 };
+    const started = performance.now();
+    this.pendingOutcomes.hold(() =>
+      this.audit.append(event).then(
+        () => this.metrics.step('audit_response', (performance.now() - started) / 1000, 'ok'),
+        (error: unknown) => {
+          const { code } = asProblem(error);
+          this.metrics.step('audit_response', (performance.now() - started) / 1000, 'error');
+          this.metrics.outcomeLost(code, call.modelName);
+          this.logger.error(`${code}: outcome record lost after release correlationId=${call.correlationId}`);
+        },
+      ),
+    );
   }
 
   /** Calls the backend once (never retried), timing it apart from the gateway's own work. */
@@ -335,7 +393,7 @@ export class InferencePipeline {
           object: 'chat.completion.chunk',
           model: admitted.deployed.model.name,
           choices: [],
-          praesidium: this.transparency(call, admitted.deployed, record),
+          praesidium: this.transparency(call, admitted.deployed, record, 'committed'),
         };
       });
     } catch (error) {
@@ -369,7 +427,12 @@ export class InferencePipeline {
   }
 
   /** EU AI Act Art. 13: what the clinician needs to read the output, and the record it is tied to. */
-  private transparency(call: InferenceCall, deployed: DeployedModel, record: AuditRecord) {
+  private transparency(
+    call: InferenceCall,
+    deployed: DeployedModel,
+    record: AuditRecord,
+    outcome: 'pending' | 'committed',
+  ) {
     const { model, version } = deployed;
     return {
       model: model.displayName,
@@ -380,7 +443,9 @@ export class InferencePipeline {
       model_card: `${this.config.http.governanceUrl}/models/${encodeURIComponent(model.name)}`,
       demonstration: model.isDemonstration,
       notice: DECISION_SUPPORT_NOTICE,
+      // Always a committed record: the response's, or, while the outcome is pending, the request's.
       audit: { stream: record.streamId, seq: record.seq, hash: record.hash },
+      audit_outcome: outcome,
       feedback: `${this.config.http.gatewayUrl}/v2/feedback`,
       correlation_id: call.correlationId,
     };

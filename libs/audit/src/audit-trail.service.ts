@@ -10,16 +10,13 @@ import { AuditStreamWriter } from './audit-stream-writer.js';
 import { acquireConnection } from './audit-connection.js';
 import type { ChainVerification } from './hash-chain.js';
 import { StoredChainVerifier } from './stored-chain-verifier.js';
-import { TRAIL_SCAN_QUERY, TrailScanVerifier, type ScannedStream } from './trail-scan-verifier.js';
 import { laterStart, readRetentionAnchors } from './retention/retention-anchors.js';
 
 /** Which component this process audits as (`gateway`, `governance`, …). */
 export const AUDIT_SOURCE = Symbol('PRAESIDIUM_AUDIT_SOURCE');
 
-/** Streams verified at once in seq order, each over a connection of its own. */
+/** Streams verified at once, each over a connection of its own. */
 const VERIFY_CONCURRENCY = 2;
-/** Rows between two progress reports of the scan. */
-const PROGRESS_ROWS = 100_000;
 
 export interface AuditSearch {
   readonly since?: Date;
@@ -118,11 +115,9 @@ export class AuditTrail {
   }
 
   /**
-   * Recomputes every stream's chain; `onProgress` gets the share done. A stream whose oldest months
-   * were dropped by retention is checked from its anchor (its last dropped record), so the first
-   * retained record must still link to it. The whole trail is read in one sequential scan (see
-   * TrailScanVerifier); a stream that scan cannot vouch for, and every stream when checking from
-   * given heads (`startAfter`), is checked in seq order.
+   * Recomputes every stream's chain; `onProgress` gets the share of streams done. A stream whose
+   * oldest months were dropped by retention is checked from its anchor (its last dropped record), so
+   * the first retained record must still link to it.
    */
   async verify(
     onProgress?: (percent: number) => Promise<void>,
@@ -130,72 +125,20 @@ export class AuditTrail {
   ): Promise<TrailVerification> {
     const streams = await this.streams.find({ order: { createdAt: 'ASC' } });
     const anchors = await readRetentionAnchors(this.events.manager);
-    const starts = streams.map(({ id }) => laterStart(startAfter.get(id), anchors.get(id)));
-    const scanned =
-      startAfter.size === 0 && streams.length > 0
-        ? await this.verifyByScan(
-            streams.map(({ id }, index) => ({ id, after: starts[index] })),
-            onProgress,
-          )
-        : [];
     const results: ChainVerification[] = new Array<ChainVerification>(streams.length);
-    const ordered = streams.map((_, index) => index).filter((index) => !scanned[index]?.valid);
     let next = 0;
-    let done = streams.length - ordered.length;
+    let done = 0;
     // A few streams at once: while this process hashes one, PostgreSQL reads the next.
     const verifier = async () => {
-      while (next < ordered.length) {
-        const index = ordered[next++];
-        results[index] = await this.verifyStream(streams[index].id, starts[index]);
+      while (next < streams.length) {
+        const index = next++;
+        const { id } = streams[index];
+        results[index] = await this.verifyStream(id, laterStart(startAfter.get(id), anchors.get(id)));
         await onProgress?.((++done / streams.length) * 100);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, ordered.length) }, verifier));
-    scanned.forEach((result, index) => (results[index] ??= result));
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, streams.length) }, verifier));
     return { valid: results.every((result) => result.valid), streams: results };
-  }
-
-  /** One sequential scan of every record, each stream's chain checked as its rows go by. */
-  private async verifyByScan(
-    streams: readonly ScannedStream[],
-    onProgress?: (percent: number) => Promise<void>,
-  ): Promise<ChainVerification[]> {
-    const expected = await this.countRetained(streams);
-    const scan = new TrailScanVerifier(streams);
-    const connection = await acquireConnection(this.events.manager);
-    try {
-      const { client } = connection;
-      if (!connection.inTransaction) {
-        await client.query('BEGIN READ ONLY');
-        // Storage order is the point: no parallel workers, no scan joining another one midway.
-        await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-        await client.query('SET LOCAL synchronize_seqscans = off');
-      }
-      const rows = client.query(copyTo(`COPY (${TRAIL_SCAN_QUERY}) TO STDOUT (FORMAT binary)`));
-      let reported = 0;
-      for await (const chunk of rows) {
-        scan.push(chunk as Buffer);
-        if (onProgress && scan.rowsRead - reported >= PROGRESS_ROWS) {
-          reported = scan.rowsRead;
-          await onProgress(Math.min(99, (reported / Math.max(expected, 1)) * 100));
-        }
-      }
-      if (!connection.inTransaction) await client.query('COMMIT');
-      connection.release();
-    } catch (error) {
-      connection.release(error);
-      throw error;
-    }
-    return scan.results();
-  }
-
-  /** How many records the streams hold past their starting points, by their heads. */
-  private async countRetained(streams: readonly ScannedStream[]): Promise<number> {
-    const heads: { stream_id: string; seq: string }[] = await this.events.manager.query(
-      'SELECT stream_id, seq FROM audit.stream_head',
-    );
-    const headOf = new Map(heads.map((head) => [head.stream_id, Number(head.seq)]));
-    return streams.reduce((sum, { id, after }) => sum + (headOf.get(id) ?? 0) - (after?.seq ?? 0), 0);
   }
 
   /**

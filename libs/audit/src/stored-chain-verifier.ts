@@ -15,11 +15,11 @@ for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
  * frames them, with no per-record object, string or JSON work. What it trusts: nothing but those
  * bytes. The event is stored only as them, so an edited field of the event is an edited `event_jcs`,
  * whose hash no longer matches. The checks and what they report are those of `ChainVerifier`: the
- * first gap, broken link or changed record. `TrailScanVerifier` feeds it rows with `add` instead.
+ * first gap, broken link or changed record.
  */
 export class StoredChainVerifier {
   private readonly reader = new BinaryCopyReader(4, (buffer, starts, lengths) =>
-    this.add(buffer, starts, lengths, 0),
+    this.add(buffer, starts, lengths),
   );
   private checked = 0;
   private lastSeq: number;
@@ -41,19 +41,14 @@ export class StoredChainVerifier {
     this.frame(Buffer.from(after.hash, 'latin1'));
   }
 
-  /** The next bytes of the stream's own COPY, cut anywhere. */
+  /** The next bytes of the COPY, cut anywhere. */
   push(chunk: Buffer): void {
     this.reader.push(chunk);
   }
 
-  /** After the last chunk of the stream's own COPY: the verdict, or an error if it stopped short. */
+  /** After the last chunk: the verdict, or an error if the COPY stopped short. */
   result(): ChainVerification {
     this.reader.finish();
-    return this.verdict();
-  }
-
-  /** The verdict on the records added so far. */
-  verdict(): ChainVerification {
     return {
       streamId: this.streamId,
       valid: this.firstBreak === undefined,
@@ -64,25 +59,22 @@ export class StoredChainVerifier {
     };
   }
 
-  /**
-   * The next record, in seq order: fields `first` to `first + 3` of a COPY row are its seq (int8),
-   * prev_hash, hash and event_jcs.
-   */
-  add(buffer: Buffer, starts: Int32Array, lengths: Int32Array, first: number): void {
+  /** The next record, in seq order: a COPY row of its seq (int8), prev_hash, hash and event_jcs. */
+  private add(buffer: Buffer, starts: Int32Array, lengths: Int32Array): void {
     if (this.firstBreak) return;
-    if (lengths[first] !== 8) throw new Error('an audit record has no seq');
-    const seqAt = starts[first];
-    const prevAt = starts[first + 1];
-    const prevLength = lengths[first + 1];
-    const hashAt = starts[first + 2];
-    const hashLength = lengths[first + 2];
+    if (lengths[0] !== 8) throw new Error('an audit record has no seq');
+    const seqAt = starts[0];
+    const prevAt = starts[1];
+    const prevLength = lengths[1];
+    const hashAt = starts[2];
+    const hashLength = lengths[2];
     const seq = buffer.readInt32BE(seqAt) * 0x1_0000_0000 + buffer.readUInt32BE(seqAt + 4);
     this.checked += 1;
     if (seq !== this.lastSeq + 1) {
       this.firstBreak = { seq: this.lastSeq + 1, problem: 'gap' };
     } else if (this.lastHash.compare(buffer, prevAt, prevAt + prevLength) !== 0) {
       this.firstBreak = { seq, problem: 'link' };
-    } else if (!this.hashMatches(buffer, starts[first + 3], lengths[first + 3], hashAt, hashLength)) {
+    } else if (!this.hashMatches(buffer, starts[3], lengths[3], hashAt, hashLength)) {
       this.firstBreak = { seq, problem: 'hash' };
     }
     this.lastSeq = seq;

@@ -1,5 +1,5 @@
-import type { MetricResult } from '@praesidium/model-registry';
-import { missing, statement, type Citation, type DocumentItem } from './document-model.js';
+import type { MetricResult, ModelProfile } from '@praesidium/model-registry';
+import { fact, missing, statement, type Citation, type DocumentItem } from './document-model.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 /** Citations of registry records, and the small formatting helpers every document shares. */
@@ -33,6 +33,23 @@ export const datasetCitation = (d: Dataset, field: string): Citation => ({
 
 export const list = (values: readonly string[] | undefined) =>
   values?.length ? values.join('; ') : undefined;
+
+/**
+ * A statement of the model's profile field, cited to it; when the field is blank, a Missing item
+ * that names the clause requiring it and the field to fill in.
+ */
+export function profileFact(
+  s: Snapshot,
+  label: string,
+  field: keyof ModelProfile,
+  requiredBy: string,
+): DocumentItem {
+  const value = s.model.profile[field];
+  return fact(label, Array.isArray(value) ? list(value) : value, modelField(s, `profile.${field}`), {
+    requiredBy,
+    toAdd: `profile.${field}`,
+  });
+}
 export const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 export const shares = (value: unknown) =>
   value && typeof value === 'object'

@@ -12,6 +12,7 @@ import {
   titledEvidence,
   TITLED_EVIDENCE,
   versionField,
+  profileFact,
 } from './citations.js';
 import {
   fact,
@@ -35,7 +36,6 @@ const describe = (e: Snapshot['evidence'][number]) =>
   `${e.title}${text(e.details['summary']) ? `: ${text(e.details['summary'])}` : ''}`;
 
 function general(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const ai = s.model.classification.euAiAct;
   const need = (point: string, toAdd: string) => ({ requiredBy: annexIV(point), toAdd });
   return {
@@ -60,12 +60,7 @@ function general(s: Snapshot): DocumentSection {
         modelField(s, 'intended_use'),
         need('1(a)', 'the intended use'),
       ),
-      fact(
-        'Provider',
-        p.manufacturer,
-        modelField(s, 'profile.manufacturer'),
-        need('1(a)', 'profile.manufacturer'),
-      ),
+      profileFact(s, 'Provider', 'manufacturer', annexIV('1(a)')),
       statement(
         'Version and relation to previous versions',
         `${s.version.version} (manifest SHA-256 ${s.version.manifestSha256}); versions on record: ${s.history.map((v) => `${v.version} (${v.status})`).join(', ')}.`,
@@ -76,8 +71,8 @@ function general(s: Snapshot): DocumentSection {
         'Provided as an HTTP inference service behind the Praesidium gateway (Open Inference Protocol v2 and OpenAI-compatible APIs); clinical applications call it with the patient reference and purpose of use, which the gateway removes before the model sees the request.',
         PLATFORM.gatewayControls.citations,
       ),
-      fact('Inputs', p.inputs, modelField(s, 'profile.inputs'), need('1(b)', 'profile.inputs')),
-      fact('Outputs', p.outputs, modelField(s, 'profile.outputs'), need('1(g)', 'profile.outputs')),
+      profileFact(s, 'Inputs', 'inputs', annexIV('1(b)')),
+      profileFact(s, 'Outputs', 'outputs', annexIV('1(g)')),
       statement(
         'Instructions for use for the deployer',
         'The model card of this bundle (document kind `model-card`) is the instructions-for-use content.',
@@ -423,7 +418,6 @@ function recordKeeping(s: Snapshot): DocumentSection {
 }
 
 function transparency(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const metrics = metricsOf(s);
   const need = (point: string, toAdd: string) => ({ requiredBy: article(point), toAdd });
   return {
@@ -431,12 +425,7 @@ function transparency(s: Snapshot): DocumentSection {
     title: 'Article 13: Transparency and provision of information to deployers',
     clause: article('13'),
     items: [
-      fact(
-        'Provider identity',
-        p.manufacturer,
-        modelField(s, 'profile.manufacturer'),
-        need('13(3)(a)', 'profile.manufacturer'),
-      ),
+      profileFact(s, 'Provider identity', 'manufacturer', article('13(3)(a)')),
       fact(
         'Intended purpose',
         s.model.intendedUse,
@@ -450,18 +439,8 @@ function transparency(s: Snapshot): DocumentSection {
             [...new Set(metrics.map(({ e }) => e))].map((e) => evidenceCitation(e, 'details.metrics')),
           )
         : missing('Level of accuracy and its metrics', article('13(3)(b)(ii)'), 'performance evidence'),
-      fact(
-        'Circumstances that may lead to risks',
-        p.contraindications,
-        modelField(s, 'profile.contraindications'),
-        need('13(3)(b)(iii)', 'profile.contraindications'),
-      ),
-      fact(
-        'Interpreting the output',
-        p.outputs,
-        modelField(s, 'profile.outputs'),
-        need('13(3)(b)(vii)', 'profile.outputs'),
-      ),
+      profileFact(s, 'Circumstances that may lead to risks', 'contraindications', article('13(3)(b)(iii)')),
+      profileFact(s, 'Interpreting the output', 'outputs', article('13(3)(b)(vii)')),
       PLATFORM.transparency,
       statement(
         'Logs',
@@ -473,31 +452,14 @@ function transparency(s: Snapshot): DocumentSection {
 }
 
 function humanOversight(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
-  const need = (toAdd: string) => ({ requiredBy: article('14'), toAdd });
   return {
     id: 'ai-art14',
     title: 'Article 14: Human oversight',
     clause: article('14'),
     items: [
-      fact(
-        'Degree of automation',
-        p.automation,
-        modelField(s, 'profile.automation'),
-        need('profile.automation'),
-      ),
-      fact(
-        'Clinical workflow',
-        p.clinicalWorkflow,
-        modelField(s, 'profile.clinicalWorkflow'),
-        need('profile.clinicalWorkflow'),
-      ),
-      fact(
-        'Persons assigned to oversight',
-        list(p.intendedUsers),
-        modelField(s, 'profile.intendedUsers'),
-        need('profile.intendedUsers'),
-      ),
+      profileFact(s, 'Degree of automation', 'automation', article('14')),
+      profileFact(s, 'Clinical workflow', 'clinicalWorkflow', article('14')),
+      profileFact(s, 'Persons assigned to oversight', 'intendedUsers', article('14')),
       PLATFORM.oversight,
     ],
   };

@@ -3,7 +3,6 @@ import {
   evidenceCitation,
   evidenceItems,
   formatMetric,
-  list,
   metricsOf,
   modelField,
   ofKind,
@@ -12,6 +11,7 @@ import {
   titledEvidence,
   TITLED_EVIDENCE,
   versionField,
+  profileFact,
 } from './citations.js';
 import {
   fact,
@@ -88,25 +88,10 @@ function deviceDescription(s: Snapshot): DocumentSection {
         modelField(s, 'intended_use'),
         need('1.1(a)', 'the intended use'),
       ),
-      fact(
-        'Intended users',
-        list(p.intendedUsers),
-        modelField(s, 'profile.intendedUsers'),
-        need('1.1(a)', 'profile.intendedUsers'),
-      ),
+      profileFact(s, 'Intended users', 'intendedUsers', annexII('1.1(a)')),
       ...titledEvidence(s, TITLED_EVIDENCE.udi, 'Basic UDI-DI', annexII('1.1(b)'), 'the Basic UDI-DI'),
-      fact(
-        'Indications and patient population',
-        p.indications,
-        modelField(s, 'profile.indications'),
-        need('1.1(c)', 'profile.indications'),
-      ),
-      fact(
-        'Contraindications and warnings',
-        p.contraindications,
-        modelField(s, 'profile.contraindications'),
-        need('1.1(c)', 'profile.contraindications'),
-      ),
+      profileFact(s, 'Indications and patient population', 'indications', annexII('1.1(c)')),
+      profileFact(s, 'Contraindications and warnings', 'contraindications', annexII('1.1(c)')),
       fact(
         'Principles of operation',
         m.architecture && p.inputs && p.outputs
@@ -144,26 +129,15 @@ function deviceDescription(s: Snapshot): DocumentSection {
 }
 
 function information(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const need = (toAdd: string) => ({ requiredBy: annexII('2') + ', Annex I §23', toAdd });
   return {
     id: 'mdr-information',
     title: '2. Information to be supplied by the manufacturer',
     clause: annexII('2') + ' (Annex I §23 label and instructions for use)',
     items: [
-      fact(
-        'Manufacturer',
-        p.manufacturer,
-        modelField(s, 'profile.manufacturer'),
-        need('profile.manufacturer'),
-      ),
+      profileFact(s, 'Manufacturer', 'manufacturer', annexII('2') + ', Annex I §23'),
       fact('Limitations', s.model.limitations, modelField(s, 'limitations'), need('model limitations')),
-      fact(
-        'Use environment',
-        p.useEnvironment,
-        modelField(s, 'profile.useEnvironment'),
-        need('profile.useEnvironment'),
-      ),
+      profileFact(s, 'Use environment', 'useEnvironment', annexII('2') + ', Annex I §23'),
       statement(
         'Instructions for use',
         'The model card of this bundle (document kind `model-card`, HTML and JSON) carries the instructions-for-use content the registry holds; the gateway returns intended use, limitations and a notice with every output.',

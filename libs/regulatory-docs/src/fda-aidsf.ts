@@ -11,6 +11,7 @@ import {
   text,
   TITLED_EVIDENCE,
   versionField,
+  profileFact,
 } from './citations.js';
 import {
   fact,
@@ -30,7 +31,6 @@ type Snapshot = RegistrySnapshot;
 type Dataset = Snapshot['datasets'][number];
 
 function deviceDescription(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const need = (toAdd: string) => ({ requiredBy: clause('V'), toAdd });
   return {
     id: 'fda-device-description',
@@ -41,38 +41,13 @@ function deviceDescription(s: Snapshot): DocumentSection {
         modelField(s, 'display_name'),
       ]),
       fact('Intended use', s.model.intendedUse, modelField(s, 'intended_use'), need('the intended use')),
-      fact(
-        'Indications for use',
-        p.indications,
-        modelField(s, 'profile.indications'),
-        need('profile.indications'),
-      ),
-      fact('Model inputs', p.inputs, modelField(s, 'profile.inputs'), need('profile.inputs')),
-      fact('Model outputs', p.outputs, modelField(s, 'profile.outputs'), need('profile.outputs')),
-      fact(
-        'Intended users',
-        list(p.intendedUsers),
-        modelField(s, 'profile.intendedUsers'),
-        need('profile.intendedUsers'),
-      ),
-      fact(
-        'Use environment',
-        p.useEnvironment,
-        modelField(s, 'profile.useEnvironment'),
-        need('profile.useEnvironment'),
-      ),
-      fact(
-        'Clinical workflow',
-        p.clinicalWorkflow,
-        modelField(s, 'profile.clinicalWorkflow'),
-        need('profile.clinicalWorkflow'),
-      ),
-      fact(
-        'Degree of automation',
-        p.automation,
-        modelField(s, 'profile.automation'),
-        need('profile.automation'),
-      ),
+      profileFact(s, 'Indications for use', 'indications', clause('V')),
+      profileFact(s, 'Model inputs', 'inputs', clause('V')),
+      profileFact(s, 'Model outputs', 'outputs', clause('V')),
+      profileFact(s, 'Intended users', 'intendedUsers', clause('V')),
+      profileFact(s, 'Use environment', 'useEnvironment', clause('V')),
+      profileFact(s, 'Clinical workflow', 'clinicalWorkflow', clause('V')),
+      profileFact(s, 'Degree of automation', 'automation', clause('V')),
       operatingPoints(s, clause('V')),
     ],
   };
@@ -112,7 +87,6 @@ function userInterface(s: Snapshot): DocumentSection {
 }
 
 function labeling(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const m = s.version.manifest;
   const need = (toAdd: string) => ({ requiredBy: clause('VI.B / Appendix E'), toAdd });
   const performance = ofKind(s, 'performance');
@@ -126,9 +100,9 @@ function labeling(s: Snapshot): DocumentSection {
         `The device uses AI (${s.model.displayName}, version ${s.version.version}).`,
         [versionField(s, 'version')],
       ),
-      fact('Model input', p.inputs, modelField(s, 'profile.inputs'), need('profile.inputs')),
-      fact('Model output', p.outputs, modelField(s, 'profile.outputs'), need('profile.outputs')),
-      fact('Automation', p.automation, modelField(s, 'profile.automation'), need('profile.automation')),
+      profileFact(s, 'Model input', 'inputs', clause('VI.B / Appendix E')),
+      profileFact(s, 'Model output', 'outputs', clause('VI.B / Appendix E')),
+      profileFact(s, 'Automation', 'automation', clause('VI.B / Appendix E')),
       fact(
         'Model architecture',
         m.architecture,
@@ -148,18 +122,8 @@ function labeling(s: Snapshot): DocumentSection {
             'performance evidence with confidence intervals',
           ),
       fact('Limitations', s.model.limitations, modelField(s, 'limitations'), need('model limitations')),
-      fact(
-        'Contraindications',
-        p.contraindications,
-        modelField(s, 'profile.contraindications'),
-        need('profile.contraindications'),
-      ),
-      fact(
-        'Manufacturer',
-        p.manufacturer,
-        modelField(s, 'profile.manufacturer'),
-        need('profile.manufacturer'),
-      ),
+      profileFact(s, 'Contraindications', 'contraindications', clause('VI.B / Appendix E')),
+      profileFact(s, 'Manufacturer', 'manufacturer', clause('VI.B / Appendix E')),
     ],
   };
 }

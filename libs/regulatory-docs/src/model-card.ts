@@ -3,12 +3,12 @@ import {
   evidenceCitation,
   evidenceItems,
   formatMetric,
-  list,
   metricsOf,
   modelField,
   shares,
   text,
   versionField,
+  profileFact,
 } from './citations.js';
 import {
   completenessReport,
@@ -69,40 +69,19 @@ function regulatoryStatus(s: Snapshot): DocumentSection {
 }
 
 function description(s: Snapshot): DocumentSection {
-  const p = s.model.profile;
   const need = (toAdd: string) => ({ requiredBy: APPENDIX_E, toAdd });
   return {
     id: 'card-description',
     title: 'Description',
     clause: APPENDIX_E,
     items: [
-      fact(
-        'Intended users',
-        list(p.intendedUsers),
-        modelField(s, 'profile.intendedUsers'),
-        need('profile.intendedUsers'),
-      ),
+      profileFact(s, 'Intended users', 'intendedUsers', APPENDIX_E),
       fact('Intended use', s.model.intendedUse, modelField(s, 'intended_use'), need('the intended use')),
-      fact(
-        'Indications for use',
-        p.indications,
-        modelField(s, 'profile.indications'),
-        need('profile.indications'),
-      ),
-      fact(
-        'Clinical workflow',
-        p.clinicalWorkflow,
-        modelField(s, 'profile.clinicalWorkflow'),
-        need('profile.clinicalWorkflow'),
-      ),
-      fact('Model inputs', p.inputs, modelField(s, 'profile.inputs'), need('profile.inputs')),
-      fact('Model outputs', p.outputs, modelField(s, 'profile.outputs'), need('profile.outputs')),
-      fact(
-        'Degree of automation',
-        p.automation,
-        modelField(s, 'profile.automation'),
-        need('profile.automation'),
-      ),
+      profileFact(s, 'Indications for use', 'indications', APPENDIX_E),
+      profileFact(s, 'Clinical workflow', 'clinicalWorkflow', APPENDIX_E),
+      profileFact(s, 'Model inputs', 'inputs', APPENDIX_E),
+      profileFact(s, 'Model outputs', 'outputs', APPENDIX_E),
+      profileFact(s, 'Degree of automation', 'automation', APPENDIX_E),
     ],
   };
 }

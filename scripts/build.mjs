@@ -9,7 +9,8 @@ const root = swcOptions.jsc.baseUrl;
 const outDir = path.join(root, 'dist');
 const sourceDirs = ['apps', 'libs', 'bench'];
 
-async function* sourceFiles(dir) {
+/** Every file under `dir` (none if it does not exist) whose path `keep` accepts. */
+async function* filesUnder(dir, keep) {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -18,16 +19,17 @@ async function* sourceFiles(dir) {
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* sourceFiles(full);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.spec.ts'))
-      yield full;
+    if (entry.isDirectory()) yield* filesUnder(full, keep);
+    else if (keep(full)) yield full;
   }
 }
+
+const isSource = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.spec.ts');
 
 await rm(outDir, { recursive: true, force: true });
 const jobs = [];
 for (const dir of sourceDirs) {
-  for await (const file of sourceFiles(path.join(root, dir))) {
+  for await (const file of filesUnder(path.join(root, dir), isSource)) {
     jobs.push(
       (async () => {
         const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
@@ -46,20 +48,7 @@ for (const dir of sourceDirs) {
 }
 // The web console's templates and browser assets are read at run time from beside the compiled code.
 const ASSET_FILE = /\.(hbs|css)$|[\\/]assets[\\/][^\\/]+\.js$/;
-async function* assetFiles(dir) {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* assetFiles(full);
-    else if (ASSET_FILE.test(full)) yield full;
-  }
-}
-for await (const file of assetFiles(path.join(root, 'apps'))) {
+for await (const file of filesUnder(path.join(root, 'apps'), (file) => ASSET_FILE.test(file))) {
   jobs.push(
     (async () => {
       const target = path.join(outDir, path.relative(root, file));

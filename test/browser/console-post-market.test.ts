@@ -38,7 +38,7 @@ it('shows the feedback of the last 30 days on the version page, by verdict and r
   await expect(section.getByRole('heading', { level: 2 }).textContent()).resolves.toBe(
     'Post-market performance',
   );
-  const facts = await section.locator('dl.facts').textContent();
+  const facts = await section.locator('dl.feedback-rates').textContent();
   expect(facts).toMatch(/Judgments\s*2/);
   expect(facts).toMatch(/Acceptance rate\s*50 %/);
   expect(facts).toMatch(/Override rate \(modified or rejected\)\s*50 %/);

@@ -41,6 +41,14 @@ describe.each(['postgres', 'pglite'] as const)(
       // A change of mind on the fourth output: only the latest verdict counts.
       await giveFeedback(platform, clinician, outputs[3], 'accepted', 'output.agrees_with_assessment');
       await giveFeedback(platform, clinician, outputs[3], 'rejected', 'output.unsafe');
+      // Two outputs under one correlation id the caller chose and reused: two judgments.
+      for (const ageYears of [58, 71]) {
+        const output = await inferAsClinician(platform, clinician, {
+          ageYears,
+          correlationId: 'encounter-0001',
+        });
+        await giveFeedback(platform, clinician, output, 'accepted', 'output.agrees_with_assessment');
+      }
     });
     afterAll(async () => {
       await platform?.stop();
@@ -57,17 +65,17 @@ describe.each(['postgres', 'pglite'] as const)(
       expect(response.body).toMatchObject({
         model: LUMBAR_ESI_MODEL_NAME,
         version: '1.0.0',
-        total: 4,
-        byVerdict: { accepted: 1, modified: 1, rejected: 2 },
+        total: 6,
+        byVerdict: { accepted: 3, modified: 1, rejected: 2 },
         byReason: {
-          'output.agrees_with_assessment': 1,
+          'output.agrees_with_assessment': 3,
           'output.incomplete': 1,
           'output.incorrect': 1,
           'output.unsafe': 1,
           'output.other': 0,
         },
-        acceptanceRate: 0.25,
-        overrideRate: 0.75,
+        acceptanceRate: 0.5,
+        overrideRate: 0.5,
       });
 
       const before = await summary(ra, {
@@ -120,16 +128,16 @@ describe.each(['postgres', 'pglite'] as const)(
       expect(recorded.body).toMatchObject({
         source: 'clinician-feedback',
         isAlert: true,
-        result: { breaches: [{ metric: 'feedback_acceptance_rate', minimum: 0.7, observed: 0.25 }] },
-        summary: { total: 4, overrideRate: 0.75 },
+        result: { breaches: [{ metric: 'feedback_acceptance_rate', minimum: 0.7, observed: 0.5 }] },
+        summary: { total: 6, overrideRate: 0.5 },
       });
       const metrics = (recorded.body.result as { metrics: unknown[] }).metrics;
       expect(metrics).toEqual(
         expect.arrayContaining([
-          { metric: 'feedback_count', subgroup: 'overall', value: 4 },
+          { metric: 'feedback_count', subgroup: 'overall', value: 6 },
           { metric: 'feedback_count', subgroup: 'verdict=rejected', value: 2 },
           { metric: 'feedback_count', subgroup: 'reason=output.unsafe', value: 1 },
-          { metric: 'feedback_override_rate', subgroup: 'overall', value: 0.75 },
+          { metric: 'feedback_override_rate', subgroup: 'overall', value: 0.5 },
         ]),
       );
 

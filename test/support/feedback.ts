@@ -9,17 +9,27 @@ export interface OutputRecord {
   readonly hash: string;
 }
 
-/** One real call of the lumbar ESI model through the gateway, for the consented demo patient. */
-export async function inferAsClinician(platform: TestPlatform, clinician: string): Promise<OutputRecord> {
+/**
+ * One real call of the lumbar ESI model through the gateway, for the consented demo patient; `ageYears`
+ * changes the example's age (another output), `correlationId` is sent as the caller's `x-correlation-id`.
+ */
+export async function inferAsClinician(
+  platform: TestPlatform,
+  clinician: string,
+  options: { ageYears?: number; correlationId?: string } = {},
+): Promise<OutputRecord> {
+  const inputs = exampleEsiInputs().map((input) =>
+    input.name === 'age_years' && options.ageYears !== undefined
+      ? { ...input, data: [options.ageYears] }
+      : input,
+  );
   const answer = await call(
     'POST',
     `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`,
     {
       token: clinician,
-      body: {
-        parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
-        inputs: exampleEsiInputs(),
-      },
+      body: { parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' }, inputs },
+      headers: options.correlationId ? { 'x-correlation-id': options.correlationId } : {},
     },
   );
   if (answer.status !== 200) throw new Error(`inference refused: ${JSON.stringify(answer.body)}`);

@@ -10,8 +10,10 @@ import { summarizeFeedback, type FeedbackSubject, type FeedbackSummary } from '.
  *
  * PostgreSQL groups; only the counts per verdict and reason leave the database. When the same
  * clinician judged one output more than once, the latest judgment in the period counts (a change of
- * mind is not a second opinion). The event is parsed only for rows that the feedback action, model and
- * period have already narrowed.
+ * mind is not a second opinion). A feedback record names its output by what it copied from the
+ * output's record: the correlation id, which a caller may choose and reuse (`x-correlation-id`), so
+ * with the response hash and the patient pseudonym too; a record without one counts on its own. The
+ * event is parsed only for rows that the feedback action, model and period have already narrowed.
  */
 @Injectable()
 export class FeedbackSummaries {
@@ -20,15 +22,17 @@ export class FeedbackSummaries {
   async summarize(subject: FeedbackSubject): Promise<FeedbackSummary> {
     const rows = await this.dataSource.query<{ verdict: string; reason: string | null; count: number }[]>(
       `WITH judged AS (
-         SELECT DISTINCT ON (e.agent_subject, COALESCE(j.event ->> 'correlationId', e.id::text))
-                e.action, e.reason_code
+         SELECT DISTINCT ON (e.agent_subject, o.output) e.action, e.reason_code
            FROM audit.event e
            CROSS JOIN LATERAL (SELECT e.event_jcs::jsonb AS event) j
+           CROSS JOIN LATERAL (
+             SELECT CASE WHEN j.event ->> 'correlationId' IS NULL THEN e.id::text
+                         ELSE concat_ws('|', j.event ->> 'correlationId', j.event ->> 'responseSha256',
+                                        j.event -> 'entity' ->> 'patientPseudonym') END AS output) o
           WHERE e.model_name = $1 AND e.recorded_at >= $3 AND e.recorded_at < $4
             AND e.action LIKE 'inference.feedback.%' AND e.outcome = 'success'
             AND j.event -> 'entity' ->> 'modelVersion' = $2
-          ORDER BY e.agent_subject, COALESCE(j.event ->> 'correlationId', e.id::text),
-                   e.recorded_at DESC, e.seq DESC
+          ORDER BY e.agent_subject, o.output, e.recorded_at DESC, e.seq DESC
        )
        SELECT substr(action, length('inference.feedback.') + 1) AS verdict, reason_code AS reason,
               count(*)::int AS count

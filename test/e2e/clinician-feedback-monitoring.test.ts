@@ -104,6 +104,21 @@ describe.each(['postgres', 'pglite'] as const)(
       expectProblem(recording, 403, 'access.denied');
     });
 
+    it('documents both operations in the OpenAPI document', async () => {
+      const paths = (await call('GET', `${governance}/docs/openapi.json`)).body.paths as Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string }[] }>
+      >;
+      const version = '/models/{name}/versions/{version}';
+      expect(paths[`${version}/feedback-summary`]?.get?.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'periodStart', in: 'query' }),
+          expect.objectContaining({ name: 'periodEnd', in: 'query' }),
+        ]),
+      );
+      expect(paths[`${version}/performance/clinician-feedback`]?.post).toBeDefined();
+    });
+
     it('refuses a floor on the override rate: floors are minimums', async () => {
       const response = await call('POST', `${governance}${VERSION_PATH}/performance/clinician-feedback`, {
         token: owner,

@@ -57,6 +57,26 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
     }
   });
 
+  it('index clinician feedback by model and time in every month of the audit trail', async () => {
+    const db = await open();
+    try {
+      const parent: { valid: boolean }[] = await db.dataSource.query(
+        `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'audit.ix_audit_event_feedback'::regclass`,
+      );
+      expect(parent).toEqual([{ valid: true }]);
+      const unindexed: unknown[] = await db.dataSource.query(
+        `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'audit.event'::regclass
+            AND NOT EXISTS (SELECT 1 FROM pg_inherits x JOIN pg_index ix ON ix.indexrelid = x.inhrelid
+                             WHERE x.inhparent = 'audit.ix_audit_event_feedback'::regclass
+                               AND ix.indrelid = i.inhrelid)`,
+      );
+      expect(unindexed).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('partition the audit trail by month, with this month and the next ready, each one append-only', async () => {
     const db = await open();
     try {

@@ -21,3 +21,5 @@ export * from './datasets/datasets.service.js';
 export * from './monitoring/performance-floors.js';
 export * from './monitoring/performance-monitor.service.js';
 export * from './monitoring/clinician-feedback.js';
+export * from './monitoring/feedback-summary.js';
+export * from './monitoring/feedback-summaries.service.js';

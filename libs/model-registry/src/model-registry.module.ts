@@ -6,6 +6,7 @@ import { VersionLifecycle } from './lifecycle/version-lifecycle.service.js';
 import { ModelEntity, ModelVersionEntity } from './model.entity.js';
 import { ModelRegistry } from './model-registry.service.js';
 import { DriftMonitor } from './monitoring/drift-monitor.service.js';
+import { FeedbackSummaries } from './monitoring/feedback-summaries.service.js';
 import { PerformanceMonitor } from './monitoring/performance-monitor.service.js';
 import { ChangeControlPlans } from './pccp/change-control-plans.service.js';
 import { REGISTRY_ENTITIES } from './registry-records.entity.js';
@@ -22,6 +23,7 @@ const SERVICES = [
   DriftMonitor,
   Datasets,
   PerformanceMonitor,
+  FeedbackSummaries,
 ];
 
 @Module({

@@ -392,7 +392,7 @@ function pmsCollection(s: Snapshot): DocumentSection {
       citations.length
         ? statement(
             'Proactive data collection',
-            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${s.monitoring.performanceObservations} period(s); sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on an output (accepted, modified, rejected, with a coded reason) is recorded in the audit trail.`,
+            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${s.monitoring.performanceObservations} period(s); sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on an output (accepted, modified, rejected, with a coded reason) is recorded in the audit trail and counted from it, period by period, into performance observations of source clinician-feedback (acceptance and override rates, counts by verdict and reason).`,
             [...citations, ...PLATFORM.auditTrail.citations],
           )
         : missing(

@@ -1,11 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
-import { DriftMonitor, ModelRegistry, PerformanceMonitor } from '@praesidium/model-registry';
+import {
+  CLINICIAN_FEEDBACK_SOURCE,
+  DriftMonitor,
+  feedbackMetrics,
+  FeedbackSummaries,
+  ModelRegistry,
+  type ModelVersionEntity,
+  PerformanceMonitor,
+  type PerformanceInput,
+} from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { driftBody, modelNameParam, performanceBody, versionParam } from './registry-dto.js';
+import {
+  driftBody,
+  feedbackObservationBody,
+  feedbackPeriodQuery,
+  modelNameParam,
+  performanceBody,
+  versionParam,
+} from './registry-dto.js';
 
 /**
  * Post-market monitoring of a version (MDR Annex III: indicators with threshold values): input drift
@@ -18,6 +34,7 @@ export class ModelMonitoringController {
     private readonly registry: ModelRegistry,
     private readonly drift: DriftMonitor,
     private readonly performance: PerformanceMonitor,
+    private readonly feedback: FeedbackSummaries,
     private readonly trail: AuditTrail,
   ) {}
 
@@ -63,16 +80,61 @@ export class ModelMonitoringController {
   ) {
     requireAbility(principal, 'register', 'ModelVersion');
     const found = (await this.registry.getVersion(name, version)).version;
-    const observation = await this.performance.record(
-      found,
-      { ...body, periodStart: new Date(body.periodStart), periodEnd: new Date(body.periodEnd) },
-      principal.subject,
-    );
-    const action = observation.isAlert
-      ? 'model_version.performance_alert'
-      : 'model_version.performance_recorded';
-    await this.audit(principal, action, name, version);
-    return observation;
+    return this.recordObservation(principal, name, found, {
+      ...body,
+      periodStart: new Date(body.periodStart),
+      periodEnd: new Date(body.periodEnd),
+    });
+  }
+
+  /** Clinicians' verdicts on the version's outputs in [periodStart, periodEnd), from the audit trail. */
+  @Get('feedback-summary')
+  async feedbackSummary(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Query(new ZodPipe(feedbackPeriodQuery)) query: z.infer<typeof feedbackPeriodQuery>,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    return this.feedback.summarize({
+      model: name,
+      version: found.version,
+      periodStart: new Date(query.periodStart),
+      periodEnd: new Date(query.periodEnd),
+    });
+  }
+
+  /**
+   * The period's feedback summary recorded as a performance observation (source `clinician-feedback`),
+   * checked against the floors given: the registry declares no floors of its own for these metrics.
+   */
+  @Post('performance/clinician-feedback')
+  @HttpCode(201)
+  async recordFeedbackPerformance(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(feedbackObservationBody)) body: z.infer<typeof feedbackObservationBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    const periodStart = new Date(body.periodStart);
+    const periodEnd = new Date(body.periodEnd);
+    const summary = await this.feedback.summarize({
+      model: name,
+      version: found.version,
+      periodStart,
+      periodEnd,
+    });
+    const observation = await this.recordObservation(principal, name, found, {
+      periodStart,
+      periodEnd,
+      source: CLINICIAN_FEEDBACK_SOURCE,
+      metrics: feedbackMetrics(summary),
+      floors: body.floors,
+    });
+    return { ...observation, summary };
   }
 
   @Get('performance')
@@ -83,6 +145,21 @@ export class ModelMonitoringController {
   ) {
     requireAbility(principal, 'read', 'ModelVersion');
     return this.performance.overTime((await this.registry.getVersion(name, version)).version.id);
+  }
+
+  /** Stores one period's performance and audits it, as an alert when a floor is not met. */
+  private async recordObservation(
+    principal: Principal,
+    name: string,
+    version: ModelVersionEntity,
+    input: PerformanceInput,
+  ) {
+    const observation = await this.performance.record(version, input, principal.subject);
+    const action = observation.isAlert
+      ? 'model_version.performance_alert'
+      : 'model_version.performance_recorded';
+    await this.audit(principal, action, name, version.version);
+    return observation;
   }
 
   private async audit(principal: Principal, action: string, model: string, modelVersion: string) {

@@ -3,6 +3,7 @@ import {
   changeControlPlanSchema,
   datasheetSchema,
   EVIDENCE_KINDS,
+  FEEDBACK_METRICS,
   LIFECYCLE_ACTIONS,
   metricResultSchema,
   modelClassificationSchema,
@@ -112,22 +113,48 @@ export const datasetBody = z
     message: 'give either rows (for a data-quality report) or the contentSha256 of a file held elsewhere',
   });
 
+const period = {
+  periodStart: z.iso.datetime({ offset: true }),
+  periodEnd: z.iso.datetime({ offset: true }),
+};
+const periodInOrder = [
+  (body: { periodStart: string; periodEnd: string }) =>
+    Date.parse(body.periodStart) < Date.parse(body.periodEnd),
+  { message: 'periodStart is before periodEnd' },
+] as const;
+const floors = z
+  .array(
+    z.object({ metric: text(100), subgroup: text(200).default('overall'), minimum: z.number() }).strict(),
+  )
+  .max(200)
+  .default([]);
+
 export const performanceBody = z
   .object({
-    periodStart: z.iso.datetime({ offset: true }),
-    periodEnd: z.iso.datetime({ offset: true }),
+    ...period,
+    // Not 'clinician-feedback': that source marks figures computed from the audit trail, not handed in.
     source: z.enum(['gateway-feedback', 'outcome-follow-up', 'audit-sample', 'registry-study']),
     metrics: z.array(metricResultSchema).min(1).max(500),
-    floors: z
-      .array(
-        z.object({ metric: text(100), subgroup: text(200).default('overall'), minimum: z.number() }).strict(),
-      )
-      .max(200)
-      .default([]),
+    floors,
   })
   .strict()
-  .refine((body) => Date.parse(body.periodStart) < Date.parse(body.periodEnd), {
-    message: 'periodStart is before periodEnd',
-  });
+  .refine(...periodInOrder);
+
+/** The period of a feedback summary: [periodStart, periodEnd). */
+export const feedbackPeriodQuery = z
+  .object(period)
+  .strict()
+  .refine(...periodInOrder);
+
+export const feedbackObservationBody = z
+  .object({
+    ...period,
+    /** Floors are minimums, so a ceiling on overrides is a floor on the acceptance rate (1 − override rate). */
+    floors: floors.refine((given) => given.every((floor) => floor.metric !== FEEDBACK_METRICS.overrideRate), {
+      message: `floors are minimums: bound overrides with a floor on ${FEEDBACK_METRICS.acceptanceRate}`,
+    }),
+  })
+  .strict()
+  .refine(...periodInOrder);
 
 export const modelDescriptionBody = newModelBody.omit({ name: true, displayName: true });

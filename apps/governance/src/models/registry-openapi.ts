@@ -4,6 +4,8 @@ import {
   diffQuery,
   driftBody,
   evidenceBody,
+  feedbackObservationBody,
+  feedbackPeriodQuery,
   modelDescriptionBody,
   newModelBody,
   performanceBody,
@@ -219,5 +221,28 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary: 'Performance of a version over time',
     success: { status: 200, description: 'observations, oldest period first' },
+  },
+  {
+    method: 'get',
+    path: `${VERSION}/feedback-summary`,
+    tag,
+    summary: 'Clinician feedback on the version’s outputs in [periodStart, periodEnd), from the audit trail',
+    description:
+      'Counts by verdict and reason, total, acceptance rate and override rate ((modified + rejected) / total; null without feedback). A clinician who judged one output more than once counts once, with the latest verdict.',
+    query: feedbackPeriodQuery,
+    success: { status: 200, description: 'the summary' },
+    refusals: ['model.unknown', 'model_version.unknown'],
+  },
+  {
+    method: 'post',
+    path: `${VERSION}/performance/clinician-feedback`,
+    tag,
+    summary:
+      'Record the period’s feedback summary as performance (source clinician-feedback); floors not met raise an alert',
+    description:
+      'Metrics: feedback_count (overall and per verdict=… and reason=… subgroup), feedback_acceptance_rate and feedback_override_rate (no rate without feedback, so a rate floor is then breached as not reported). Floors are minimums: bound overrides with a floor on feedback_acceptance_rate.',
+    body: feedbackObservationBody,
+    success: { status: 201, description: 'the observation with its breaches and isAlert, and the summary' },
+    refusals: ['model.unknown', 'model_version.unknown'],
   },
 ];

@@ -10,6 +10,7 @@ import { attempt, flash, problemFlash, readableProblem, renderPage } from '../co
 import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
+import { feedbackPeriod, postMarketView, registerPostMarketRoutes } from './post-market.js';
 
 /**
  * The documents regulatory affairs can generate: the signed submission bundle of every document, or
@@ -160,6 +161,8 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
     });
   });
 
+  registerPostMarketRoutes(app);
+
   app.get('/registry/:model/:version', async (request, reply) => {
     const { model, version } = versionParams.parse(request.params);
     return renderVersionPage(request, reply, model, version, config);
@@ -301,7 +304,7 @@ async function renderVersionPage(
     api.get<ApiModel>(`/models/${segment(modelName)}`),
     api.get<ApiVersionDetail>(path),
   ]);
-  const [history, evidence, documents, biasReports] = await Promise.all([
+  const [history, evidence, documents, biasReports, postMarket] = await Promise.all([
     attempt(() => api.get<ApiHistory>(`${path}/history`)),
     attempt(() => api.get<ApiEvidence[]>(`${path}/evidence`)),
     ability.can('read', 'RegulatoryDocument')
@@ -310,6 +313,7 @@ async function renderVersionPage(
     ability.can('read', 'BiasReport')
       ? attempt(() => api.get<ApiBiasReportRecord[]>('/bias-reports'))
       : undefined,
+    postMarketView(api, path, feedbackPeriod(request.query)),
   ]);
   const refs = new Set([`${modelName}@${versionName}`, version.id]);
   const signerRoles = SIGNER_ROLES.filter((role) => principal.roles.includes(role));
@@ -334,7 +338,9 @@ async function renderVersionPage(
       .map((report) => ({ ...report, href: `/console/bias-reports/${report.id}` })),
     canReadDocuments: documents !== undefined,
     canReadBiasReports: biasReports !== undefined,
+    postMarket,
     canAddEvidence: ability.can('register', 'ModelVersion'),
+    canRecordPerformance: ability.can('register', 'ModelVersion'),
     canGenerate: ability.can('record', 'RegulatoryDocument'),
     canSign: ability.can('sign', 'ModelVersion') && signerRoles.length > 0,
     evidenceKinds: EVIDENCE_KINDS,

@@ -12,6 +12,7 @@ import { RegulatoryDocuments1765100000000 } from './1765100000000-regulatory-doc
 import { ConsoleSecurityOfficer1765200000000 } from './1765200000000-console-security-officer.js';
 import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonical-events.js';
 import { AuditEventCanonicalOnly1765600000000 } from './1765600000000-audit-event-canonical-only.js';
+import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ConsoleSecurityOfficer1765200000000,
   AuditCanonicalEvents1765500000000,
   AuditEventCanonicalOnly1765600000000,
+  ModelCanary1765800000000,
 ];

@@ -236,7 +236,7 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
       (served) => countOf(served, '409') === 40,
     );
     expect(countOf(stopped, '409')).toBe(40);
-    expectProblem(await infer(PATIENTS[0] as string), 409, 'model.not_deployed');
+    expectProblem(await infer(PATIENTS[0]), 409, 'model.not_deployed');
     const canary = await api('GET', canaryRoute, people.owner);
     expect(canary.body.canary).toBeNull();
     expect((canary.body.history as { action: string }[]).at(-1)).toMatchObject({

@@ -10,6 +10,7 @@ import { attempt, flash, problemFlash, readableProblem, renderPage } from '../co
 import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
+import { canarySection, registerCanaryRoutes, type ApiCanary, type ApiCanaryChange } from './canary.pages.js';
 
 /**
  * The documents regulatory affairs can generate: the signed submission bundle of every document, or
@@ -65,6 +66,8 @@ interface ApiModel {
   departments: string[];
   isDemonstration: boolean;
   versions: ApiVersion[];
+  /** The canary running, if any. */
+  canary?: ApiCanary | null;
 }
 interface ApiVersionDetail extends ApiVersion {
   backendUrl: string;
@@ -155,6 +158,7 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
           ...version,
           href: versionHref(model.name, version.version),
           badge: statusBadge(version.status),
+          canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
         })),
       })),
     });
@@ -201,6 +205,8 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
       `Done: ${action} ${model} ${version}.`,
     );
   });
+
+  registerCanaryRoutes(app);
 
   app.post('/registry/:model/:version/signatures', async (request, reply) => {
     const { model, version } = versionParams.parse(request.params);
@@ -301,7 +307,7 @@ async function renderVersionPage(
     api.get<ApiModel>(`/models/${segment(modelName)}`),
     api.get<ApiVersionDetail>(path),
   ]);
-  const [history, evidence, documents, biasReports] = await Promise.all([
+  const [history, evidence, documents, biasReports, canaryHistory] = await Promise.all([
     attempt(() => api.get<ApiHistory>(`${path}/history`)),
     attempt(() => api.get<ApiEvidence[]>(`${path}/evidence`)),
     ability.can('read', 'RegulatoryDocument')
@@ -310,6 +316,7 @@ async function renderVersionPage(
     ability.can('read', 'BiasReport')
       ? attempt(() => api.get<ApiBiasReportRecord[]>('/bias-reports'))
       : undefined,
+    attempt(() => api.get<{ history: ApiCanaryChange[] }>(`/models/${segment(modelName)}/canary`)),
   ]);
   const refs = new Set([`${modelName}@${versionName}`, version.id]);
   const signerRoles = SIGNER_ROLES.filter((role) => principal.roles.includes(role));
@@ -341,6 +348,7 @@ async function renderVersionPage(
     evidenceMaxKiB: Math.floor(config.registry.evidenceMaxBytes / 1024),
     documentChoices: DOCUMENT_CHOICES,
     actions,
+    canary: canarySection(model, version, ability, canaryHistory.value?.history),
     signerRoles,
     meanings: SIGNATURE_MEANINGS,
   });

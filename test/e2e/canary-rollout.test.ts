@@ -256,4 +256,21 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
     );
     expect(countOf(resumed, '2.0.0')).toBe(40);
   });
+
+  it('documents the canary routes in the OpenAPI document, with their reason codes', async () => {
+    const document = await call('GET', `${governance}/docs/openapi.json`);
+    const paths = document.body.paths as Record<string, Record<string, Record<string, unknown>>>;
+    const start = paths['/models/{name}/canary']?.post;
+    expect(JSON.stringify(start?.responses)).toContain('canary.already_running');
+    expect(start?.requestBody).toMatchObject({
+      content: {
+        'application/json': { schema: { required: expect.arrayContaining(['version', 'sharePercent']) } },
+      },
+    });
+    expect(JSON.stringify(paths['/models/{name}/canary/share']?.put?.responses)).toContain(
+      'canary.share_invalid',
+    );
+    expect(paths['/models/{name}/canary/promote']?.post).toBeDefined();
+    expect(paths['/models/{name}/canary/abort']?.post).toBeDefined();
+  });
 });

@@ -30,7 +30,7 @@ export interface TransitionResult {
  * Serializes every lifecycle and canary change of one model behind the model row: the one-deployed
  * guard reads sibling versions, and a canary's rules read the deployed version.
  */
-export async function lockModelOfVersion(manager: EntityManager, versionId: string): Promise<void> {
+async function lockModelOfVersion(manager: EntityManager, versionId: string): Promise<void> {
   await manager.query(
     `SELECT m.id FROM registry.model m JOIN registry.model_version v ON v.model_id = m.id
       WHERE v.id = $1 FOR UPDATE OF m`,

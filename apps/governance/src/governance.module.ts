@@ -24,6 +24,7 @@ import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { KeyRotationController } from './keys/key-rotation.controller.js';
+import { ModelCanaryController } from './models/model-canary.controller.js';
 import { ModelDatasetsController } from './models/model-datasets.controller.js';
 import { ModelMonitoringController } from './models/model-monitoring.controller.js';
 import { ModelEvidenceController } from './models/model-evidence.controller.js';
@@ -57,6 +58,7 @@ export class GovernanceModule {
         JobsController,
         ModelsController,
         ModelVersionsController,
+        ModelCanaryController,
         ModelEvidenceController,
         ModelDatasetsController,
         ModelMonitoringController,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Datasets } from './datasets/datasets.service.js';
 import { EvidenceStore } from './evidence/evidence-store.service.js';
+import { CanaryRollouts } from './lifecycle/canary-rollout.service.js';
 import { VersionLifecycle } from './lifecycle/version-lifecycle.service.js';
 import { ModelEntity, ModelVersionEntity } from './model.entity.js';
 import { ModelRegistry } from './model-registry.service.js';
@@ -16,6 +17,7 @@ import { SigningCredentials } from './signatures/signing-credentials.service.js'
 const SERVICES = [
   ModelRegistry,
   VersionLifecycle,
+  CanaryRollouts,
   ElectronicSignatures,
   SigningCredentials,
   EvidenceStore,

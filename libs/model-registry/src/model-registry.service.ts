@@ -21,6 +21,18 @@ export interface DeployedModel {
   readonly version: ModelVersionEntity;
 }
 
+/** A canary as the gateway routes to it: its id salts the routing hash, its share is in percent. */
+export interface ServingCanary {
+  readonly id: string;
+  readonly version: ModelVersionEntity;
+  readonly sharePercent: number;
+}
+
+/** What serves a model's unpinned calls: the deployed version, and the canary beside it if one runs. */
+export interface Deployment extends DeployedModel {
+  readonly canary?: ServingCanary;
+}
+
 export type NewModel = Omit<ModelEntity, 'id' | 'profile' | 'classification'> &
   Partial<Pick<ModelEntity, 'profile' | 'classification'>>;
 export type ModelDescription = Pick<
@@ -45,13 +57,32 @@ export class ModelRegistry {
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
   ) {}
 
-  /** The version the gateway serves for a model name: unknown → 404, nothing deployed → 409. */
-  async resolveDeployed(name: string): Promise<DeployedModel> {
+  /**
+   * What the gateway serves for a model name: the deployed version (unknown → 404, nothing deployed →
+   * 409) and its canary, if one runs and its version is still approved (so a canary read across a
+   * promotion's commit is left out, never served twice or as the deployed version).
+   */
+  async resolveDeployed(name: string): Promise<Deployment> {
     const model = await this.models.findOne({ where: { name } });
     if (!model) throw new ProblemError('model.unknown');
     const version = await this.versions.findOne({ where: { modelId: model.id, status: 'deployed' } });
     if (!version) throw new ProblemError('model.not_deployed');
-    return { model, version };
+    const canary = await this.servingCanary(model.id);
+    return canary ? { model, version, canary } : { model, version };
+  }
+
+  /** The model's canary if its version is still approved (a plain query: callers may map few entities). */
+  private async servingCanary(modelId: string): Promise<ServingCanary | undefined> {
+    const [row]: { id: string; versionId: string; sharePercent: number }[] = await this.versions.query(
+      `SELECT c.id, c.version_id AS "versionId", c.share_percent AS "sharePercent"
+         FROM registry.model_canary c
+         JOIN registry.model_version v ON v.id = c.version_id AND v.status = 'approved'
+        WHERE c.model_id = $1`,
+      [modelId],
+    );
+    if (!row) return undefined;
+    const version = await this.versions.findOne({ where: { id: row.versionId, status: 'approved' } });
+    return version ? { id: row.id, version, sharePercent: row.sharePercent } : undefined;
   }
 
   async listModels(): Promise<ModelEntity[]> {

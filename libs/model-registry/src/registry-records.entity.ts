@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { CanaryChangeEntity, ModelCanaryEntity } from './lifecycle/canary.entity.js';
 import type { VersionStatus } from './lifecycle/lifecycle.js';
 import type { SignatureMeaning } from './signatures/signature.js';
 
@@ -121,4 +122,6 @@ export const REGISTRY_ENTITIES = [
   DatasetEntity,
   ChangeControlPlanEntity,
   DriftCheckEntity,
+  ModelCanaryEntity,
+  CanaryChangeEntity,
 ];

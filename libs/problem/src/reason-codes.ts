@@ -111,6 +111,23 @@ export const REASONS = {
     title: 'The version fails an acceptance check of its change-control plan',
   },
   'lifecycle.already_deployed': { status: 409, title: 'Another version of this model is deployed' },
+  'canary.share_invalid': {
+    status: 400,
+    title: 'A canary share is a whole percent from 1 to 50',
+  },
+  'canary.version_not_approved': {
+    status: 409,
+    title: 'Only an approved version that is not the deployed one can be a canary',
+  },
+  'canary.already_running': {
+    status: 409,
+    title: 'The model already has a canary running: promote or abort it first',
+  },
+  'canary.not_running': { status: 409, title: 'The model has no canary running' },
+  'canary.no_deployment': {
+    status: 409,
+    title: 'The model has no deployed version for a canary to run beside',
+  },
   'signature.reauthentication_failed': {
     status: 401,
     title: 'Signing needs your signing PIN: it is missing or wrong',

@@ -26,6 +26,7 @@ import { splitChatContext } from '../openai/chat-request.js';
 import { BackendGuard, verdictOf, type CallVerdict } from '../resilience/backend-guard.js';
 import { RateLimiter } from '../resilience/rate-limiter.js';
 import { splitClinicalContext, type ClinicalContext } from './inference-request.js';
+import { servingVersion } from './canary-routing.js';
 import { ModelResolver } from './model-resolver.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { SchemaValidator } from './schema-validator.js';
@@ -216,19 +217,22 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       this.tokens.verify(singleBearerToken(call.authorizationFields), call.connection),
     );
     const principal = facts.principal;
-    facts.deployed = await this.step('resolve', { 'praesidium.model': call.modelName }, () =>
+    const deployment = await this.step('resolve', { 'praesidium.model': call.modelName }, () =>
       this.resolver.resolve(call.modelName, call.version),
     );
-    const { model, version } = facts.deployed;
+    facts.deployed = deployment;
+    const { model } = deployment;
     await this.step('limit', {}, () =>
       this.rateLimiter.check(`${principal.issuer} ${principal.subject}`, model.name),
     );
     await this.step('authorize', { 'praesidium.subject': principal.subject }, async () => {
+      // An unpinned call asks for the model's deployment, and a canary is part of it (put there by
+      // the model owner, with the permission that deploys): the policy judges the deployed version.
       const subject = modelSubject({
         name: model.name,
         departments: model.departments,
         riskClass: model.riskClass,
-        status: version.status,
+        status: deployment.version.status,
       });
       const { version: policyVersion, ability } = this.policies.authorize(principal);
       facts.policyVersion = policyVersion;
@@ -237,6 +241,10 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     const { context, forwarded } = split(call.body);
     facts.context = context;
     facts.patientPseudonym = this.consents.pseudonymize(context.patientReference);
+    // One patient meets one version for the whole canary: the routing key is the pseudonym already
+    // computed for consent (the correlation id only for a call without a patient).
+    facts.deployed = servingVersion(deployment, facts.patientPseudonym ?? call.correlationId);
+    const { version } = facts.deployed;
     await this.step('consent', { 'praesidium.purpose_of_use': context.purposeOfUse }, async (span) => {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,

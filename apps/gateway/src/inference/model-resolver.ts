@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
-import { ModelRegistry, type DeployedModel } from '@praesidium/model-registry';
+import { ModelRegistry, type DeployedModel, type Deployment } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 
 /** Statuses a caller may pin: approved versions and the deployed one; never drafts, suspended or retired. */
@@ -8,7 +8,7 @@ const PINNABLE = new Set(['approved', 'deployed']);
 
 interface Remembered {
   readonly at: number;
-  readonly value: Promise<DeployedModel>;
+  readonly value: Promise<Deployment>;
 }
 
 /**
@@ -29,14 +29,14 @@ export class ModelResolver {
   }
 
   /**
-   * The version serving `name` (the pinned one, or the deployed one), remembered for
-   * `PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS` (500 ms by default, 0 to turn off): registry reads were most
-   * of the gateway's database time under load. A deployment change, approval or suspension reaches
+   * The version serving `name` (the pinned one, or the deployed one with its canary, if one runs),
+   * remembered for `PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS` (500 ms by default, 0 to turn off): registry
+   * reads were most of the gateway's database time under load. A deployment or canary change, approval or suspension reaches
    * the gateway at most that long after it is committed (the one-second stop button). Calls arriving
    * while a read is in flight share it, so an expiry under load costs one read, not one per call.
    * Only successes are remembered: an unknown or unservable version is asked again every time.
    */
-  resolve(name: string, pinnedVersion?: string): Promise<DeployedModel> {
+  resolve(name: string, pinnedVersion?: string): Promise<Deployment> {
     const key = JSON.stringify([name, pinnedVersion ?? null]);
     const now = Date.now();
     const cached = this.remembered.get(key);

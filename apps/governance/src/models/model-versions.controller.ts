@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
+  CanaryRollouts,
   ElectronicSignatures,
   intendedUseSha256,
   ModelRegistry,
@@ -16,7 +17,7 @@ import {
   requireAbility,
   requireAnyAbility,
 } from '../auth/principal.guard.js';
-import { audited } from './registry-audit.js';
+import { audited, auditSuccess } from './registry-audit.js';
 import {
   diffQuery,
   modelDescriptionBody,
@@ -51,6 +52,7 @@ export class ModelVersionsController {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly lifecycle: VersionLifecycle,
+    private readonly canaries: CanaryRollouts,
     private readonly signatures: ElectronicSignatures,
     private readonly trail: AuditTrail,
   ) {}
@@ -74,7 +76,11 @@ export class ModelVersionsController {
   ) {
     requireAbility(principal, 'read', 'ModelVersion');
     const model = await this.registry.getModel(name);
-    return { ...model, versions: await this.registry.listVersions(model.id) };
+    const [versions, canaries] = await Promise.all([
+      this.registry.listVersions(model.id),
+      this.canaries.runningCanaries([model.id]),
+    ]);
+    return { ...model, versions, canary: canaries.get(model.id) ?? null };
   }
 
   /** Changes what the model is for; versions under review must be signed again. Audited. */
@@ -169,7 +175,7 @@ export class ModelVersionsController {
     @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
   ) {
     requireAnyAbility(principal, permissionsFor(body.action), 'ModelVersion');
-    return audited(
+    const result = await audited(
       this.trail,
       principal,
       `model_version.${body.action}`,
@@ -178,8 +184,15 @@ export class ModelVersionsController {
         const found = await this.registry.getVersion(name, version);
         return this.lifecycle.transition(found.version.id, body.action, principal.subject, body.reason);
       },
-      (result) => result.recordSha256,
+      (step) => step.recordSha256,
     );
+    // Suspending (the stop button) or retiring the deployed version stops the model's canary too.
+    if (result.stoppedCanary)
+      await auditSuccess(this.trail, principal, 'model.canary_stop', {
+        model: name,
+        modelVersion: result.stoppedCanary.version,
+      });
+    return result;
   }
 
   @Get(':name/versions/:version/history')

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { sqlFilterFor, type AppAbility, type Principal, type SqlColumn } from '@praesidium/access';
-import { ModelEntity, ModelRegistry } from '@praesidium/model-registry';
+import { CanaryRollouts, ModelEntity, ModelRegistry } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
@@ -21,6 +21,7 @@ export const MODEL_COLUMNS: Readonly<Record<string, SqlColumn>> = {
 export class ModelsController {
   constructor(
     private readonly registry: ModelRegistry,
+    private readonly canaries: CanaryRollouts,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -33,9 +34,11 @@ export class ModelsController {
   ) {
     requireAbility(principal, 'read', 'Model');
     const models = await this.readableModels(ability, query.limit);
+    const canaries = await this.canaries.runningCanaries(models.map((model) => model.id));
     return Promise.all(
       models.map(async (model) => ({
         ...model,
+        canary: canaries.get(model.id) ?? null,
         versions: (await this.registry.listVersions(model.id)).map(
           ({ id, version, status, manifestSha256 }) => ({
             id,

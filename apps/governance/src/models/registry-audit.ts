@@ -19,27 +19,48 @@ export async function audited<T>(
   subject: RegistrySubject,
   work: () => Promise<T>,
   hashOf: (result: T) => string | undefined = () => undefined,
+  /** The subject as the change turned out (a canary's version is known only once it is read). */
+  subjectOf: (result: T) => RegistrySubject = () => subject,
 ): Promise<T> {
   const agent = { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] };
-  const entity = {
-    ...(subject.model ? { model: subject.model } : {}),
-    ...(subject.modelVersion ? { modelVersion: subject.modelVersion } : {}),
-  };
   let result: T;
   try {
     result = await work();
   } catch (error) {
     if (error instanceof ProblemError)
-      await trail.append({ action, outcome: 'refused', reasonCode: error.code, agent, entity });
+      await trail.append({
+        action,
+        outcome: 'refused',
+        reasonCode: error.code,
+        agent,
+        entity: entityOf(subject),
+      });
     throw error;
   }
-  const sha256 = hashOf(result);
+  await auditSuccess(trail, principal, action, subjectOf(result), hashOf(result));
+  return result;
+}
+
+/** A registry change that happened as a consequence of another (a canary stopped by a suspension). */
+export async function auditSuccess(
+  trail: AuditTrail,
+  principal: Principal,
+  action: string,
+  subject: RegistrySubject,
+  sha256?: string,
+): Promise<void> {
   await trail.append({
     action,
     outcome: 'success',
-    agent,
-    entity,
+    agent: { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] },
+    entity: entityOf(subject),
     ...(sha256 ? { requestSha256: sha256 } : {}),
   });
-  return result;
+}
+
+function entityOf(subject: RegistrySubject) {
+  return {
+    ...(subject.model ? { model: subject.model } : {}),
+    ...(subject.modelVersion ? { modelVersion: subject.modelVersion } : {}),
+  };
 }

@@ -158,3 +158,10 @@ export const feedbackObservationBody = z
   .refine(...periodInOrder);
 
 export const modelDescriptionBody = newModelBody.omit({ name: true, displayName: true });
+
+/** A canary's share in whole percent; the range (1–50) is the registry's rule (`canary.share_invalid`). */
+const sharePercent = z.number().int().describe('whole percent of unpinned calls, 1 to 50');
+
+export const canaryStartBody = z.object({ version: versionParam, sharePercent, reason: text(2000) }).strict();
+export const canaryShareBody = z.object({ sharePercent, reason: text(2000) }).strict();
+export const canaryReasonBody = z.object({ reason: text(2000) }).strict();

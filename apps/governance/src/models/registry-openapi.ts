@@ -1,5 +1,8 @@
 import type { DocumentedRoute } from '../docs/openapi-document.js';
 import {
+  canaryReasonBody,
+  canaryShareBody,
+  canaryStartBody,
   datasetBody,
   diffQuery,
   driftBody,
@@ -17,6 +20,7 @@ import {
 } from './registry-dto.js';
 
 const VERSION = '/models/{name}/versions/{version}';
+const CANARY = '/models/{name}/canary';
 const tag = 'model registry';
 
 /** The registry's operations, documented from the same zod schemas the routes validate with. */
@@ -112,6 +116,73 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
       'lifecycle.pccp_failed',
       'lifecycle.already_deployed',
     ],
+  },
+  {
+    method: 'get',
+    path: CANARY,
+    tag,
+    summary: "The model's running canary (or null) and every change of its canaries",
+    success: {
+      status: 200,
+      description: '`canary` (version, sharePercent, startedBy, startedAt) or null; `history`, oldest first',
+    },
+    refusals: ['model.unknown'],
+  },
+  {
+    method: 'post',
+    path: CANARY,
+    tag,
+    summary: 'Start a canary: an approved version serves a share (1–50 %) of the unpinned calls',
+    description:
+      'Needs the `deploy` permission (model owner), like deploying, and no signature. The version must be ' +
+      'approved and not the deployed one; the model needs a deployed version and no canary running. The ' +
+      'gateways route each patient (by pseudonym) to one version for the whole canary and follow changes within ' +
+      'one second; pinned calls are served as pinned. Suspending or retiring the deployed version, or retiring ' +
+      "the canary's version, stops the canary (`model.canary_stop` in the audit trail). Audited as " +
+      '`model.canary_start`, refusals included.',
+    body: canaryStartBody,
+    success: { status: 201, description: "the canary, and the SHA-256 of its version's approval record" },
+    refusals: [
+      'model.unknown',
+      'model_version.unknown',
+      'canary.share_invalid',
+      'canary.version_not_approved',
+      'canary.already_running',
+      'canary.no_deployment',
+    ],
+  },
+  {
+    method: 'put',
+    path: `${CANARY}/share`,
+    tag,
+    summary:
+      "Change the running canary's share (1–50 %); patients already on the canary stay there when it rises",
+    body: canaryShareBody,
+    success: { status: 200, description: 'the canary with its new share' },
+    refusals: ['model.unknown', 'canary.share_invalid', 'canary.not_running'],
+  },
+  {
+    method: 'post',
+    path: `${CANARY}/promote`,
+    tag,
+    summary:
+      'Promote the canary: it becomes the deployed version, and the version deployed before is suspended',
+    description:
+      'Both are lifecycle steps (`deploy` of the canary version, `suspend` of the one it replaces) taken in one ' +
+      'transaction with their transition rows and audit records; roll back by suspending the new version and ' +
+      'resuming the old one.',
+    body: canaryReasonBody,
+    success: { status: 200, description: 'the canary as it ended, replacedVersion, and the two steps' },
+    refusals: ['model.unknown', 'canary.not_running', 'canary.no_deployment'],
+  },
+  {
+    method: 'post',
+    path: `${CANARY}/abort`,
+    tag,
+    summary: 'Abort the canary: every unpinned call goes to the deployed version again',
+    body: canaryReasonBody,
+    success: { status: 200, description: 'the canary as it ended' },
+    refusals: ['model.unknown', 'canary.not_running'],
   },
   {
     method: 'get',

@@ -13,6 +13,7 @@ import { ConsoleSecurityOfficer1765200000000 } from './1765200000000-console-sec
 import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonical-events.js';
 import { AuditEventCanonicalOnly1765600000000 } from './1765600000000-audit-event-canonical-only.js';
 import { AuditFeedbackIndex1765746000000 } from './1765746000000-audit-feedback-index.js';
+import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   AuditCanonicalEvents1765500000000,
   AuditEventCanonicalOnly1765600000000,
   AuditFeedbackIndex1765746000000,
+  ModelCanary1765800000000,
 ];

@@ -8,6 +8,8 @@ import { intendedUseSha256 } from '../model-profile.js';
 import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
 import { EvidenceEntity, SignatureEntity, VersionTransitionEntity } from '../registry-records.entity.js';
 import { approvalRecord, approvalRecordSha256, type ApprovalRecord } from '../signatures/signature.js';
+import { isCanaryStoppedBy } from './canary.js';
+import { endCanary, runningCanary } from './canary.store.js';
 import {
   decideTransition,
   type BiasReportFact,
@@ -20,6 +22,20 @@ export interface TransitionResult {
   readonly from: VersionStatus;
   readonly to: VersionStatus;
   readonly recordSha256: string;
+  /** The model's canary, when this step ended it (its deployment or its own version went away). */
+  readonly stoppedCanary?: { readonly version: string; readonly sharePercent: number };
+}
+
+/**
+ * Serializes every lifecycle and canary change of one model behind the model row: the one-deployed
+ * guard reads sibling versions, and a canary's rules read the deployed version.
+ */
+async function lockModelOfVersion(manager: EntityManager, versionId: string): Promise<void> {
+  await manager.query(
+    `SELECT m.id FROM registry.model m JOIN registry.model_version v ON v.model_id = m.id
+      WHERE v.id = $1 FOR UPDATE OF m`,
+    [versionId],
+  );
 }
 
 /**
@@ -63,38 +79,63 @@ export class VersionLifecycle {
     reason: string,
   ): Promise<TransitionResult> {
     return this.dataSource.transaction(async (manager) => {
-      // Steps on versions of one model queue behind each other: the one-deployed guard reads siblings.
-      await manager.query(
-        `SELECT m.id FROM registry.model m JOIN registry.model_version v ON v.model_id = m.id
-          WHERE v.id = $1 FOR UPDATE OF m`,
-        [versionId],
-      );
-      const version = await manager
-        .getRepository(ModelVersionEntity)
-        .createQueryBuilder('v')
-        .setLock('pessimistic_write')
-        .where('v.id = :versionId', { versionId })
-        .getOneOrFail();
-      const { sha256 } = await this.currentRecord(version, manager);
-      const decision = decideTransition(action, await this.facts(manager, version, actor, sha256));
-      if (!decision.allowed) throw new ProblemError(decision.reason, decision.detail);
-      await manager.update(
-        ModelVersionEntity,
-        { id: version.id },
-        { status: decision.to, ...(action === 'submit' ? { submittedBy: actor } : {}) },
-      );
-      await manager.insert(VersionTransitionEntity, {
-        id: randomUUID(),
-        versionId: version.id,
-        fromStatus: version.status,
-        toStatus: decision.to,
-        actor,
-        reason,
-        recordSha256: sha256,
-        at: new Date(),
-      });
-      return { from: version.status, to: decision.to, recordSha256: sha256 };
+      await lockModelOfVersion(manager, versionId);
+      return this.transitionLocked(manager, versionId, action, actor, reason);
     });
+  }
+
+  /**
+   * One lifecycle step inside the caller's transaction, which already holds the model row's lock
+   * (`lockModelOfVersion`): locks the version, re-checks the guard, updates the status, appends the
+   * transition row, and ends the model's canary if the step takes its deployment or its version away.
+   */
+  async transitionLocked(
+    manager: EntityManager,
+    versionId: string,
+    action: LifecycleAction,
+    actor: string,
+    reason: string,
+  ): Promise<TransitionResult> {
+    const version = await manager
+      .getRepository(ModelVersionEntity)
+      .createQueryBuilder('v')
+      .setLock('pessimistic_write')
+      .where('v.id = :versionId', { versionId })
+      .getOneOrFail();
+    const { sha256 } = await this.currentRecord(version, manager);
+    const decision = decideTransition(action, await this.facts(manager, version, actor, sha256));
+    if (!decision.allowed) throw new ProblemError(decision.reason, decision.detail);
+    await manager.update(
+      ModelVersionEntity,
+      { id: version.id },
+      { status: decision.to, ...(action === 'submit' ? { submittedBy: actor } : {}) },
+    );
+    await manager.insert(VersionTransitionEntity, {
+      id: randomUUID(),
+      versionId: version.id,
+      fromStatus: version.status,
+      toStatus: decision.to,
+      actor,
+      reason,
+      recordSha256: sha256,
+      at: new Date(),
+    });
+    const stoppedCanary = await this.stopCanaryIfEnded(manager, version, decision.to, actor, reason);
+    return { from: version.status, to: decision.to, recordSha256: sha256, ...stoppedCanary };
+  }
+
+  private async stopCanaryIfEnded(
+    manager: EntityManager,
+    version: ModelVersionEntity,
+    to: VersionStatus,
+    actor: string,
+    reason: string,
+  ): Promise<Pick<TransitionResult, 'stoppedCanary'>> {
+    const canary = await runningCanary(manager, version.modelId);
+    if (!canary || !isCanaryStoppedBy({ versionId: version.id, from: version.status, to }, canary)) return {};
+    await endCanary(manager, canary, 'stop', actor, reason);
+    const canaryVersion = await manager.findOneByOrFail(ModelVersionEntity, { id: canary.versionId });
+    return { stoppedCanary: { version: canaryVersion.version, sharePercent: canary.sharePercent } };
   }
 
   async history(versionId: string): Promise<VersionTransitionEntity[]> {

@@ -10,6 +10,7 @@ import { attempt, flash, problemFlash, readableProblem, renderPage } from '../co
 import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
+import { canarySection, registerCanaryRoutes, type ApiCanary, type ApiCanaryChange } from './canary.pages.js';
 import { feedbackPeriod, postMarketView, registerPostMarketRoutes } from './post-market.js';
 
 /**
@@ -66,6 +67,8 @@ interface ApiModel {
   departments: string[];
   isDemonstration: boolean;
   versions: ApiVersion[];
+  /** The canary running, if any. */
+  canary?: ApiCanary | null;
 }
 interface ApiVersionDetail extends ApiVersion {
   backendUrl: string;
@@ -156,6 +159,7 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
           ...version,
           href: versionHref(model.name, version.version),
           badge: statusBadge(version.status),
+          canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
         })),
       })),
     });
@@ -204,6 +208,8 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
       `Done: ${action} ${model} ${version}.`,
     );
   });
+
+  registerCanaryRoutes(app);
 
   app.post('/registry/:model/:version/signatures', async (request, reply) => {
     const { model, version } = versionParams.parse(request.params);
@@ -304,7 +310,7 @@ async function renderVersionPage(
     api.get<ApiModel>(`/models/${segment(modelName)}`),
     api.get<ApiVersionDetail>(path),
   ]);
-  const [history, evidence, documents, biasReports, postMarket] = await Promise.all([
+  const [history, evidence, documents, biasReports, postMarket, canaryHistory] = await Promise.all([
     attempt(() => api.get<ApiHistory>(`${path}/history`)),
     attempt(() => api.get<ApiEvidence[]>(`${path}/evidence`)),
     ability.can('read', 'RegulatoryDocument')
@@ -314,6 +320,7 @@ async function renderVersionPage(
       ? attempt(() => api.get<ApiBiasReportRecord[]>('/bias-reports'))
       : undefined,
     postMarketView(api, path, feedbackPeriod(request.query)),
+    attempt(() => api.get<{ history: ApiCanaryChange[] }>(`/models/${segment(modelName)}/canary`)),
   ]);
   const refs = new Set([`${modelName}@${versionName}`, version.id]);
   const signerRoles = SIGNER_ROLES.filter((role) => principal.roles.includes(role));
@@ -347,6 +354,7 @@ async function renderVersionPage(
     evidenceMaxKiB: Math.floor(config.registry.evidenceMaxBytes / 1024),
     documentChoices: DOCUMENT_CHOICES,
     actions,
+    canary: canarySection(model, version, ability, canaryHistory.value?.history),
     signerRoles,
     meanings: SIGNATURE_MEANINGS,
   });

@@ -78,6 +78,7 @@ interface ModelRow {
   riskClass?: string;
   departments?: string[];
   versions: { version: string; status: string; manifestSha256: string }[];
+  canary?: { version: string; sharePercent: number } | null;
 }
 interface RuleChange {
   action: string;
@@ -244,6 +245,7 @@ export function registerSecurityPages(app: FastifyInstance): void {
         versions: model.versions.map((version) => ({
           ...version,
           isDeployed: version.status === 'deployed',
+          canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
         })),
       })),
       problem: models.problem,

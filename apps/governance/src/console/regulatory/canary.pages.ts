@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppAbility } from '@praesidium/access';
+import { CANARY_SHARE_PERCENT } from '@praesidium/model-registry';
+import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
+
+/** A model's running canary as `GET /models/{name}` carries it. */
+export interface ApiCanary {
+  version: string;
+  sharePercent: number;
+  startedAt: string;
+}
+
+/** One change of a model's canaries as `GET /models/{name}/canary` lists it. */
+export interface ApiCanaryChange {
+  version: string;
+  action: string;
+  sharePercent: number;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+const modelParam = z.object({ model: z.string().min(1).max(200), version: z.string().min(1).max(100) });
+
+/**
+ * What the version page shows of the model's canary: the canary running (on every version's page),
+ * its history, and the forms the user may use. The buttons follow the registry's rules (start on
+ * an approved version when nothing else is canary and a version is deployed; share, promote, abort
+ * on the canary's own page) and the `deploy` permission; the API decides again on every call.
+ */
+export function canarySection(
+  model: { name: string; canary?: ApiCanary | null; versions: { version: string; status: string }[] },
+  version: { version: string; status: string },
+  ability: AppAbility,
+  history: readonly ApiCanaryChange[] | undefined,
+) {
+  const canary = model.canary ?? undefined;
+  const canDeploy = ability.can('deploy', 'ModelVersion');
+  const deployed = model.versions.find((candidate) => candidate.status === 'deployed');
+  const isThisCanary = canary?.version === version.version;
+  return {
+    running: canary && {
+      ...canary,
+      href: versionHref(model.name, canary.version),
+      isThisVersion: isThisCanary,
+      deployedVersion: deployed?.version,
+    },
+    history: history?.length ? [...history].reverse() : undefined,
+    canStart: canDeploy && !canary && deployed !== undefined && version.status === 'approved',
+    canChange: canDeploy && isThisCanary,
+    deployedVersion: deployed?.version,
+    shareMin: CANARY_SHARE_PERCENT.min,
+    shareMax: CANARY_SHARE_PERCENT.max,
+  };
+}
+
+/** The canary forms of the version page, each posted to the governance API and back (PRG). */
+export function registerCanaryRoutes(app: FastifyInstance): void {
+  const apiPath = (model: string) => `/models/${segment(model)}/canary`;
+  const back = (model: string, version: string) => `${versionHref(model, version)}#canary`;
+  const share = (body: unknown) => Number(field(body, 'sharePercent') ?? '');
+  const reason = (body: unknown) => field(body, 'reason') ?? '';
+
+  app.post('/registry/:model/:version/canary', async (request, reply) => {
+    const { model, version } = modelParam.parse(request.params);
+    return submitThenRedirect(
+      request,
+      reply,
+      back(model, version),
+      () =>
+        userOf(request).api.post(apiPath(model), {
+          version,
+          sharePercent: share(request.body),
+          reason: reason(request.body),
+        }),
+      `Canary started: ${model} ${version} takes ${share(request.body)} % of unpinned calls within a second.`,
+    );
+  });
+
+  app.post('/registry/:model/:version/canary/share', async (request, reply) => {
+    const { model, version } = modelParam.parse(request.params);
+    return submitThenRedirect(
+      request,
+      reply,
+      back(model, version),
+      () =>
+        userOf(request).api.put(`${apiPath(model)}/share`, {
+          sharePercent: share(request.body),
+          reason: reason(request.body),
+        }),
+      `Canary share changed to ${share(request.body)} %.`,
+    );
+  });
+
+  for (const action of ['promote', 'abort'] as const)
+    app.post(`/registry/:model/:version/canary/${action}`, async (request, reply) => {
+      const { model, version } = modelParam.parse(request.params);
+      return submitThenRedirect(
+        request,
+        reply,
+        back(model, version),
+        () => userOf(request).api.post(`${apiPath(model)}/${action}`, { reason: reason(request.body) }),
+        action === 'promote'
+          ? `Promoted: ${model} ${version} is the deployed version; the one deployed before is suspended.`
+          : `Canary aborted: every unpinned call of ${model} goes to the deployed version.`,
+      );
+    });
+}

@@ -314,6 +314,9 @@ describe('the gateway speaks Open Inference Protocol v2 and OpenAI chat completi
       correlationId: trailer.praesidium.correlation_id,
       reasonCode: 'output.incomplete',
       responseSha256: expectedHash,
+      entity: {
+        outputRecord: `${trailer.praesidium.audit.stream}/${trailer.praesidium.audit.seq}`,
+      },
     });
   });
 

@@ -42,6 +42,8 @@ export interface AuditEntity {
   readonly policyVersion?: number;
   /** The break-glass grant the call was made under, if any. */
   readonly breakGlassGrantId?: string;
+  /** For feedback on an output: the record (`<stream>/<seq>`) the output's answer named as its audit. */
+  readonly outputRecord?: string;
   /** A month of the audit trail itself (`YYYY-MM`), for retention events. */
   readonly auditMonth?: string;
   /** SHA-256 of that month's signed archive (its NDJSON file), for retention events. */

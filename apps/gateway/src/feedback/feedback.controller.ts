@@ -43,7 +43,7 @@ export class FeedbackController {
         roles: principal.roles,
         address: request.ip,
       },
-      entity: output.entity,
+      entity: { ...output.entity, outputRecord: `${feedback.audit.stream}/${feedback.audit.seq}` },
       purposeOfUse: output.purposeOfUse,
       responseSha256: output.responseSha256,
       traceId: currentTraceId(),

@@ -83,6 +83,9 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
       ...(event.entity?.breakGlassGrantId
         ? [{ type: 'breakGlassGrant', valueString: event.entity.breakGlassGrantId }]
         : []),
+      ...(event.entity?.outputRecord
+        ? [{ type: 'outputRecord', valueString: event.entity.outputRecord }]
+        : []),
       ...(event.entity?.auditMonth ? [{ type: 'auditMonth', valueString: event.entity.auditMonth }] : []),
       ...(event.entity?.archiveSha256
         ? [{ type: 'archiveSha256', valueString: event.entity.archiveSha256 }]

@@ -10,10 +10,11 @@ import { summarizeFeedback, type FeedbackSubject, type FeedbackSummary } from '.
  *
  * PostgreSQL groups; only the counts per verdict and reason leave the database. When the same
  * clinician judged one output more than once, the latest judgment in the period counts (a change of
- * mind is not a second opinion). A feedback record names its output by what it copied from the
- * output's record: the correlation id, which a caller may choose and reuse (`x-correlation-id`), so
- * with the response hash and the patient pseudonym too; a record without one counts on its own. The
- * event is parsed only for rows that the feedback action, model and period have already narrowed.
+ * mind is not a second opinion). A feedback record names its output by the audit record the answer
+ * named (`entity.outputRecord`). Records written before it was kept name it by what they copied from
+ * the output's record: the correlation id, which a caller may choose and reuse (`x-correlation-id`),
+ * so with the response hash and the patient pseudonym too; a record with neither counts on its own.
+ * The event is parsed only for rows that the feedback action, model and period have already narrowed.
  */
 @Injectable()
 export class FeedbackSummaries {
@@ -26,7 +27,8 @@ export class FeedbackSummaries {
            FROM audit.event e
            CROSS JOIN LATERAL (SELECT e.event_jcs::jsonb AS event) j
            CROSS JOIN LATERAL (
-             SELECT CASE WHEN j.event ->> 'correlationId' IS NULL THEN e.id::text
+             SELECT CASE WHEN j.event -> 'entity' ? 'outputRecord' THEN j.event -> 'entity' ->> 'outputRecord'
+                         WHEN j.event ->> 'correlationId' IS NULL THEN e.id::text
                          ELSE concat_ws('|', j.event ->> 'correlationId', j.event ->> 'responseSha256',
                                         j.event -> 'entity' ->> 'patientPseudonym') END AS output) o
           WHERE e.model_name = $1 AND e.recorded_at >= $3 AND e.recorded_at < $4

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import type { Principal } from '@praesidium/access';
+import type { AppAbility, Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   ElectronicSignatures,
@@ -9,13 +11,15 @@ import {
   VersionLifecycle,
   type LifecycleAction,
 } from '@praesidium/model-registry';
-import { ZodPipe } from '@praesidium/problem';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
 import {
+  CurrentAbility,
   CurrentPrincipal,
   PrincipalGuard,
   requireAbility,
   requireAnyAbility,
 } from '../auth/principal.guard.js';
+import { readableModels, versionSummary } from './models.controller.js';
 import { audited } from './registry-audit.js';
 import {
   diffQuery,
@@ -53,6 +57,7 @@ export class ModelVersionsController {
     private readonly lifecycle: VersionLifecycle,
     private readonly signatures: ElectronicSignatures,
     private readonly trail: AuditTrail,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -67,14 +72,25 @@ export class ModelVersionsController {
     );
   }
 
+  /**
+   * A model with its versions whole for registry readers; for anyone the policy lets read the model
+   * (the clinician an answer's `model_card` link points here), what `GET /models` lists of it.
+   */
   @Get(':name')
   async getModel(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
-    const model = await this.registry.getModel(name);
-    return { ...model, versions: await this.registry.listVersions(model.id) };
+    if (ability.can('read', 'ModelVersion')) {
+      const model = await this.registry.getModel(name);
+      return { ...model, versions: await this.registry.listVersions(model.id) };
+    }
+    requireAbility(principal, 'read', 'Model');
+    const [readable] = await readableModels(this.dataSource, ability, { limit: 1, name });
+    // The same answer as for a model that does not exist, as the gateway gives: no probing of the catalogue.
+    if (!readable) throw new ProblemError('model.unknown');
+    return { ...readable, versions: (await this.registry.listVersions(readable.id)).map(versionSummary) };
   }
 
   /** Changes what the model is for; versions under review must be signed again. Audited. */

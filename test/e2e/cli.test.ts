@@ -155,6 +155,28 @@ describe('the praesidium CLI beside a running platform on the embedded database'
     }
   });
 
+  it('refuses to archive the month still open with its reason code, not an internal error name', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const run = await praesidium(['audit', 'archive', '--month', month, '--out', dataDir], cliEnv);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe('request.invalid: only a month that has ended can be archived');
+    expect(run.stdout).toBe('');
+  });
+
+  it('names the variable to change when another platform holds a port, before touching anything', async () => {
+    const emptyDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-port-'));
+    try {
+      const run = await praesidium(['start'], { ...cliEnv, PRAESIDIUM_DATA_DIR: emptyDir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `127.0.0.1:${platform.config.http.sampleModelPort} is already in use (another Praesidium running?): set PRAESIDIUM_SAMPLE_MODEL_PORT to a free port`,
+      );
+      expect(await readdir(emptyDir)).toEqual([]);
+    } finally {
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+
   it('stops every command on a bad configuration value, naming the variable, before touching anything', async () => {
     const emptyDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-bad-'));
     try {

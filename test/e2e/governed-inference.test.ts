@@ -47,6 +47,23 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     expect(String(meta.notice)).toMatch(/Decision support/);
   });
 
+  it("opens the answer's model card link for the clinician who got it, with the versions summarized", async () => {
+    const response = await call('POST', inferUrl, {
+      token: clinician,
+      body: inferenceBody(DEMO_PATIENTS.consented),
+    });
+    const meta = (response.body.parameters as { praesidium: { model_card: string } }).praesidium;
+    const card = await call('GET', meta.model_card, { token: clinician });
+    expect(card.status).toBe(200);
+    expect(card.body).toMatchObject({ name: LUMBAR_ESI_MODEL_NAME, intendedUse: expect.any(String) });
+    const [version] = card.body.versions as Record<string, unknown>[];
+    expect(Object.keys(version).sort()).toEqual(['id', 'manifestSha256', 'status', 'version']);
+    // A registry reader still gets every version whole.
+    const owner = await platform.token('model-owner');
+    const full = await call('GET', meta.model_card, { token: owner });
+    expect((full.body.versions as Record<string, unknown>[])[0]).toHaveProperty('backendUrl');
+  });
+
   it('refuses the patient who refused, and audits both calls', async () => {
     const allowed = await call('POST', inferUrl, {
       token: clinician,

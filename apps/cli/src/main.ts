@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@praesidium/config';
 import { startTelemetry, stopTelemetry } from '@praesidium/telemetry';
+import { describeCliError } from './cli-error.js';
 
 // Telemetry starts before Nest or any instrumented module is loaded: the rest is imported after it.
 let exitCode = 1;
@@ -11,7 +12,7 @@ try {
   exitCode = await runCommand(config, process.argv.slice(2));
 } catch (error) {
   if (error instanceof ConfigError) console.error(error.message);
-  else console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  else console.error(describeCliError(error));
 } finally {
   await stopTelemetry();
 }

@@ -52,10 +52,17 @@ export async function startPlatform(
   let deps: PlatformDeps | undefined;
   let database: AcquiredDatabase | undefined;
   try {
-    const { host } = config.http;
+    const { host, sampleModelPort, governancePort, gatewayPort, workerPort } = config.http;
     // Order matters for the demo: the model and the issuer keys are up before the gateway takes calls.
     if (apps.includes('sample-model')) {
-      started.push(await listen(await createSampleModelApp(config), config.http.sampleModelPort, host));
+      started.push(
+        await listen(
+          await createSampleModelApp(config),
+          host,
+          sampleModelPort,
+          'PRAESIDIUM_SAMPLE_MODEL_PORT',
+        ),
+      );
     }
     if (apps.includes('worker') && apps.includes('governance') && config.jobs.runInGovernance) {
       throw new Error('governance already runs the jobs in this process: start the worker elsewhere');
@@ -64,13 +71,15 @@ export async function startPlatform(
       ({ deps, database } = await openPlatformDeps(config, closers));
     }
     if (deps && apps.includes('governance')) {
-      started.push(await listen(await createGovernanceApp(deps), config.http.governancePort, host));
+      started.push(
+        await listen(await createGovernanceApp(deps), host, governancePort, 'PRAESIDIUM_GOVERNANCE_PORT'),
+      );
     }
     if (deps && apps.includes('gateway')) {
-      started.push(await listen(await createGatewayApp(deps), config.http.gatewayPort, host));
+      started.push(await listen(await createGatewayApp(deps), host, gatewayPort, 'PRAESIDIUM_GATEWAY_PORT'));
     }
     if (deps && apps.includes('worker')) {
-      started.push(await listen(await createWorkerApp(deps), config.http.workerPort, host));
+      started.push(await listen(await createWorkerApp(deps), host, workerPort, 'PRAESIDIUM_WORKER_PORT'));
     }
   } catch (error) {
     await stop();
@@ -92,7 +101,26 @@ async function openPlatformDeps(
   return { deps: { config, keyStore, connection: database.connection, jobs }, database };
 }
 
-async function listen(app: INestApplication, port: number, host: string): Promise<INestApplication> {
-  await app.listen(port, host);
-  return app;
+/**
+ * Listens, or stops with what to change: a port already taken (most often by another copy of the
+ * platform) names the variable that moves this app elsewhere, not only Node's EADDRINUSE.
+ */
+async function listen(
+  app: INestApplication,
+  host: string,
+  port: number,
+  variable: string,
+): Promise<INestApplication> {
+  try {
+    await app.listen(port, host);
+    return app;
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const inUse = new Error(
+      `${host}:${port} is already in use (another Praesidium running?): set ${variable} to a free port`,
+    );
+    inUse.name = 'PortInUseError';
+    throw inUse;
+  }
 }

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import type { Principal } from '@praesidium/access';
+import type { AppAbility, Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   CanaryRollouts,
@@ -10,13 +12,15 @@ import {
   VersionLifecycle,
   type LifecycleAction,
 } from '@praesidium/model-registry';
-import { ZodPipe } from '@praesidium/problem';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
 import {
+  CurrentAbility,
   CurrentPrincipal,
   PrincipalGuard,
   requireAbility,
   requireAnyAbility,
 } from '../auth/principal.guard.js';
+import { readableModels, versionSummary } from './models.controller.js';
 import { audited, auditSuccess } from './registry-audit.js';
 import {
   diffQuery,
@@ -55,6 +59,7 @@ export class ModelVersionsController {
     private readonly canaries: CanaryRollouts,
     private readonly signatures: ElectronicSignatures,
     private readonly trail: AuditTrail,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
@@ -69,18 +74,33 @@ export class ModelVersionsController {
     );
   }
 
+  /**
+   * A model with its versions whole for registry readers; for anyone the policy lets read the model
+   * (the clinician an answer's `model_card` link points here), what `GET /models` lists of it.
+   */
   @Get(':name')
   async getModel(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
-    const model = await this.registry.getModel(name);
+    if (ability.can('read', 'ModelVersion')) {
+      const model = await this.registry.getModel(name);
+      const [versions, canaries] = await Promise.all([
+        this.registry.listVersions(model.id),
+        this.canaries.runningCanaries([model.id]),
+      ]);
+      return { ...model, versions, canary: canaries.get(model.id) ?? null };
+    }
+    requireAbility(principal, 'read', 'Model');
+    const [readable] = await readableModels(this.dataSource, ability, { limit: 1, name });
+    // The same answer as for a model that does not exist, as the gateway gives: no probing of the catalogue.
+    if (!readable) throw new ProblemError('model.unknown');
     const [versions, canaries] = await Promise.all([
-      this.registry.listVersions(model.id),
-      this.canaries.runningCanaries([model.id]),
+      this.registry.listVersions(readable.id),
+      this.canaries.runningCanaries([readable.id]),
     ]);
-    return { ...model, versions, canary: canaries.get(model.id) ?? null };
+    return { ...readable, versions: versions.map(versionSummary), canary: canaries.get(readable.id) ?? null };
   }
 
   /** Changes what the model is for; versions under review must be signed again. Audited. */

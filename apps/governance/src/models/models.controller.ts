@@ -3,7 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { sqlFilterFor, type AppAbility, type Principal, type SqlColumn } from '@praesidium/access';
-import { CanaryRollouts, ModelEntity, ModelRegistry } from '@praesidium/model-registry';
+import {
+  CanaryRollouts,
+  ModelEntity,
+  ModelRegistry,
+  type ModelVersionEntity,
+} from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
@@ -33,32 +38,34 @@ export class ModelsController {
     @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
   ) {
     requireAbility(principal, 'read', 'Model');
-    const models = await this.readableModels(ability, query.limit);
+    const models = await readableModels(this.dataSource, ability, { limit: query.limit });
     const canaries = await this.canaries.runningCanaries(models.map((model) => model.id));
     return Promise.all(
       models.map(async (model) => ({
         ...model,
         canary: canaries.get(model.id) ?? null,
-        versions: (await this.registry.listVersions(model.id)).map(
-          ({ id, version, status, manifestSha256 }) => ({
-            id,
-            version,
-            status,
-            manifestSha256,
-          }),
-        ),
+        versions: (await this.registry.listVersions(model.id)).map(versionSummary),
       })),
     );
   }
+}
 
-  private readableModels(ability: AppAbility, limit: number): Promise<ModelEntity[]> {
-    const filter = sqlFilterFor(ability, 'read', 'Model', MODEL_COLUMNS);
-    return this.dataSource
-      .getRepository(ModelEntity)
-      .createQueryBuilder('model')
-      .where(filter.sql, filter.parameters)
-      .orderBy('model.name', 'ASC')
-      .limit(limit)
-      .getMany();
-  }
+/** What a reader of the model (not of its versions) sees of each version. */
+export function versionSummary({ id, version, status, manifestSha256 }: ModelVersionEntity) {
+  return { id, version, status, manifestSha256 };
+}
+
+/** The models the ability may read, or the one named, filtered in SQL by the policy's conditions. */
+export function readableModels(
+  dataSource: DataSource,
+  ability: AppAbility,
+  { limit, name }: { limit: number; name?: string },
+): Promise<ModelEntity[]> {
+  const filter = sqlFilterFor(ability, 'read', 'Model', MODEL_COLUMNS);
+  const query = dataSource
+    .getRepository(ModelEntity)
+    .createQueryBuilder('model')
+    .where(filter.sql, filter.parameters);
+  if (name !== undefined) query.andWhere('model.name = :name', { name });
+  return query.orderBy('model.name', 'ASC').limit(limit).getMany();
 }

@@ -45,7 +45,8 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     method: 'get',
     path: '/models/{name}',
     tag,
-    summary: 'A model with all its versions',
+    summary:
+      'A model with all its versions (whole for registry readers; as GET /models lists them for other readers of the model)',
     success: { status: 200, description: 'the model' },
     refusals: ['model.unknown'],
   },

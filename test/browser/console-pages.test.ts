@@ -54,6 +54,10 @@ describe('clinician', () => {
     await expect(row.textContent()).resolves.toContain('no');
     await expect(row.textContent()).resolves.toContain('you have not attested its training');
     await checkPage(page, 'clinician-models');
+    // The icon comes with the page (browsers otherwise ask /favicon.ico, a 404 on every visit).
+    await expect(page.locator('link[rel=icon]').getAttribute('href')).resolves.toMatch(
+      /^data:image\/svg\+xml,/,
+    );
     await page.goto(`${base}/console/clinician/feedback`);
     await checkPage(page, 'clinician-feedback');
   });

@@ -128,11 +128,12 @@ describe('the praesidium CLI beside a running platform on the embedded database'
     expect(response.body).toMatchObject({ model_name: LUMBAR_ESI_MODEL_NAME });
   });
 
-  it('refuses an unknown persona with exit 2 and the list of personas, and any demo token in production', async () => {
+  it('refuses an unknown persona with exit 2 and the list of personas, a lifetime over the longest allowed, and any demo token in production', async () => {
     const emptyDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-prod-'));
     try {
-      const [unknown, production] = await Promise.all([
+      const [unknown, tooLong, production] = await Promise.all([
         praesidium(['token', '--persona', 'nobody'], cliEnv),
+        praesidium(['token', '--persona', 'pain-clinician', '--ttl', '99999'], cliEnv),
         praesidium(['token', '--persona', 'pain-clinician'], {
           NODE_ENV: 'production',
           PRAESIDIUM_DATA_DIR: emptyDir,
@@ -143,6 +144,10 @@ describe('the praesidium CLI beside a running platform on the embedded database'
       expect(unknown.code).toBe(2);
       expect(unknown.stdout).toBe('');
       for (const persona of Object.keys(PERSONAS)) expect(unknown.stderr).toContain(persona);
+      // A token the gateway would refuse as too long-lived is not minted shorter without a word.
+      expect(tooLong.code).toBe(2);
+      expect(tooLong.stdout).toBe('');
+      expect(tooLong.stderr).toContain('from 1 to 3600');
 
       expect(production.code).not.toBe(0);
       expect(production.code).not.toBeNull();

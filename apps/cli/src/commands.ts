@@ -99,9 +99,13 @@ async function token(config: PraesidiumConfig, args: string[]): Promise<number> 
     console.error('token.demo_refused: demo tokens are refused in production');
     return 1;
   }
-  const ttl = values.ttl ? Number.parseInt(values.ttl, 10) : 3600;
-  if (!Number.isInteger(ttl) || ttl < 1) {
-    console.error('--ttl must be a positive number of seconds');
+  const longest = config.auth.maxTokenLifetimeSeconds;
+  const ttl = values.ttl ? Number(values.ttl) : Math.min(3600, longest);
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > longest) {
+    // The gateway refuses a token that lives longer than this, so none is minted.
+    console.error(
+      `--ttl must be a whole number of seconds from 1 to ${longest} (PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS)`,
+    );
     return 2;
   }
   const keyStore = await KeyStore.openOrCreate(config.dataDir);

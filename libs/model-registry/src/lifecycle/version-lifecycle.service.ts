@@ -151,12 +151,14 @@ export class VersionLifecycle {
     actor: string,
     recordSha256: string,
   ) {
-    const [evidence, signatures, deployed, biasReports] = await Promise.all([
-      manager.find(EvidenceEntity, { where: { versionId: version.id } }),
-      manager.find(SignatureEntity, { where: { versionId: version.id } }),
-      manager.find(ModelVersionEntity, { where: { modelId: version.modelId, status: 'deployed' } }),
-      this.biasReportsOf(version, manager),
-    ]);
+    // One after another: the transaction's one connection runs one query at a time (pg queues
+    // concurrent ones and warns that a later version will refuse them).
+    const evidence = await manager.find(EvidenceEntity, { where: { versionId: version.id } });
+    const signatures = await manager.find(SignatureEntity, { where: { versionId: version.id } });
+    const deployed = await manager.find(ModelVersionEntity, {
+      where: { modelId: version.modelId, status: 'deployed' },
+    });
+    const biasReports = await this.biasReportsOf(version, manager);
     const isPccpAccepted =
       version.pccpModifications.length > 0 ? (await this.plans.assess(version, manager)).accepted : undefined;
     return {

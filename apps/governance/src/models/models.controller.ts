@@ -5,7 +5,12 @@ import { z } from 'zod';
 import { sqlFilterFor, type AppAbility, type Principal, type SqlColumn } from '@praesidium/access';
 import { ModelEntity, ModelRegistry } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import {
+  CurrentAbility,
+  CurrentPrincipal,
+  PrincipalGuard,
+  requireAbilityOnSome,
+} from '../auth/principal.guard.js';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(500) }).strict();
 
@@ -31,7 +36,8 @@ export class ModelsController {
     @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
   ) {
-    requireAbility(principal, 'read', 'Model');
+    // The policy's conditions are applied in SQL, row by row (readableModels).
+    requireAbilityOnSome(principal, 'read', 'Model');
     const models = await this.readableModels(ability, query.limit);
     return Promise.all(
       models.map(async (model) => ({

@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { generateKey, toPublicJwk, type Jwk } from '@praesidium/keys';
+import { call } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+/** A second IdP the hospital trusts (a partner site), its keys in a file next to the issuers file. */
+const PARTNER_ISSUER = 'https://partner-idp.example/realms/clinical';
+const AUDIENCE = 'praesidium';
+
+/**
+ * Broken access control found by review: rules a policy may write that the API did not enforce, and
+ * ownership decided on the subject alone when several issuers are trusted.
+ */
+describe('access control: what the policy and the identity say is what the API enforces', () => {
+  let platform: TestPlatform;
+  let governance: string;
+  let partnerKey: Jwk;
+  let officer: string;
+  let secondOfficer: string;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-access-'));
+    partnerKey = await generateKey('sign', 'partner-1');
+    writeFileSync(
+      path.join(dir, 'partner-jwks.json'),
+      JSON.stringify({ keys: [await toPublicJwk(partnerKey)] }),
+    );
+    writeFileSync(
+      path.join(dir, 'issuers.json'),
+      JSON.stringify({
+        issuers: [{ issuer: PARTNER_ISSUER, audience: AUDIENCE, jwksFile: 'partner-jwks.json' }],
+      }),
+    );
+    platform = await startTestPlatform('postgres', {
+      PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
+      PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
+    });
+    governance = platform.config.http.governanceUrl;
+    officer = await platform.token('security-officer');
+    secondOfficer = await platform.token('second-security-officer');
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  async function activate(document: PolicyDocument, reason: string): Promise<void> {
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: officer,
+      body: { document, reason },
+    });
+    expect(proposed.status).toBe(201);
+    const approved = await call('POST', `${governance}/policies/${proposed.body.version as number}/approve`, {
+      token: secondOfficer,
+    });
+    expect(approved.status).toBe(200);
+  }
+
+  it('does not treat a conditional rule as a grant on every record (fails closed where rows are not filtered)', async () => {
+    const roles = DEFAULT_POLICY.roles;
+    await activate(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          ...roles,
+          // "Model owners read the bias reports they requested", "administrators read the policies
+          // they wrote", and "security officers do not see grants declared for `other` reasons".
+          'model-owner': [
+            ...(roles['model-owner'] ?? []).filter((rule) => rule.subject !== 'BiasReport'),
+            {
+              action: 'read',
+              subject: 'BiasReport',
+              conditions: { requestedBy: '${principal.subject}' },
+            },
+          ],
+          administrator: [
+            ...(roles.administrator ?? []).filter((rule) => rule.subject !== 'Policy'),
+            { action: 'read', subject: 'Policy', conditions: { author: '${principal.subject}' } },
+          ],
+          'security-officer': [
+            ...(roles['security-officer'] ?? []),
+            { action: 'read', subject: 'BreakGlass', inverted: true, conditions: { reasonCode: 'other' } },
+          ],
+        },
+      },
+      'narrow reads to own records',
+    );
+    try {
+      const owner = await tokenFor(platform, 'owner.without.reports', ['model-owner']);
+      const admin = await tokenFor(platform, 'site.admin', ['administrator']);
+      // Each of these answered every record, whoever requested or wrote it.
+      expect((await call('GET', `${governance}/bias-reports`, { token: owner })).status).toBe(403);
+      expect((await call('GET', `${governance}/policies`, { token: admin })).status).toBe(403);
+      expect((await call('GET', `${governance}/policies/1`, { token: admin })).status).toBe(403);
+      expect((await call('GET', `${governance}/break-glass/alerts`, { token: officer })).status).toBe(403);
+      // Unconditional rules still serve, and the model list still filters its rows by the conditions.
+      expect((await call('GET', `${governance}/policies`, { token: officer })).status).toBe(200);
+      const clinician = await platform.token('pain-clinician');
+      expect((await call('GET', `${governance}/models`, { token: clinician })).status).toBe(200);
+    } finally {
+      await activate(DEFAULT_POLICY, 'restore the seed policy');
+    }
+  });
+});

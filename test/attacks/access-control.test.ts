@@ -3,7 +3,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
-import { generateKey, toPublicJwk, type Jwk } from '@praesidium/keys';
+import { PERSONAS } from '@praesidium/demo';
+import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -47,6 +48,20 @@ describe('access control: what the policy and the identity say is what the API e
   afterAll(async () => {
     await platform?.stop();
   });
+
+  /** A token of the partner IdP for a subject that happens to equal one of the demo issuer's. */
+  async function partnerToken(subject: string, roles: readonly string[]): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt(partnerKey, {
+      iss: PARTNER_ISSUER,
+      aud: AUDIENCE,
+      sub: subject,
+      roles,
+      department: ['pain-medicine'],
+      iat: now,
+      exp: now + 600,
+    });
+  }
 
   async function activate(document: PolicyDocument, reason: string): Promise<void> {
     const proposed = await call('POST', `${governance}/policies`, {
@@ -104,5 +119,31 @@ describe('access control: what the policy and the identity say is what the API e
     } finally {
       await activate(DEFAULT_POLICY, 'restore the seed policy');
     }
+  });
+
+  it("does not let a namesake from another trusted issuer read or end a clinician's break-glass grant", async () => {
+    const clinician = await platform.token('pain-clinician');
+    const grant = await call('POST', `${governance}/break-glass`, {
+      token: clinician,
+      body: {
+        patient: 'Patient/namesake-1',
+        reasonCode: 'life-threatening-emergency',
+        justification: 'unresponsive, no consent record reachable',
+      },
+    });
+    expect(grant.status).toBe(201);
+    const grantId = grant.body.id as string;
+    const namesake = await partnerToken(PERSONAS['pain-clinician'].subject, ['clinician']);
+
+    const read = await call('GET', `${governance}/break-glass/${grantId}`, { token: namesake });
+    expect(read.status).toBe(403);
+    const ended = await call('POST', `${governance}/break-glass/${grantId}/end`, {
+      token: namesake,
+      body: {},
+    });
+    expect(ended.status).toBe(403);
+    const still = await call('GET', `${governance}/break-glass/${grantId}`, { token: clinician });
+    expect(still.status).toBe(200);
+    expect(still.body.state).toBe('active');
   });
 });

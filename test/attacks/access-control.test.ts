@@ -8,6 +8,7 @@ import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
 
 /** A second IdP the hospital trusts (a partner site), its keys in a file next to the issuers file. */
 const PARTNER_ISSUER = 'https://partner-idp.example/realms/clinical';
@@ -145,5 +146,36 @@ describe('access control: what the policy and the identity say is what the API e
     const still = await call('GET', `${governance}/break-glass/${grantId}`, { token: clinician });
     expect(still.status).toBe(200);
     expect(still.body.state).toBe('active');
+  });
+
+  it("leaves a record of who read a patient's consents, listed or as their history, not only exported", async () => {
+    const clinician = await platform.token('pain-clinician');
+    const patient = 'Patient/reads-1';
+    const recorded = await call('POST', `${governance}/consents`, {
+      token: clinician,
+      body: purposeConsent(patient, { type: 'deny' }),
+    });
+    expect(recorded.status).toBe(201);
+    const query = `patient=${encodeURIComponent(patient)}`;
+    expect((await call('GET', `${governance}/consents?${query}`, { token: clinician })).status).toBe(200);
+    const history = await call(
+      'GET',
+      `${governance}/consents/${recorded.body.id as string}/history?${query}`,
+      {
+        token: clinician,
+      },
+    );
+    expect(history.status).toBe(200);
+
+    const audit = await call('GET', `${governance}/audit/events?limit=100&${query}`, { token: officer });
+    const events = (
+      audit.body.records as { event: { action: string; agent: Record<string, unknown> } }[]
+    ).map((record) => record.event);
+    const read = (action: string) => events.find((event) => event.action === action);
+    for (const action of ['consent.listed', 'consent.history_read'])
+      expect(read(action)?.agent).toMatchObject({
+        subject: PERSONAS['pain-clinician'].subject,
+        issuer: platform.config.auth.issuer,
+      });
   });
 });

@@ -178,4 +178,23 @@ describe('access control: what the policy and the identity say is what the API e
         issuer: platform.config.auth.issuer,
       });
   });
+
+  it("leaves a record of which patient's trail a security officer searched or exported", async () => {
+    const query = `patient=${encodeURIComponent('Patient/reads-1')}`;
+    expect((await call('GET', `${governance}/audit/events?${query}`, { token: officer })).status).toBe(200);
+    const exported = await fetch(`${governance}/audit/export?format=ndjson&${query}`, {
+      headers: { authorization: `Bearer ${officer}` },
+    });
+    expect(exported.status).toBe(200);
+    await exported.text();
+
+    const audit = await call('GET', `${governance}/audit/events?limit=100&${query}`, { token: officer });
+    const actions = (audit.body.records as { event: { action: string; agent: Record<string, unknown> } }[])
+      .map((record) => record.event)
+      .filter((event) => event.action === 'audit.searched' || event.action === 'audit.exported');
+    expect(actions.map((event) => event.action)).toEqual(
+      expect.arrayContaining(['audit.searched', 'audit.exported']),
+    );
+    for (const event of actions) expect(event.agent).toMatchObject({ issuer: platform.config.auth.issuer });
+  });
 });

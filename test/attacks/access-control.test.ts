@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
@@ -24,9 +24,10 @@ describe('access control: what the policy and the identity say is what the API e
   let partnerKey: Jwk;
   let officer: string;
   let secondOfficer: string;
+  let dir: string;
 
   beforeAll(async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-access-'));
+    dir = await mkdtemp(path.join(tmpdir(), 'praesidium-access-'));
     partnerKey = await generateKey('sign', 'partner-1');
     writeFileSync(
       path.join(dir, 'partner-jwks.json'),
@@ -48,6 +49,7 @@ describe('access control: what the policy and the identity say is what the API e
   }, 180_000);
   afterAll(async () => {
     await platform?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** A token of the partner IdP for a subject that happens to equal one of the demo issuer's. */

@@ -69,4 +69,37 @@ describe('the access policy store on PostgreSQL', () => {
     await store.refresh(next + 1);
     expect(store.activeVersion()).toBe(next);
   });
+
+  it('enforces a lower-numbered version approved after a higher one: the latest activation is in force', async () => {
+    // Two proposals pending; the later one (a new rule) is approved first, then the earlier one (say,
+    // the incident response that takes the rule away again). The database says the earlier is active.
+    const [{ max }]: { max: number }[] = await db.dataSource.query(
+      'SELECT MAX(version)::int AS max FROM access.policy_version',
+    );
+    const earlier = max + 1;
+    const later = max + 2;
+    const documents = {
+      [earlier]: { ...DEFAULT_POLICY, description: 'proposed first, approved last' },
+      [later]: { ...DEFAULT_POLICY, description: 'proposed last, approved first' },
+    };
+    for (const version of [earlier, later])
+      await db.dataSource.query(
+        `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES ($1, $2, $3, 'a', 'b')`,
+        [version, JSON.stringify(documents[version]), contentHash(documents[version])],
+      );
+    const activate = (version: number) =>
+      db.dataSource.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, 'c')`, [
+        version,
+      ]);
+    await activate(later);
+    await until(() => store.activeVersion() === later);
+    expect(store.activeVersion()).toBe(later);
+
+    await activate(earlier);
+    await until(() => store.activeVersion() === earlier);
+    expect(store.active()).toEqual({ version: earlier, document: documents[earlier] });
+    // And a late notice of the earlier activation does not bring back the later one.
+    await store.refresh(later);
+    expect(store.activeVersion()).toBe(earlier);
+  });
 });

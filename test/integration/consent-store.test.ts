@@ -222,6 +222,41 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     for (const result of rejected) expect(result.reason).toMatchObject({ code: 'consent.version_conflict' });
   });
 
+  it('refuses a consent dated in the future, which would outrank every later refusal of the patient', async () => {
+    const patient = `Patient/future-${randomUUID().slice(0, 8)}`;
+    const permit = (dateTime: string) => ({
+      ...fullConsent(patient, Buffer.from('form')),
+      dateTime,
+      provision: { type: 'permit', purpose: [{ system: ACT_REASON, code: 'TREAT' }] },
+    });
+    // A permit "given" in 2099: the most recent consent speaks, so it would beat the refusal below.
+    await expect(
+      consents.recordConsent(permit('2099-01-01T00:00:00+00:00'), { recordedBy: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'request.invalid',
+      errors: [expect.objectContaining({ path: '$.dateTime' })],
+    });
+    const today = await consents.recordConsent(permit(new Date(Date.now() - 60_000).toISOString()), {
+      recordedBy: 'x',
+    });
+    await expect(
+      consents.amendConsent(today.consentId, permit('2099-01-01T00:00:00+00:00'), { recordedBy: 'x' }),
+    ).rejects.toMatchObject({ code: 'request.invalid' });
+    await consents.recordConsent(
+      {
+        ...permit(new Date().toISOString()),
+        provision: { type: 'deny', purpose: [{ system: ACT_REASON, code: 'TREAT' }] },
+      },
+      { recordedBy: 'x' },
+    );
+    const decision = await consents.decide(consents.pseudonymize(patient), {
+      purposeOfUse: 'TREAT',
+      at: new Date(),
+      action: 'use',
+    });
+    expect(decision.decision).toBe('deny');
+  });
+
   it('holds no patient identifier and no source document in clear in any table', async () => {
     const marker = `clear-${randomUUID()}`;
     const patient = `Patient/${marker}`;

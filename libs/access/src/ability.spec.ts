@@ -1,4 +1,5 @@
-import { defineAbilityFor, modelSubject } from './ability.js';
+import { abilityFromPolicy, allowsEvery, defineAbilityFor, modelSubject } from './ability.js';
+import { DEFAULT_POLICY } from './policy/default-policy.js';
 import type { Principal } from './principal.js';
 
 const painClinician: Principal = {
@@ -38,5 +39,40 @@ describe('access policy', () => {
     expect(defineAbilityFor({ ...painClinician, roles: ['administrator'] }).can('infer', esiModel)).toBe(
       false,
     );
+  });
+
+  describe('allowsEvery: the check of an endpoint that evaluates no condition', () => {
+    const owner: Principal = { ...painClinician, subject: 'kai', roles: ['model-owner'] };
+    const under = (rules: NonNullable<(typeof DEFAULT_POLICY.roles)['model-owner']>) =>
+      abilityFromPolicy({ ...DEFAULT_POLICY, roles: { 'model-owner': rules } }, owner);
+
+    it('is true for an unconditional rule, fields or not, and false without a rule', () => {
+      expect(allowsEvery(defineAbilityFor(owner), 'read', 'BiasReport')).toBe(true);
+      expect(allowsEvery(defineAbilityFor(owner), 'read', 'AuditTrail')).toBe(false);
+      const officer = { ...painClinician, roles: ['security-officer' as const] };
+      expect(allowsEvery(defineAbilityFor(officer), 'read', 'Consent')).toBe(true);
+    });
+
+    it('is false for a conditional rule, which CASL counts as allowing the subject type', () => {
+      const ability = under([
+        { action: 'read', subject: 'BiasReport', conditions: { requestedBy: '${principal.subject}' } },
+      ]);
+      expect(ability.can('read', 'BiasReport')).toBe(true);
+      expect(allowsEvery(ability, 'read', 'BiasReport')).toBe(false);
+    });
+
+    it('is false when a conditional `cannot` takes some records away, true when an unconditional rule overrides it', () => {
+      const narrowed = under([
+        { action: 'read', subject: 'BiasReport' },
+        { action: 'read', subject: 'BiasReport', inverted: true, conditions: { verdict: 'fail' } },
+      ]);
+      expect(narrowed.can('read', 'BiasReport')).toBe(true);
+      expect(allowsEvery(narrowed, 'read', 'BiasReport')).toBe(false);
+      const overridden = under([
+        { action: 'read', subject: 'BiasReport', inverted: true, conditions: { verdict: 'fail' } },
+        { action: 'read', subject: 'BiasReport' },
+      ]);
+      expect(allowsEvery(overridden, 'read', 'BiasReport')).toBe(true);
+    });
   });
 });

@@ -49,6 +49,23 @@ export function defineAbilityFor(principal: Principal): AppAbility {
   return abilityFromPolicy(DEFAULT_POLICY, principal);
 }
 
+/**
+ * Whether the ability allows `action` on every record of `subjectName`, whatever its fields. CASL's
+ * `can(action, 'Type')` answers whether *some* record may be reached: a rule with conditions ("the
+ * reports they requested") or an inverted conditional rule ("not grants declared for `other`") still
+ * says yes. An endpoint that checks no record (a list, a lookup by id) needs this answer instead, so
+ * that a condition it does not evaluate narrows access to nothing rather than widening it to all
+ * (fail closed). Rules are read in CASL's priority order: an inverted rule met first takes some
+ * records away; an unconditional rule met first gives them all.
+ */
+export function allowsEvery(ability: AppAbility, action: Action, subjectName: SubjectName): boolean {
+  for (const rule of ability.rulesFor(action, subjectName)) {
+    if (rule.inverted) return false;
+    if (!rule.conditions) return true;
+  }
+  return false;
+}
+
 export function modelSubject(model: ModelSubject): ModelRecord {
   return subject('Model', { ...model });
 }

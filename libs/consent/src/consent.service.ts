@@ -25,6 +25,9 @@ import {
 } from './fhir-consent.js';
 import type { SourceDocumentEntity } from './source-document.entity.js';
 
+/** Clock difference allowed between the recording client and this server for a consent's dateTime. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
 /** How the person recording a consent verified it. */
 export const VERIFICATION_METHODS = [
   'in-person',
@@ -225,6 +228,12 @@ export class ConsentService {
         parsed.error.issues.map((issue) => ({ path: toJsonPath(issue.path), message: issue.message })),
       );
     }
+    // The most recent consent speaks (consent-decision.ts): one dated ahead would outrank every
+    // refusal the patient gives until that date. A consent is recorded once given, so never later.
+    if (Date.parse(parsed.data.dateTime) > Date.now() + FUTURE_TOLERANCE_MS)
+      throw new ProblemError('request.invalid', 'not a valid FHIR R4 Consent', [
+        { path: '$.dateTime', message: 'must not be in the future: a consent is dated when it was given' },
+      ]);
     const raw = resource as Record<string, unknown> & { provision: Provision };
     return {
       patientReference: parsed.data.patient.reference,

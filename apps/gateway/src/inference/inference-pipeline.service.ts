@@ -103,6 +103,12 @@ const DATABASE_STEPS = new Set(['resolve', 'consent']);
 export class InferencePipeline implements BeforeApplicationShutdown {
   private readonly logger = new Logger('InferencePipeline');
   private readonly pendingOutcomes = new PendingOutcomes(OUTCOME_HOLD_MS);
+  /**
+   * Names of the registry models this gateway has resolved: the only model names metrics carry. A
+   * name as the caller typed it (a URL, a chat `model`) is unbounded, chosen by anyone, even without a
+   * token, and may be anything, a patient reference included; it is labelled `unknown` instead.
+   */
+  private readonly servedModels = new Set<string>();
 
   constructor(
     private readonly tokens: TokenVerifier,
@@ -222,6 +228,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     );
     facts.deployed = deployment;
     const { model } = deployment;
+    this.servedModels.add(model.name);
     await this.step('limit', {}, () =>
       this.rateLimiter.check(`${principal.issuer} ${principal.subject}`, model.name),
     );
@@ -341,7 +348,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
    */
   private recordResponseAfterRelease(call: InferenceCall, facts: CallFacts, responseSha256: string): void {
     facts.settled = true;
-    this.metrics.decision('success', 'ok', call.modelName);
+    this.metrics.decision('success', 'ok', this.metricModel(call.modelName));
     // Built now: the event's trace id and time are the call's, whenever it is appended.
     const event = { ...this.auditEvent(call, facts, 'inference.response', 'success'), responseSha256 };
     const started = performance.now();
@@ -351,7 +358,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
         (error: unknown) => {
           const { code } = asProblem(error);
           this.metrics.step('audit_response', (performance.now() - started) / 1000, 'error');
-          this.metrics.outcomeLost(code, call.modelName);
+          this.metrics.outcomeLost(code, this.metricModel(call.modelName));
           this.logger.error(`${code}: outcome record lost after release correlationId=${call.correlationId}`);
         },
       ),
@@ -430,7 +437,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     });
     this.metrics.step('audit_response', (performance.now() - started) / 1000, 'ok');
     facts.settled = true;
-    this.metrics.decision('success', 'ok', call.modelName);
+    this.metrics.decision('success', 'ok', this.metricModel(call.modelName));
     return record;
   }
 
@@ -457,6 +464,11 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       feedback: `${this.config.http.gatewayUrl}/v2/feedback`,
       correlation_id: call.correlationId,
     };
+  }
+
+  /** The model label of a call's metrics: its name once the registry has known it, else `unknown`. */
+  private metricModel(name: string): string {
+    return this.servedModels.has(name) ? name : 'unknown';
   }
 
   /** A pipeline step: a span, a latency metric, and database errors turned into `database.unavailable`. */
@@ -497,7 +509,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     if (facts.settled) return;
     facts.settled = true;
     const forwarded = facts.requestRecord !== undefined;
-    this.metrics.decision(forwarded ? 'failure' : 'refused', problem.code, call.modelName);
+    this.metrics.decision(forwarded ? 'failure' : 'refused', problem.code, this.metricModel(call.modelName));
     if (problem.code === 'audit.unavailable') return;
     try {
       await this.audit.append({

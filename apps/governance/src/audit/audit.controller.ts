@@ -10,6 +10,7 @@ import {
   toCsv,
   toFhirAuditBundle,
   toNdjson,
+  type AuditEventInput,
   type AuditSearch,
 } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
@@ -96,12 +97,9 @@ export class AuditController {
     @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>,
   ) {
     requireAbility(principal, 'read', 'AuditTrail');
-    const page = await this.trail.search(this.toSearch(query));
-    await this.trail.append({
-      action: 'audit.searched',
-      outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
-    });
+    const search = this.toSearch(query);
+    const page = await this.trail.search(search);
+    await this.trail.append(this.readRecord('audit.searched', principal, search));
     return { count: page.records.length, records: page.records, nextCursor: page.nextCursor ?? null };
   }
 
@@ -113,13 +111,10 @@ export class AuditController {
     @Res() reply: FastifyReply,
   ) {
     requireAbility(principal, 'read', 'AuditTrail');
-    const { records, nextCursor } = await this.trail.search(this.toSearch(query));
+    const search = this.toSearch(query);
+    const { records, nextCursor } = await this.trail.search(search);
     if (nextCursor) void reply.header('x-next-cursor', nextCursor);
-    await this.trail.append({
-      action: 'audit.exported',
-      outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
-    });
+    await this.trail.append(this.readRecord('audit.exported', principal, search));
     const body =
       query.format === 'csv'
         ? toCsv(records)
@@ -131,6 +126,19 @@ export class AuditController {
       .header('content-type', contentType)
       .header('content-disposition', `attachment; filename="praesidium-audit.${extension}"`)
       .send(body);
+  }
+
+  /**
+   * The record of a search or export: who ran it (subject and issuer) and, when it was about one
+   * patient, that patient's pseudonym, so a look into one patient's trail is itself on that trail.
+   */
+  private readRecord(action: string, principal: Principal, search: AuditSearch): AuditEventInput {
+    return {
+      action,
+      outcome: 'success',
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
+      ...(search.patientPseudonym ? { entity: { patientPseudonym: search.patientPseudonym } } : {}),
+    };
   }
 
   private toSearch(query: z.infer<typeof searchQuery>): AuditSearch {

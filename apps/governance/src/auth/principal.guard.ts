@@ -1,6 +1,7 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
+  allowsEvery,
   PolicyStore,
   requestBearerToken,
   TokenVerifier,
@@ -51,17 +52,31 @@ export const CurrentAbility = createParamDecorator((_: unknown, context: Executi
   return ability;
 });
 
-/** Throws `access.denied` unless the principal's ability allows the action. */
+/**
+ * Throws `access.denied` unless the principal's ability allows the action on every record of the
+ * subject: the check of an endpoint that does not evaluate rule conditions itself. A conditional rule
+ * the endpoint cannot apply denies (see `allowsEvery`).
+ */
 export function requireAbility(principal: Principal, action: Action, subject: SubjectName): void {
+  const ability = abilities.get(principal);
+  if (!ability || !allowsEvery(ability, action, subject)) throw new ProblemError('access.denied');
+}
+
+/**
+ * Throws `access.denied` unless the ability allows the action on some record of the subject: only for
+ * an endpoint that then applies the rules' conditions to each row itself (`sqlFilterFor`).
+ */
+export function requireAbilityOnSome(principal: Principal, action: Action, subject: SubjectName): void {
   if (!abilities.get(principal)?.can(action, subject)) throw new ProblemError('access.denied');
 }
 
-/** Throws `access.denied` unless the principal's ability allows one of the actions. */
+/** Throws `access.denied` unless the principal's ability allows one of the actions on every record. */
 export function requireAnyAbility(
   principal: Principal,
   actions: readonly Action[],
   subject: SubjectName,
 ): void {
   const ability = abilities.get(principal);
-  if (!actions.some((action) => ability?.can(action, subject))) throw new ProblemError('access.denied');
+  if (!ability || !actions.some((action) => allowsEvery(ability, action, subject)))
+    throw new ProblemError('access.denied');
 }

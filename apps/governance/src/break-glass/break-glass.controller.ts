@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   BREAK_GLASS_REASONS,
   BreakGlassGrants,
+  isGrantHolder,
   PolicyStore,
   REVIEW_OUTCOMES,
   type GrantView,
@@ -96,7 +97,7 @@ export class BreakGlassController {
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
     const grant = await this.grants.getGrant(id);
-    if (grant.grantee !== principal.subject) requireAbility(principal, 'read', 'BreakGlass');
+    if (!isGrantHolder(grant, principal)) requireAbility(principal, 'read', 'BreakGlass');
     return grant;
   }
 

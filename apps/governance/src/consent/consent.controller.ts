@@ -86,6 +86,10 @@ export class ConsentController {
     requireAbility(principal, 'read', 'Consent');
     const fields = readableFields(ability);
     const consents = await this.consents.listForPatient(query.patient);
+    // A read of a patient's consents is an access to their record: who read it is audited.
+    await this.audit('consent.listed', principal, {
+      patientPseudonym: this.consents.pseudonymize(query.patient),
+    });
     return {
       resourceType: 'Bundle',
       type: 'searchset',
@@ -141,6 +145,10 @@ export class ConsentController {
   ) {
     requireAbility(principal, 'read', 'Consent');
     const versions = await this.consents.history(id, query.patient);
+    await this.audit('consent.history_read', principal, {
+      patientPseudonym: this.consents.pseudonymize(query.patient),
+      consentId: id,
+    });
     const fields = readableFields(ability);
     return {
       resourceType: 'Bundle',
@@ -169,7 +177,7 @@ export class ConsentController {
     await this.trail.append({
       action,
       outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
       entity,
     });
   }

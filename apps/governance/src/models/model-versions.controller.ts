@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } f
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import type { AppAbility, Principal } from '@praesidium/access';
+import { allowsEvery, type AppAbility, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   CanaryRollouts,
@@ -18,6 +18,7 @@ import {
   CurrentPrincipal,
   PrincipalGuard,
   requireAbility,
+  requireAbilityOnSome,
   requireAnyAbility,
 } from '../auth/principal.guard.js';
 import { readableModels, versionSummary } from './models.controller.js';
@@ -84,7 +85,7 @@ export class ModelVersionsController {
     @CurrentAbility() ability: AppAbility,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    if (ability.can('read', 'ModelVersion')) {
+    if (allowsEvery(ability, 'read', 'ModelVersion')) {
       const model = await this.registry.getModel(name);
       const [versions, canaries] = await Promise.all([
         this.registry.listVersions(model.id),
@@ -92,7 +93,8 @@ export class ModelVersionsController {
       ]);
       return { ...model, versions, canary: canaries.get(model.id) ?? null };
     }
-    requireAbility(principal, 'read', 'Model');
+    // The policy's conditions are applied in SQL (readableModels).
+    requireAbilityOnSome(principal, 'read', 'Model');
     const [readable] = await readableModels(this.dataSource, ability, { limit: 1, name });
     // The same answer as for a model that does not exist, as the gateway gives: no probing of the catalogue.
     if (!readable) throw new ProblemError('model.unknown');

@@ -10,7 +10,12 @@ import {
   type ModelVersionEntity,
 } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import {
+  CurrentAbility,
+  CurrentPrincipal,
+  PrincipalGuard,
+  requireAbilityOnSome,
+} from '../auth/principal.guard.js';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(500) }).strict();
 
@@ -37,7 +42,8 @@ export class ModelsController {
     @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
   ) {
-    requireAbility(principal, 'read', 'Model');
+    // The policy's conditions are applied in SQL, row by row (readableModels).
+    requireAbilityOnSome(principal, 'read', 'Model');
     const models = await readableModels(this.dataSource, ability, { limit: query.limit });
     const canaries = await this.canaries.runningCanaries(models.map((model) => model.id));
     return Promise.all(

@@ -21,6 +21,8 @@ export type GrantState = 'active' | 'ended' | 'expired';
 export interface GrantView {
   readonly id: string;
   readonly grantee: string;
+  /** The issuer of the grantee's identity: a subject names a person at one issuer only. */
+  readonly granteeIssuer: string;
   readonly reasonCode: string;
   readonly justification: string;
   readonly policyVersion: number;
@@ -35,6 +37,17 @@ export interface GrantView {
     readonly comment: string | null;
     readonly at: string;
   } | null;
+}
+
+/**
+ * Whether the principal is the grant's holder: the same subject at the same issuer. With several
+ * trusted issuers, the same `sub` at another IdP is someone else.
+ */
+export function isGrantHolder(
+  grant: Pick<GrantView, 'grantee' | 'granteeIssuer'>,
+  principal: { readonly subject: string; readonly issuer: string },
+): boolean {
+  return grant.grantee === principal.subject && grant.granteeIssuer === principal.issuer;
 }
 
 /** A grant's state at `now` from its rows: closed by an end or expiry event, else by its time box. */
@@ -55,6 +68,7 @@ export function grantView(
   return {
     id: grant.id,
     grantee: grant.granteeSubject,
+    granteeIssuer: grant.granteeIssuer,
     reasonCode: grant.reasonCode,
     justification: grant.justification,
     policyVersion: grant.policyVersion,

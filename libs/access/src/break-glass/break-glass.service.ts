@@ -5,7 +5,13 @@ import type { DataSource } from 'typeorm';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ProblemError } from '@praesidium/problem';
 import type { Principal } from '../principal.js';
-import { grantView, type BreakGlassReason, type GrantView, type ReviewOutcome } from './break-glass-grant.js';
+import {
+  grantView,
+  isGrantHolder,
+  type BreakGlassReason,
+  type GrantView,
+  type ReviewOutcome,
+} from './break-glass-grant.js';
 import {
   BreakGlassEventEntity,
   BreakGlassGrantEntity,
@@ -69,10 +75,10 @@ export class BreakGlassGrants {
     return rows[0]?.id;
   }
 
-  /** Ends an active grant early; only its holder ends it. */
+  /** Ends an active grant early; only its holder (subject and issuer) ends it. */
   async endGrant(id: string, principal: Principal, now = new Date()): Promise<GrantView> {
     const current = await this.getGrant(id, now);
-    if (current.grantee !== principal.subject) throw new ProblemError('access.denied');
+    if (!isGrantHolder(current, principal)) throw new ProblemError('access.denied');
     if (current.state !== 'active') throw new ProblemError('break_glass.closed');
     await this.addEvent(id, 'ended', principal.subject, now);
     return this.getGrant(id, now);

@@ -67,9 +67,13 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
     return { version: policy.version, ability: this.cache.abilityFor(policy, principal) };
   }
 
-  /** Loads the latest activated version, unless this process already runs `knownVersion` or later. */
+  /**
+   * Loads the latest activated version, unless this process already runs `knownVersion`. Not "or
+   * later": versions are numbered when proposed, so approving an older proposal after a newer one
+   * makes the lower number the policy in force.
+   */
   async refresh(knownVersion?: number): Promise<void> {
-    if (knownVersion !== undefined && this.current && this.current.version >= knownVersion) return;
+    if (knownVersion !== undefined && this.current?.version === knownVersion) return;
     try {
       const rows: { version: number; document: unknown }[] = await this.dataSource.query(
         `SELECT v.version, v.document FROM access.policy_activation a

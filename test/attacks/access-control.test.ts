@@ -1,0 +1,202 @@
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { PERSONAS } from '@praesidium/demo';
+import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
+import { call } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { purposeConsent } from '../support/consents.js';
+
+/** A second IdP the hospital trusts (a partner site), its keys in a file next to the issuers file. */
+const PARTNER_ISSUER = 'https://partner-idp.example/realms/clinical';
+const AUDIENCE = 'praesidium';
+
+/**
+ * Broken access control found by review: rules a policy may write that the API did not enforce, and
+ * ownership decided on the subject alone when several issuers are trusted.
+ */
+describe('access control: what the policy and the identity say is what the API enforces', () => {
+  let platform: TestPlatform;
+  let governance: string;
+  let partnerKey: Jwk;
+  let officer: string;
+  let secondOfficer: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'praesidium-access-'));
+    partnerKey = await generateKey('sign', 'partner-1');
+    writeFileSync(
+      path.join(dir, 'partner-jwks.json'),
+      JSON.stringify({ keys: [await toPublicJwk(partnerKey)] }),
+    );
+    writeFileSync(
+      path.join(dir, 'issuers.json'),
+      JSON.stringify({
+        issuers: [{ issuer: PARTNER_ISSUER, audience: AUDIENCE, jwksFile: 'partner-jwks.json' }],
+      }),
+    );
+    platform = await startTestPlatform('postgres', {
+      PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
+      PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
+    });
+    governance = platform.config.http.governanceUrl;
+    officer = await platform.token('security-officer');
+    secondOfficer = await platform.token('second-security-officer');
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A token of the partner IdP for a subject that happens to equal one of the demo issuer's. */
+  async function partnerToken(subject: string, roles: readonly string[]): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt(partnerKey, {
+      iss: PARTNER_ISSUER,
+      aud: AUDIENCE,
+      sub: subject,
+      roles,
+      department: ['pain-medicine'],
+      iat: now,
+      exp: now + 600,
+    });
+  }
+
+  async function activate(document: PolicyDocument, reason: string): Promise<void> {
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: officer,
+      body: { document, reason },
+    });
+    expect(proposed.status).toBe(201);
+    const approved = await call('POST', `${governance}/policies/${proposed.body.version as number}/approve`, {
+      token: secondOfficer,
+    });
+    expect(approved.status).toBe(200);
+  }
+
+  it('does not treat a conditional rule as a grant on every record (fails closed where rows are not filtered)', async () => {
+    const roles = DEFAULT_POLICY.roles;
+    await activate(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          ...roles,
+          // "Model owners read the bias reports they requested", "administrators read the policies
+          // they wrote", and "security officers do not see grants declared for `other` reasons".
+          'model-owner': [
+            ...(roles['model-owner'] ?? []).filter((rule) => rule.subject !== 'BiasReport'),
+            {
+              action: 'read',
+              subject: 'BiasReport',
+              conditions: { requestedBy: '${principal.subject}' },
+            },
+          ],
+          administrator: [
+            ...(roles.administrator ?? []).filter((rule) => rule.subject !== 'Policy'),
+            { action: 'read', subject: 'Policy', conditions: { author: '${principal.subject}' } },
+          ],
+          'security-officer': [
+            ...(roles['security-officer'] ?? []),
+            { action: 'read', subject: 'BreakGlass', inverted: true, conditions: { reasonCode: 'other' } },
+          ],
+        },
+      },
+      'narrow reads to own records',
+    );
+    try {
+      const owner = await tokenFor(platform, 'owner.without.reports', ['model-owner']);
+      const admin = await tokenFor(platform, 'site.admin', ['administrator']);
+      // Each of these answered every record, whoever requested or wrote it.
+      expect((await call('GET', `${governance}/bias-reports`, { token: owner })).status).toBe(403);
+      expect((await call('GET', `${governance}/policies`, { token: admin })).status).toBe(403);
+      expect((await call('GET', `${governance}/policies/1`, { token: admin })).status).toBe(403);
+      expect((await call('GET', `${governance}/break-glass/alerts`, { token: officer })).status).toBe(403);
+      // Unconditional rules still serve, and the model list still filters its rows by the conditions.
+      expect((await call('GET', `${governance}/policies`, { token: officer })).status).toBe(200);
+      const clinician = await platform.token('pain-clinician');
+      expect((await call('GET', `${governance}/models`, { token: clinician })).status).toBe(200);
+    } finally {
+      await activate(DEFAULT_POLICY, 'restore the seed policy');
+    }
+  });
+
+  it("does not let a namesake from another trusted issuer read or end a clinician's break-glass grant", async () => {
+    const clinician = await platform.token('pain-clinician');
+    const grant = await call('POST', `${governance}/break-glass`, {
+      token: clinician,
+      body: {
+        patient: 'Patient/namesake-1',
+        reasonCode: 'life-threatening-emergency',
+        justification: 'unresponsive, no consent record reachable',
+      },
+    });
+    expect(grant.status).toBe(201);
+    const grantId = grant.body.id as string;
+    const namesake = await partnerToken(PERSONAS['pain-clinician'].subject, ['clinician']);
+
+    const read = await call('GET', `${governance}/break-glass/${grantId}`, { token: namesake });
+    expect(read.status).toBe(403);
+    const ended = await call('POST', `${governance}/break-glass/${grantId}/end`, {
+      token: namesake,
+      body: {},
+    });
+    expect(ended.status).toBe(403);
+    const still = await call('GET', `${governance}/break-glass/${grantId}`, { token: clinician });
+    expect(still.status).toBe(200);
+    expect(still.body.state).toBe('active');
+  });
+
+  it("leaves a record of who read a patient's consents, listed or as their history, not only exported", async () => {
+    const clinician = await platform.token('pain-clinician');
+    const patient = 'Patient/reads-1';
+    const recorded = await call('POST', `${governance}/consents`, {
+      token: clinician,
+      body: purposeConsent(patient, { type: 'deny' }),
+    });
+    expect(recorded.status).toBe(201);
+    const query = `patient=${encodeURIComponent(patient)}`;
+    expect((await call('GET', `${governance}/consents?${query}`, { token: clinician })).status).toBe(200);
+    const history = await call(
+      'GET',
+      `${governance}/consents/${recorded.body.id as string}/history?${query}`,
+      {
+        token: clinician,
+      },
+    );
+    expect(history.status).toBe(200);
+
+    const audit = await call('GET', `${governance}/audit/events?limit=100&${query}`, { token: officer });
+    const events = (
+      audit.body.records as { event: { action: string; agent: Record<string, unknown> } }[]
+    ).map((record) => record.event);
+    const read = (action: string) => events.find((event) => event.action === action);
+    for (const action of ['consent.listed', 'consent.history_read'])
+      expect(read(action)?.agent).toMatchObject({
+        subject: PERSONAS['pain-clinician'].subject,
+        issuer: platform.config.auth.issuer,
+      });
+  });
+
+  it("leaves a record of which patient's trail a security officer searched or exported", async () => {
+    const query = `patient=${encodeURIComponent('Patient/reads-1')}`;
+    expect((await call('GET', `${governance}/audit/events?${query}`, { token: officer })).status).toBe(200);
+    const exported = await fetch(`${governance}/audit/export?format=ndjson&${query}`, {
+      headers: { authorization: `Bearer ${officer}` },
+    });
+    expect(exported.status).toBe(200);
+    await exported.text();
+
+    const audit = await call('GET', `${governance}/audit/events?limit=100&${query}`, { token: officer });
+    const actions = (audit.body.records as { event: { action: string; agent: Record<string, unknown> } }[])
+      .map((record) => record.event)
+      .filter((event) => event.action === 'audit.searched' || event.action === 'audit.exported');
+    expect(actions.map((event) => event.action)).toEqual(
+      expect.arrayContaining(['audit.searched', 'audit.exported']),
+    );
+    for (const event of actions) expect(event.agent).toMatchObject({ issuer: platform.config.auth.issuer });
+  });
+});

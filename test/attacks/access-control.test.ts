@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
-import { PERSONAS } from '@praesidium/demo';
+import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
@@ -42,6 +42,8 @@ describe('access control: what the policy and the identity say is what the API e
     platform = await startTestPlatform('postgres', {
       PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
       PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
+      // Registry changes reach the gateway at once: what it serves next is the change's whole effect.
+      PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: '0',
     });
     governance = platform.config.http.governanceUrl;
     officer = await platform.token('security-officer');
@@ -53,7 +55,11 @@ describe('access control: what the policy and the identity say is what the API e
   });
 
   /** A token of the partner IdP for a subject that happens to equal one of the demo issuer's. */
-  async function partnerToken(subject: string, roles: readonly string[]): Promise<string> {
+  async function partnerToken(
+    subject: string,
+    roles: readonly string[],
+    claims: Record<string, unknown> = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return signJwt(partnerKey, {
       iss: PARTNER_ISSUER,
@@ -63,6 +69,7 @@ describe('access control: what the policy and the identity say is what the API e
       department: ['pain-medicine'],
       iat: now,
       exp: now + 600,
+      ...claims,
     });
   }
 
@@ -198,5 +205,46 @@ describe('access control: what the policy and the identity say is what the API e
       expect.arrayContaining(['audit.searched', 'audit.exported']),
     );
     for (const event of actions) expect(event.agent).toMatchObject({ issuer: platform.config.auth.issuer });
+  });
+
+  it('serves a deployed version as approved: a later change of the model widens neither who may use it nor what it claims', async () => {
+    const gateway = platform.config.http.gatewayUrl;
+    const infer = (token: string) =>
+      call('POST', `${gateway}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`, {
+        token,
+        body: {
+          parameters: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+          inputs: exampleEsiInputs(),
+        },
+      });
+    // Trained for the model, but of a department it was not approved for.
+    const cardiologist = await partnerToken('cardiologist-trained', ['clinician'], {
+      department: ['cardiology'],
+      trainings: [LUMBAR_ESI_MODEL_NAME],
+    });
+    expect((await infer(cardiologist)).body).toMatchObject({ status: 403, code: 'access.denied' });
+
+    const affairs = await platform.token('regulatory-affairs');
+    const model = (await call('GET', `${governance}/models/${LUMBAR_ESI_MODEL_NAME}`, { token: affairs }))
+      .body;
+    const changed = await call('PUT', `${governance}/models/${LUMBAR_ESI_MODEL_NAME}`, {
+      token: affairs,
+      body: {
+        intendedUse: `${model.intendedUse as string} Also for chest pain.`,
+        limitations: model.limitations,
+        departments: [...(model.departments as string[]), 'cardiology'],
+        riskClass: model.riskClass,
+        profile: model.profile,
+        classification: model.classification,
+      },
+    });
+    expect(changed.status).toBe(200);
+
+    // The change is for versions yet to be approved: the deployed one serves as it was approved.
+    expect((await infer(cardiologist)).body).toMatchObject({ status: 403, code: 'access.denied' });
+    const answer = await infer(await platform.token('pain-clinician'));
+    expect(answer.status).toBe(200);
+    const meta = (answer.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
+    expect(meta.intended_use).toBe(model.intendedUse);
   });
 });

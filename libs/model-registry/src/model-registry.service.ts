@@ -14,7 +14,7 @@ import {
   type ManifestChange,
   type VersionContent,
 } from './manifest/manifest.js';
-import { ModelEntity, ModelVersionEntity } from './model.entity.js';
+import { descriptionOf, ModelEntity, ModelVersionEntity, type ModelDescription } from './model.entity.js';
 
 export interface DeployedModel {
   readonly model: ModelEntity;
@@ -35,10 +35,6 @@ export interface Deployment extends DeployedModel {
 
 export type NewModel = Omit<ModelEntity, 'id' | 'profile' | 'classification'> &
   Partial<Pick<ModelEntity, 'profile' | 'classification'>>;
-export type ModelDescription = Pick<
-  ModelEntity,
-  'intendedUse' | 'limitations' | 'departments' | 'riskClass' | 'profile' | 'classification'
->;
 export type NewModelVersion = Pick<
   ModelVersionEntity,
   'version' | 'backendUrl' | 'inputSchema' | 'outputSchema'
@@ -156,6 +152,7 @@ export class ModelRegistry {
       manifestSha256: manifestSha256(manifest),
       createdBy: actor,
       submittedBy: null,
+      approvedDescription: null,
       pccpModifications: [...draft.pccpModifications],
     };
     await this.versions.insert(version as QueryDeepPartialEntity<ModelVersionEntity>);
@@ -220,6 +217,7 @@ export class ModelRegistry {
       manifest: {},
       createdBy: 'demo-seed',
       submittedBy: null,
+      approvedDescription: null,
       pccpModifications: [],
       ...input,
     };
@@ -249,7 +247,12 @@ export class ModelRegistry {
         { modelId: version.modelId, status: 'deployed' },
         { status: 'approved' },
       );
-      await manager.update(ModelVersionEntity, { id: version.id }, { status: 'deployed' });
+      const model = await manager.findOneByOrFail(ModelEntity, { id: version.modelId });
+      await manager.update(
+        ModelVersionEntity,
+        { id: version.id },
+        { status: 'deployed', approvedDescription: descriptionOf(model) },
+      );
       await manager.query(
         `INSERT INTO registry.version_transition (id, version_id, from_status, to_status, actor, reason, record_sha256, at)
          VALUES ($1, $2, $3, 'deployed', 'demo-seed', $4, $5, now())`,

@@ -38,6 +38,26 @@ export class ModelEntity {
   classification!: Partial<ModelClassification>;
 }
 
+/** What a model is for and who may use it: the part of a model its versions are approved under. */
+export type ModelDescription = Pick<
+  ModelEntity,
+  'intendedUse' | 'limitations' | 'departments' | 'riskClass' | 'profile' | 'classification'
+>;
+
+/** A model's description: what a version approved now is approved for. */
+export function descriptionOf(model: ModelEntity): ModelDescription {
+  const { intendedUse, limitations, departments, riskClass, profile, classification } = model;
+  return { intendedUse, limitations, departments, riskClass, profile, classification };
+}
+
+/**
+ * The model as a version serves it: with the description that version was approved under, which a
+ * later change of the model's description (for versions still to be approved) does not alter.
+ */
+export function asApproved(model: ModelEntity, version: ModelVersionEntity): ModelEntity {
+  return version.approvedDescription ? { ...model, ...version.approvedDescription } : model;
+}
+
 /** @deprecated the lifecycle's own name is `VersionStatus`. */
 export type ModelVersionStatus = VersionStatus;
 
@@ -76,6 +96,10 @@ export class ModelVersionEntity {
 
   @Column({ name: 'submitted_by', type: 'text', nullable: true })
   submittedBy!: string | null;
+
+  /** The model's description when this version was approved (null before approval). */
+  @Column({ name: 'approved_description', type: 'jsonb', nullable: true })
+  approvedDescription!: ModelDescription | null;
 
   /** The change-control-plan modifications this version is declared under (empty: none). */
   @Column({ name: 'pccp_modifications', type: 'text', array: true, default: [] })

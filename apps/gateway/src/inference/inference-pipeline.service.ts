@@ -14,7 +14,7 @@ import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/
 import { CONFIG, type OutcomeAuditMode, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
-import type { DeployedModel } from '@praesidium/model-registry';
+import { asApproved, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 import { currentTraceId, GatewayMetrics, traced } from '@praesidium/telemetry';
 import type { Attributes, Span } from '@opentelemetry/api';
@@ -235,10 +235,12 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     await this.step('authorize', { 'praesidium.subject': principal.subject }, async () => {
       // An unpinned call asks for the model's deployment, and a canary is part of it (put there by
       // the model owner, with the permission that deploys): the policy judges the deployed version.
+      // As approved: a later change of the model's description is for versions yet to be approved.
+      const approved = asApproved(model, deployment.version);
       const subject = modelSubject({
         name: model.name,
-        departments: model.departments,
-        riskClass: model.riskClass,
+        departments: approved.departments,
+        riskClass: approved.riskClass,
         status: deployment.version.status,
       });
       const { version: policyVersion, ability } = this.policies.authorize(principal);
@@ -448,7 +450,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     record: AuditRecord,
     outcome: 'pending' | 'committed',
   ) {
-    const { model, version } = deployed;
+    const { version } = deployed;
+    const model = asApproved(deployed.model, version);
     return {
       model: model.displayName,
       version: version.version,

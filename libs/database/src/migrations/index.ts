@@ -14,6 +14,7 @@ import { AuditCanonicalEvents1765500000000 } from './1765500000000-audit-canonic
 import { AuditEventCanonicalOnly1765600000000 } from './1765600000000-audit-event-canonical-only.js';
 import { AuditFeedbackIndex1765746000000 } from './1765746000000-audit-feedback-index.js';
 import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
+import { ApprovedModelDescription1765900000000 } from './1765900000000-approved-model-description.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   AuditEventCanonicalOnly1765600000000,
   AuditFeedbackIndex1765746000000,
   ModelCanary1765800000000,
+  ApprovedModelDescription1765900000000,
 ];

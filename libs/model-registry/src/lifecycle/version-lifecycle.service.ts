@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
 import { ChangeControlPlans } from '../pccp/change-control-plans.service.js';
 import { intendedUseSha256 } from '../model-profile.js';
-import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
+import { descriptionOf, ModelEntity, ModelVersionEntity } from '../model.entity.js';
 import { EvidenceEntity, SignatureEntity, VersionTransitionEntity } from '../registry-records.entity.js';
 import { approvalRecord, approvalRecordSha256, type ApprovalRecord } from '../signatures/signature.js';
 import { isCanaryStoppedBy } from './canary.js';
@@ -108,7 +108,11 @@ export class VersionLifecycle {
     await manager.update(
       ModelVersionEntity,
       { id: version.id },
-      { status: decision.to, ...(action === 'submit' ? { submittedBy: actor } : {}) },
+      {
+        status: decision.to,
+        ...(action === 'submit' ? { submittedBy: actor } : {}),
+        ...(action === 'approve' ? { approvedDescription: await this.descriptionNow(manager, version) } : {}),
+      },
     );
     await manager.insert(VersionTransitionEntity, {
       id: randomUUID(),
@@ -122,6 +126,15 @@ export class VersionLifecycle {
     });
     const stoppedCanary = await this.stopCanaryIfEnded(manager, version, decision.to, actor, reason);
     return { from: version.status, to: decision.to, recordSha256: sha256, ...stoppedCanary };
+  }
+
+  /**
+   * What a version approved now is approved for: the model's description (all of it but the risk
+   * class is what the approval record's `intendedUseSha256` binds), kept with the version so the
+   * gateway goes on serving it as approved after the description changes for later versions.
+   */
+  private async descriptionNow(manager: EntityManager, version: ModelVersionEntity) {
+    return descriptionOf(await manager.findOneByOrFail(ModelEntity, { id: version.modelId }));
   }
 
   private async stopCanaryIfEnded(

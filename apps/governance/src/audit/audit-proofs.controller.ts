@@ -5,14 +5,14 @@ import { AuditCheckpoints, AuditTrail } from '@praesidium/audit';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
-const inclusionQuery = z
+export const inclusionQuery = z
   .object({
     stream: z.string().min(1).max(200),
     seq: z.coerce.number().int().min(1),
     checkpoint: z.coerce.number().int().min(1).optional(),
   })
   .strict();
-const consistencyQuery = z
+export const consistencyQuery = z
   .object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) })
   .strict();
 

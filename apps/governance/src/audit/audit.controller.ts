@@ -20,7 +20,7 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 import { enqueue } from '../jobs/enqueue.js';
 import { AUDIT_VERIFY_JOB, type AuditVerifyRequest } from './audit-verify.job.js';
 
-const searchQuery = z
+export const searchQuery = z
   .object({
     action: z.string().max(64).optional(),
     outcome: z.enum(['success', 'refused', 'failure']).optional(),
@@ -37,15 +37,15 @@ const searchQuery = z
   })
   .strict();
 
-const verifyBody = z
+export const verifyBody = z
   .object({ fromCheckpoint: z.number().int().min(1).optional() })
   .strict()
   .optional();
 
-const exportQuery = searchQuery.extend({ format: z.enum(['ndjson', 'csv', 'fhir']) }).strict();
+export const exportQuery = searchQuery.extend({ format: z.enum(['ndjson', 'csv', 'fhir']) }).strict();
 
 const BUCKETS = { minute: 60, hour: 3600, day: 86400 } as const;
-const decisionsQuery = z
+export const decisionsQuery = z
   .object({
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),

@@ -36,7 +36,7 @@ import { BiasReportStore } from './bias-report.store.js';
 import { datasetInputRefusal } from './dataset-input.js';
 import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
 
-const uploadQuery = z
+export const uploadQuery = z
   .object({
     ...Object.fromEntries(SETTINGS_FLAGS.map((flag) => [flag, z.string().max(2000).optional()])),
     name: z.string().trim().min(1).max(200).optional(),
@@ -48,12 +48,12 @@ const uploadQuery = z
   .strict();
 type UploadQuery = z.infer<typeof uploadQuery> & Partial<Record<(typeof SETTINGS_FLAGS)[number], string>>;
 
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
+export const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(200) }).strict();
 
-const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
+export const comment = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
 
 /** A sign-off: as the registry's signatures, on the report's `reportSha256`, by an ethics-board member. */
-const signOff = z
+export const signOff = z
   .object({
     role: z.literal('ethics-board'),
     meaning: z.enum(SIGNATURE_MEANINGS),

@@ -16,14 +16,14 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 import { BreakGlassAlerter } from './break-glass-alerter.js';
 import { BreakGlassExpiry } from './break-glass-expiry.js';
 
-const declaration = z
+export const declaration = z
   .object({
     patient: z.string().trim().min(1).max(256),
     reasonCode: z.enum(BREAK_GLASS_REASONS),
     justification: z.string().trim().min(10).max(2000),
   })
   .strict();
-const review = z
+export const review = z
   .object({
     outcome: z.enum(REVIEW_OUTCOMES),
     comment: z.string().trim().max(2000).optional(),

@@ -9,7 +9,7 @@ import { CurrentPrincipal, PrincipalGuard } from '../auth/principal.guard.js';
 
 const member = z.string().min(1).max(2048);
 /** A public JWK's shape; what it means (curve, modulus size, no private part) jose.ts checks. */
-const registration = z
+export const registration = z
   .object({
     jwk: z
       .object({

@@ -1,9 +1,32 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { AUDIT_ROUTES } from '../audit/audit-openapi.js';
+import { BIAS_ROUTES } from '../bias/bias-openapi.js';
+import { BREAK_GLASS_ROUTES } from '../break-glass/break-glass-openapi.js';
+import { CLIENT_KEY_ROUTES } from '../client-keys/client-keys-openapi.js';
+import { CONSENT_ROUTES } from '../consent/consent-openapi.js';
+import { DOCUMENT_ROUTES } from '../documents/documents-openapi.js';
+import { JOBS_ROUTES } from '../jobs/jobs-openapi.js';
+import { KEY_ROUTES } from '../keys/keys-openapi.js';
 import { REGISTRY_ROUTES } from '../models/registry-openapi.js';
+import { POLICY_ROUTES } from '../policies/policies-openapi.js';
 import { openApiDocument, type DocumentedRoute } from './openapi-document.js';
 
-/** Every documented route of the governance API; other areas append theirs here. */
-const ROUTES: readonly DocumentedRoute[] = [...REGISTRY_ROUTES];
+/**
+ * Every route of the governance API, each area's list beside its controller; a test fails when a
+ * route is served but not listed here (test/e2e/governance-openapi.test.ts).
+ */
+const ROUTES: readonly DocumentedRoute[] = [
+  ...REGISTRY_ROUTES,
+  ...BIAS_ROUTES,
+  ...DOCUMENT_ROUTES,
+  ...CONSENT_ROUTES,
+  ...BREAK_GLASS_ROUTES,
+  ...POLICY_ROUTES,
+  ...AUDIT_ROUTES,
+  ...KEY_ROUTES,
+  ...CLIENT_KEY_ROUTES,
+  ...JOBS_ROUTES,
+];
 
 /**
  * OpenAPI at `/docs`: the JSON document at `/docs/openapi.json`, and a plain page listing the

@@ -10,9 +10,14 @@ export interface DocumentedRoute {
   readonly summary: string;
   readonly description?: string;
   readonly body?: z.ZodType;
+  /**
+   * A body no zod schema of ours describes (a FHIR resource checked against the FHIR schema, a CSV
+   * upload): its media types and what it must be.
+   */
+  readonly rawBody?: { readonly mediaTypes: readonly string[]; readonly description: string };
   readonly query?: z.ZodType;
-  /** The success status and what it returns. */
-  readonly success: { readonly status: number; readonly description: string };
+  /** The success status and what it returns; `mediaType` when it is not JSON (a page, a file). */
+  readonly success: { readonly status: number; readonly description: string; readonly mediaType?: string };
   /** Refusals specific to this operation (every operation may also answer 400, 401 and 403). */
   readonly refusals?: readonly ReasonCode[];
   /** Operations that need no bearer token. */
@@ -75,8 +80,12 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     ...queryParameters(route.query),
   ];
   const refusals = [...new Set([...(route.isPublic ? [] : COMMON_REFUSALS), ...(route.refusals ?? [])])];
+  const { success } = route;
   const responses: Record<string, unknown> = {
-    [String(route.success.status)]: { description: route.success.description },
+    [String(success.status)]: {
+      description: success.description,
+      ...(success.mediaType ? { content: { [success.mediaType]: {} } } : {}),
+    },
   };
   for (const code of refusals) {
     const status = String(REASONS[code].status);
@@ -93,15 +102,30 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     ...(route.description ? { description: route.description } : {}),
     ...(route.isPublic ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(route.body
-      ? {
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: jsonSchema(route.body) } },
-          },
-        }
-      : {}),
+    ...requestBody(route),
     responses,
+  };
+}
+
+function requestBody(route: DocumentedRoute): Record<string, unknown> {
+  if (route.rawBody) {
+    const { mediaTypes, description } = route.rawBody;
+    const schema = { description };
+    return {
+      requestBody: {
+        required: true,
+        description,
+        content: Object.fromEntries(mediaTypes.map((type) => [type, { schema }])),
+      },
+    };
+  }
+  if (!route.body) return {};
+  return {
+    requestBody: {
+      // Some bodies may be left out altogether (`POST /audit/verifications` with no options).
+      required: !route.body.safeParse(undefined).success,
+      content: { 'application/json': { schema: jsonSchema(route.body) } },
+    },
   };
 }
 

@@ -26,7 +26,7 @@ import { enqueue } from '../jobs/enqueue.js';
 import { DOCUMENT_JOB, type DocumentJobData } from './document.job.js';
 import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
 
-const generateRequest = z
+export const generateRequest = z
   .object({
     kind: z.enum([...DOCUMENT_KINDS, SUBMISSION_KIND]),
     model: z.string().trim().min(1).max(200),
@@ -34,11 +34,11 @@ const generateRequest = z
   })
   .strict();
 
-const listQuery = z
+export const listQuery = z
   .object({ model: z.string().trim().min(1).max(200), version: z.string().trim().min(1).max(100) })
   .strict();
 
-const contentQuery = z.object({ file: z.string().min(1).max(300).optional() }).strict();
+export const contentQuery = z.object({ file: z.string().min(1).max(300).optional() }).strict();
 
 /**
  * Regulatory documents of a model version, for regulatory affairs: `POST /documents` queues the

@@ -11,7 +11,7 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 export const ROTATABLE_PURPOSES = ['gateway-encryption'] as const satisfies readonly KeyPurpose[];
 
 const purposeParam = z.enum(ROTATABLE_PURPOSES);
-const rotationBody = z
+export const rotationBody = z
   .object({
     graceSeconds: z
       .number()

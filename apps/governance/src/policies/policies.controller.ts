@@ -7,13 +7,13 @@ import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
 const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
-const proposal = z
+export const proposal = z
   .object({
     document: z.unknown(),
     reason: z.string().trim().min(1).max(2000),
   })
   .strict();
-const diffQuery = z.object({ against: versionParam }).strict();
+export const diffQuery = z.object({ against: versionParam }).strict();
 
 /**
  * Access policy as versioned data under four-eyes control: one security officer proposes, another

@@ -6,6 +6,7 @@ import {
   type JobQueue,
   type JobStatus,
 } from '@praesidium/jobs';
+import { ProblemError } from '@praesidium/problem';
 
 const redisUrl = () => process.env.PRAESIDIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -50,14 +51,21 @@ describe.each(QUEUES)('jobs on %s', (_, makeQueue) => {
     expect(seen).toEqual([50]);
   });
 
-  it('reports a failed job with its error', async () => {
-    queue.register('explode', async () => {
-      throw new Error('no such chain');
+  it("reports a failed job with its refusal's reason code, and nothing of another error's message", async () => {
+    queue.register('refuse', async () => {
+      throw new ProblemError('bias.input_invalid', 'the file has no outcome column');
     });
-    const id = await queue.add('explode', {});
-    const status = await settle(queue, id);
-    expect(status.state).toBe('failed');
-    expect(status.error).toContain('no such chain');
+    queue.register('explode', async () => {
+      // As a parser's message can quote what it read: a value of an uploaded file.
+      throw new Error('unexpected category "Patient/4711"');
+    });
+    const refused = await settle(queue, await queue.add('refuse', {}));
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toBe('bias.input_invalid: the file has no outcome column');
+    const exploded = await settle(queue, await queue.add('explode', {}));
+    expect(exploded.state).toBe('failed');
+    expect(exploded.error).toMatch(/^internal\.error: /);
+    expect(exploded.error).not.toContain('4711');
   });
 });
 

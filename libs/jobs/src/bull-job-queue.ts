@@ -1,6 +1,13 @@
 import Bull from 'bull';
 import { Redis, type RedisOptions } from 'ioredis';
-import { clampProgress, requesterOf, type JobHandler, type JobQueue, type JobStatus } from './job-queue.js';
+import {
+  clampProgress,
+  publicJobError,
+  requesterOf,
+  type JobHandler,
+  type JobQueue,
+  type JobStatus,
+} from './job-queue.js';
 
 const ADD_TIMEOUT_MS = 2000;
 
@@ -35,15 +42,20 @@ export class BullJobQueue implements JobQueue {
   }
 
   register<T, R>(name: string, handler: JobHandler<T, R>): void {
-    void this.queue.process(name, 1, async (job) =>
-      handler({
-        id: String(job.id),
-        data: job.data as T,
-        reportProgress: async (percent) => {
-          await job.progress(clampProgress(percent));
-        },
-      }),
-    );
+    void this.queue.process(name, 1, async (job) => {
+      try {
+        return await handler({
+          id: String(job.id),
+          data: job.data as T,
+          reportProgress: async (percent) => {
+            await job.progress(clampProgress(percent));
+          },
+        });
+      } catch (error) {
+        // Bull keeps the message as the job's failedReason, which its status shows.
+        throw new Error(publicJobError(name, String(job.id), error), { cause: error });
+      }
+    });
   }
 
   async add<T>(name: string, data: T): Promise<string> {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { clampProgress, requesterOf, type JobHandler, type JobQueue, type JobStatus } from './job-queue.js';
+import {
+  clampProgress,
+  publicJobError,
+  requesterOf,
+  type JobHandler,
+  type JobQueue,
+  type JobStatus,
+} from './job-queue.js';
 
 const KEEP_FINISHED = 1000;
 
@@ -60,7 +67,7 @@ export class InProcessJobQueue implements JobQueue {
       job.state = 'completed';
     } catch (error) {
       job.state = 'failed';
-      job.error = error instanceof Error ? error.message : String(error);
+      job.error = publicJobError(job.name, id, error);
     }
   }
 

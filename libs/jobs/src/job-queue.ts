@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import { ProblemError } from '@praesidium/problem';
 /** What a job handler sees: its data and a way to report progress the user can watch. */
 export interface JobContext<T> {
   readonly id: string;
@@ -42,4 +44,18 @@ export function clampProgress(percent: number): number {
 export function requesterOf(data: unknown): string | undefined {
   const requestedBy = (data as { requestedBy?: unknown } | null)?.requestedBy;
   return typeof requestedBy === 'string' ? requestedBy : undefined;
+}
+
+const logger = new Logger('Jobs');
+
+/**
+ * What a failed job tells whoever reads its status: a refusal's reason code and detail (which never
+ * name a patient), else only that it failed. Any other error's message may carry what the job read
+ * (a value from an uploaded file, a database row), so it is neither shown nor logged: the log gets
+ * the job and the error's class.
+ */
+export function publicJobError(name: string, id: string, error: unknown): string {
+  if (error instanceof ProblemError) return error.message;
+  logger.error(`job ${name} ${id} failed: ${error instanceof Error ? error.name : typeof error}`);
+  return "internal.error: the job failed; its cause is in the operators' log by class only";
 }

@@ -228,7 +228,7 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
     });
   });
 
-  it('stops the canary when the deployed version is suspended (the stop button), and it stays stopped on resume', async () => {
+  it('stops the canary when the deployed version is suspended (the stop button), and it stays stopped when the officer resumes', async () => {
     expect((await start('3.0.0', 50)).status).toBe(201);
     await eventually(
       () => versionsServed(PATIENTS.slice(0, 40)),
@@ -253,8 +253,10 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
       entity: { model: LUMBAR_ESI_MODEL_NAME, modelVersion: '3.0.0' },
     });
 
-    // Resuming brings back the deployed version alone: a stopped canary is not restarted.
-    expect((await step('2.0.0', 'resume', people.owner)).status).toBe(200);
+    // The owner cannot lift the security officer's stop alone; the officer resumes the deployed
+    // version alone: a stopped canary is not restarted.
+    expectProblem(await step('2.0.0', 'resume', people.owner), 403, 'access.denied');
+    expect((await step('2.0.0', 'resume', officer)).status).toBe(200);
     const resumed = await eventually(
       () => versionsServed(PATIENTS.slice(0, 40)),
       (served) => countOf(served, '2.0.0') === 40,

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { CanaryChangeEntity, ModelCanaryEntity } from './lifecycle/canary.entity.js';
-import type { VersionStatus } from './lifecycle/lifecycle.js';
+import type { LifecyclePermission, VersionStatus } from './lifecycle/lifecycle.js';
 import type { SignatureMeaning } from './signatures/signature.js';
 
 /** One step of a version's lifecycle (append-only: the history is the rows). */
@@ -15,6 +15,8 @@ export class VersionTransitionEntity {
   /** The approval record as it stood at this step. */
   @Column({ name: 'record_sha256', type: 'text' }) recordSha256!: string;
   @Column({ type: 'timestamptz' }) at!: Date;
+  /** The permission the step was taken under (null for steps recorded before it was kept). */
+  @Column({ type: 'text', nullable: true }) permission!: LifecyclePermission | null;
 }
 
 /** A 21 CFR Part 11 electronic signature on a version's approval record (append-only). */

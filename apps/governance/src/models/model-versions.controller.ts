@@ -8,9 +8,12 @@ import {
   CanaryRollouts,
   ElectronicSignatures,
   intendedUseSha256,
+  LIFECYCLE_PERMISSIONS,
   ModelRegistry,
+  stepPermissions,
   VersionLifecycle,
   type LifecycleAction,
+  type LifecyclePermission,
 } from '@praesidium/model-registry';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import {
@@ -35,15 +38,18 @@ import {
 } from './registry-dto.js';
 
 /**
- * The policy actions that allow each lifecycle step (any one suffices): deploying and approving are
- * separate permissions; suspending is a lifecycle step, or incident response on its own (`suspend`).
+ * The policy actions that may allow each lifecycle step (any one suffices, checked here before the
+ * registry is read): deploying and approving are separate permissions; suspending is a lifecycle
+ * step, or incident response on its own (`suspend`). Which one a resume needs depends on the
+ * suspension it lifts, which the lifecycle decides (`stepPermissions`).
  */
-function permissionsFor(
-  action: LifecycleAction,
-): readonly ('deploy' | 'approve' | 'transition' | 'suspend')[] {
-  if (action === 'deploy' || action === 'resume') return ['deploy'];
-  if (action === 'suspend') return ['transition', 'suspend'];
-  return action === 'approve' ? ['approve'] : ['transition'];
+function permissionsFor(action: LifecycleAction): readonly LifecyclePermission[] {
+  return action === 'resume' ? ['deploy', 'suspend'] : stepPermissions(action);
+}
+
+/** The lifecycle permissions the principal holds on every version. */
+function heldPermissions(ability: AppAbility): LifecyclePermission[] {
+  return LIFECYCLE_PERMISSIONS.filter((permission) => allowsEvery(ability, permission, 'ModelVersion'));
 }
 
 /**
@@ -192,6 +198,7 @@ export class ModelVersionsController {
   @HttpCode(200)
   async transition(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
@@ -204,7 +211,13 @@ export class ModelVersionsController {
       { model: name, modelVersion: version },
       async () => {
         const found = await this.registry.getVersion(name, version);
-        return this.lifecycle.transition(found.version.id, body.action, principal.subject, body.reason);
+        return this.lifecycle.transition(
+          found.version.id,
+          body.action,
+          principal.subject,
+          body.reason,
+          heldPermissions(ability),
+        );
       },
       (step) => step.recordSha256,
     );

@@ -15,6 +15,7 @@ import { AuditEventCanonicalOnly1765600000000 } from './1765600000000-audit-even
 import { AuditFeedbackIndex1765746000000 } from './1765746000000-audit-feedback-index.js';
 import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
 import { ApprovedModelDescription1765900000000 } from './1765900000000-approved-model-description.js';
+import { VersionTransitionPermission1765950000000 } from './1765950000000-version-transition-permission.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AuditFeedbackIndex1765746000000,
   ModelCanary1765800000000,
   ApprovedModelDescription1765900000000,
+  VersionTransitionPermission1765950000000,
 ];

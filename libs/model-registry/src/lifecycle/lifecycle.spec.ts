@@ -1,4 +1,4 @@
-import { decideTransition, type LifecycleFacts, type SignatureFact } from './lifecycle.js';
+import { decideTransition, stepPermissions, type LifecycleFacts, type SignatureFact } from './lifecycle.js';
 
 const RECORD = 'a'.repeat(64);
 const REPORT = 'b'.repeat(64);
@@ -203,5 +203,22 @@ describe('model version lifecycle guards', () => {
 
   it('sends a rejected version back to draft', () => {
     expect(decideTransition('reject', ready)).toEqual({ allowed: true, to: 'draft' });
+  });
+});
+
+describe('the permissions a lifecycle step is taken under', () => {
+  it('resumes a stop-button suspension only under suspend, any other under deploy', () => {
+    expect(stepPermissions('resume', 'suspend')).toEqual(['suspend']);
+    expect(stepPermissions('resume', 'transition')).toEqual(['deploy']);
+    // Suspensions recorded before the permission was kept.
+    expect(stepPermissions('resume', null)).toEqual(['deploy']);
+  });
+
+  it('records a suspension under suspend when the actor holds it, so only its holders lift it', () => {
+    expect(stepPermissions('suspend')[0]).toBe('suspend');
+    expect(stepPermissions('suspend')).toContain('transition');
+    expect(stepPermissions('deploy')).toEqual(['deploy']);
+    expect(stepPermissions('approve')).toEqual(['approve']);
+    expect(stepPermissions('submit')).toEqual(['transition']);
   });
 });

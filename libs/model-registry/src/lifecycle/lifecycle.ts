@@ -38,6 +38,26 @@ const EDGES: Record<LifecycleAction, { from: readonly VersionStatus[]; to: Versi
   retire: { from: ['approved', 'deployed', 'suspended'], to: 'retired' },
 };
 
+/** The access policy's actions on `ModelVersion` that lifecycle steps are taken under. */
+export const LIFECYCLE_PERMISSIONS = ['deploy', 'approve', 'transition', 'suspend'] as const;
+export type LifecyclePermission = (typeof LIFECYCLE_PERMISSIONS)[number];
+
+/**
+ * The permissions a step may be taken under, the one the step is recorded under first. A suspension
+ * made under `suspend` (the stop button, a security officer's) is lifted only under `suspend`:
+ * separation of duties, so the owner of a model cannot resume it alone after an incident stop.
+ * Any other suspension (the owner's own, a canary's promotion) is resumed under `deploy`.
+ */
+export function stepPermissions(
+  action: LifecycleAction,
+  suspendedUnder?: LifecyclePermission | null,
+): readonly LifecyclePermission[] {
+  if (action === 'resume') return suspendedUnder === 'suspend' ? ['suspend'] : ['deploy'];
+  if (action === 'deploy') return ['deploy'];
+  if (action === 'suspend') return ['suspend', 'transition'];
+  return action === 'approve' ? ['approve'] : ['transition'];
+}
+
 /** One signature as the approval guard needs it. */
 export interface SignatureFact {
   readonly signerSubject: string;

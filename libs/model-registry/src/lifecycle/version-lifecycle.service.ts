@@ -12,8 +12,10 @@ import { isCanaryStoppedBy } from './canary.js';
 import { endCanary, runningCanary } from './canary.store.js';
 import {
   decideTransition,
+  stepPermissions,
   type BiasReportFact,
   type LifecycleAction,
+  type LifecyclePermission,
   type SignatureFact,
   type VersionStatus,
 } from './lifecycle.js';
@@ -72,15 +74,17 @@ export class VersionLifecycle {
     return plan ? { changeControlPlanSha256: plan.sha256 } : {};
   }
 
+  /** `held`: the lifecycle permissions the actor holds on every version (see `stepPermissions`). */
   async transition(
     versionId: string,
     action: LifecycleAction,
     actor: string,
     reason: string,
+    held: readonly LifecyclePermission[],
   ): Promise<TransitionResult> {
     return this.dataSource.transaction(async (manager) => {
       await lockModelOfVersion(manager, versionId);
-      return this.transitionLocked(manager, versionId, action, actor, reason);
+      return this.transitionLocked(manager, versionId, action, actor, reason, held);
     });
   }
 
@@ -95,6 +99,7 @@ export class VersionLifecycle {
     action: LifecycleAction,
     actor: string,
     reason: string,
+    held: readonly LifecyclePermission[] = ['deploy', 'transition'],
   ): Promise<TransitionResult> {
     const version = await manager
       .getRepository(ModelVersionEntity)
@@ -102,6 +107,17 @@ export class VersionLifecycle {
       .setLock('pessimistic_write')
       .where('v.id = :versionId', { versionId })
       .getOneOrFail();
+    const suspendedUnder =
+      action === 'resume' ? await this.lastSuspensionPermission(manager, version.id) : undefined;
+    const permission = stepPermissions(action, suspendedUnder).find((candidate) => held.includes(candidate));
+    if (!permission) {
+      throw new ProblemError(
+        'access.denied',
+        suspendedUnder === 'suspend'
+          ? 'a version stopped with the suspend permission is resumed only under that permission'
+          : undefined,
+      );
+    }
     const { sha256 } = await this.currentRecord(version, manager);
     const decision = decideTransition(action, await this.facts(manager, version, actor, sha256));
     if (!decision.allowed) throw new ProblemError(decision.reason, decision.detail);
@@ -123,6 +139,7 @@ export class VersionLifecycle {
       reason,
       recordSha256: sha256,
       at: new Date(),
+      permission,
     });
     const stoppedCanary = await this.stopCanaryIfEnded(manager, version, decision.to, actor, reason);
     return { from: version.status, to: decision.to, recordSha256: sha256, ...stoppedCanary };
@@ -135,6 +152,15 @@ export class VersionLifecycle {
    */
   private async descriptionNow(manager: EntityManager, version: ModelVersionEntity) {
     return descriptionOf(await manager.findOneByOrFail(ModelEntity, { id: version.modelId }));
+  }
+
+  /** The permission the version's latest suspension was made under. */
+  private async lastSuspensionPermission(manager: EntityManager, versionId: string) {
+    const last = await manager.findOne(VersionTransitionEntity, {
+      where: { versionId, toStatus: 'suspended' },
+      order: { at: 'DESC' },
+    });
+    return last?.permission ?? null;
   }
 
   private async stopCanaryIfEnded(

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { DEMO_MODEL, DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { modelClassificationSchema, modelProfileSchema } from '@praesidium/model-registry';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { computedBiasReport, EVALUATION_MAPPING } from '../support/bias-reports.js';
@@ -9,6 +9,7 @@ import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { exampleModel } from '../support/registry-fixtures.js';
+import { demoVersionBody } from '../support/registry-lifecycle.js';
 
 type AuditRecords = {
   event: { action: string; outcome: string; reasonCode?: string; entity?: Record<string, unknown> };
@@ -95,19 +96,7 @@ describe.each(['postgres', 'pglite'] as const)(
       call(method, `${governance}${route}`, { token, body });
 
     const versionBody = (version: string, extra: Record<string, unknown> = {}) => ({
-      content: {
-        version,
-        artifact: {
-          sha256: Buffer.from(version).toString('hex').padEnd(64, '0').slice(0, 64),
-          uri: `file:///models/esi-${version}.onnx`,
-        },
-        inputSchema: DEMO_MODEL.inputSchema,
-        outputSchema: DEMO_MODEL.outputSchema,
-        architecture: 'logistic regression over six clinical features',
-        training: { paradigm: 'supervised', hyperparameters: { l2: 0.1 } },
-        operatingPoints: [{ name: 'default', threshold: 0.5, rationale: 'Youden index on the tuning set' }],
-      },
-      backendUrl: `http://127.0.0.1:${platform.config.http.sampleModelPort}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`,
+      ...demoVersionBody(platform, version),
       ...extra,
     });
 

@@ -51,11 +51,12 @@ export function descriptionOf(model: ModelEntity): ModelDescription {
 }
 
 /**
- * The model as a version serves it: with the description that version was approved under, which a
- * later change of the model's description (for versions still to be approved) does not alter.
+ * What a version serves under: the description it was approved under, which a later change of the
+ * model's description (for versions still to be approved) does not alter; the model's own for a
+ * version not approved yet. No copy: it is read on every gateway call.
  */
-export function asApproved(model: ModelEntity, version: ModelVersionEntity): ModelEntity {
-  return version.approvedDescription ? { ...model, ...version.approvedDescription } : model;
+export function approvedDescriptionOf(model: ModelEntity, version: ModelVersionEntity): ModelDescription {
+  return version.approvedDescription ?? model;
 }
 
 /** @deprecated the lifecycle's own name is `VersionStatus`. */

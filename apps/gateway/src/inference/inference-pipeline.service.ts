@@ -14,7 +14,7 @@ import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/
 import { CONFIG, type OutcomeAuditMode, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
-import { asApproved, type DeployedModel } from '@praesidium/model-registry';
+import { approvedDescriptionOf, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 import { currentTraceId, GatewayMetrics, traced } from '@praesidium/telemetry';
 import type { Attributes, Span } from '@opentelemetry/api';
@@ -236,7 +236,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       // An unpinned call asks for the model's deployment, and a canary is part of it (put there by
       // the model owner, with the permission that deploys): the policy judges the deployed version.
       // As approved: a later change of the model's description is for versions yet to be approved.
-      const approved = asApproved(model, deployment.version);
+      const approved = approvedDescriptionOf(model, deployment.version);
       const subject = modelSubject({
         name: model.name,
         departments: approved.departments,
@@ -450,14 +450,14 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     record: AuditRecord,
     outcome: 'pending' | 'committed',
   ) {
-    const { version } = deployed;
-    const model = asApproved(deployed.model, version);
+    const { model, version } = deployed;
+    const approved = approvedDescriptionOf(model, version);
     return {
       model: model.displayName,
       version: version.version,
       manifest_sha256: version.manifestSha256,
-      intended_use: model.intendedUse,
-      limitations: model.limitations,
+      intended_use: approved.intendedUse,
+      limitations: approved.limitations,
       model_card: `${this.config.http.governanceUrl}/models/${encodeURIComponent(model.name)}`,
       demonstration: model.isDemonstration,
       notice: DECISION_SUPPORT_NOTICE,

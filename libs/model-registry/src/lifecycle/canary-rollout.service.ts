@@ -206,10 +206,9 @@ export class CanaryRollouts {
     return this.dataSource.transaction(async (manager) => {
       const found = await this.modelNamed(modelName, manager);
       await manager.query(`SELECT id FROM registry.model WHERE id = $1 FOR UPDATE`, [found.id]);
-      const [running, deployed] = await Promise.all([
-        runningCanary(manager, found.id),
-        manager.findOneBy(ModelVersionEntity, { modelId: found.id, status: 'deployed' }),
-      ]);
+      // One after another: a transaction's one connection runs one query at a time.
+      const running = await runningCanary(manager, found.id);
+      const deployed = await manager.findOneBy(ModelVersionEntity, { modelId: found.id, status: 'deployed' });
       return work(manager, { model: found, running, deployed });
     });
   }

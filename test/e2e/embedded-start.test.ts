@@ -15,9 +15,10 @@ const BANNER_END = 'Both are in the audit trail';
 
 function sh(command: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
+    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout) => {
+      if (error) reject(new Error(`${command.split('\n')[0]} failed: ${error.message}`));
+      else resolve(stdout);
+    }),
   );
 }
 

@@ -214,7 +214,22 @@ describe('docker/compose.yaml', () => {
       }
       // production-shaped: the issuer is the operator's, never the demo's
       expect(env.get('PRAESIDIUM_AUTH_ISSUER')).toMatch(/^\$\{PRAESIDIUM_AUTH_ISSUER:\?[^}]+\}$/);
-      expect(env.get('PRAESIDIUM_DEMO') ?? 'false').toBe('false');
+    }
+  });
+
+  it('turns the demo off explicitly in every app, not only through NODE_ENV', () => {
+    for (const name of APP_SERVICES) {
+      const env = resolvedEnvironment(service(name));
+      expect({ service: name, PRAESIDIUM_DEMO: env.PRAESIDIUM_DEMO }).toEqual({
+        service: name,
+        PRAESIDIUM_DEMO: 'off',
+      });
+      // Even a deployment that loses NODE_ENV=production runs no demo.
+      const { NODE_ENV: _production, ...withoutProduction } = env;
+      expect({ service: name, demo: loadConfig(withoutProduction).demo }).toEqual({
+        service: name,
+        demo: false,
+      });
     }
   });
 

@@ -405,6 +405,13 @@ describe('docker/k8s manifests', () => {
           unknown: [],
         });
         const config = loadConfig(env);
+        // Off by name, so a pod that lost NODE_ENV=production still runs no demo.
+        const { NODE_ENV: _production, ...withoutProduction } = env;
+        expect({
+          container: container.name,
+          demoSetting: env.PRAESIDIUM_DEMO,
+          demoWithoutProduction: loadConfig(withoutProduction).demo,
+        }).toEqual({ container: container.name, demoSetting: 'off', demoWithoutProduction: false });
         expect({
           container: container.name,
           production: config.isProduction,

@@ -41,6 +41,8 @@ describe('access control: what the policy and the identity say is what the API e
     );
     platform = await startTestPlatform('postgres', {
       PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
+      // The demo's personas beside the partner IdP: beside an issuers file only when asked for.
+      PRAESIDIUM_DEMO: 'on',
       PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
       // Registry changes reach the gateway at once: what it serves next is the change's whole effect.
       PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: '0',

@@ -44,6 +44,8 @@ beforeAll(async () => {
   platform = await startTestPlatform('postgres', {
     PRAESIDIUM_GOVERNANCE_PORT: String(governancePort),
     PRAESIDIUM_AUTH_ISSUERS_FILE: issuersFile,
+    // Both ways in, OpenID Connect and the persona picker: the demo beside a file only when asked for.
+    PRAESIDIUM_DEMO: 'on',
     PRAESIDIUM_CONSOLE_OIDC_ISSUER: hospital.issuer,
     PRAESIDIUM_CONSOLE_OIDC_CLIENT_ID: signIn.clientId,
   });

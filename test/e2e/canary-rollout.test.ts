@@ -84,6 +84,8 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
     }
     return served;
   }
+  const transparencyOf = (response: JsonResponse) =>
+    (response.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
   const countOf = (served: Map<string, string>, version: string) =>
     [...served.values()].filter((value) => value === version).length;
 
@@ -135,24 +137,38 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
     const again = await versionsServed(PATIENTS.slice(0, 40));
     for (const [patient, version] of again) expect(version).toBe(split.get(patient));
 
-    // A pinned version is served as pinned, whatever the patient's share.
+    // A pinned version is served as pinned, whatever the patient's share, and says so.
     const canaryPatient = PATIENTS.find((patient) => split.get(patient) === '2.0.0') as string;
+    const deployedPatient = PATIENTS.find((patient) => split.get(patient) === '1.0.0') as string;
     const pinned = await infer(canaryPatient, '1.0.0');
     expect(pinned.status).toBe(200);
     expect(pinned.body.model_version).toBe('1.0.0');
+    expect(transparencyOf(pinned)).toMatchObject({ version: '1.0.0', rollout: 'pinned' });
 
-    // The answer's transparency block and the call's audit records name the version that served.
+    // The answer's transparency block and the call's audit records name the version that served,
+    // and whether it served as the canary: the clinician and the audit trail can tell.
     const served = await infer(canaryPatient);
-    const transparency = (served.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
-    expect(transparency.version).toBe('2.0.0');
+    const transparency = transparencyOf(served);
+    expect(transparency).toMatchObject({ version: '2.0.0', rollout: 'canary' });
     const version2 = await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}/versions/2.0.0`, people.owner);
     expect(transparency.manifest_sha256).toBe(version2.body.manifestSha256);
-    const records = await eventually(
-      () => auditEvents(`action=inference.request&patient=${encodeURIComponent(canaryPatient)}`),
-      (events) => events.some((event) => event.correlationId === transparency.correlation_id),
-    );
-    const record = records.find((event) => event.correlationId === transparency.correlation_id);
-    expect(record?.entity?.modelVersion).toBe('2.0.0');
+    const onDeployed = transparencyOf(await infer(deployedPatient));
+    expect(onDeployed).toMatchObject({ version: '1.0.0', rollout: 'deployed' });
+
+    for (const [patient, answer, rollout, version] of [
+      [canaryPatient, transparency, 'canary', '2.0.0'],
+      [deployedPatient, onDeployed, 'deployed', '1.0.0'],
+      [canaryPatient, transparencyOf(pinned), 'pinned', '1.0.0'],
+    ] as const) {
+      const records = await eventually(
+        () => auditEvents(`patient=${encodeURIComponent(patient)}`),
+        (events) => events.filter((event) => event.correlationId === answer.correlation_id).length === 2,
+      );
+      const call = records.filter((event) => event.correlationId === answer.correlation_id);
+      // The request record, committed before forwarding, and the outcome record.
+      expect(call.map((event) => event.action).sort()).toEqual(['inference.request', 'inference.response']);
+      for (const event of call) expect(event.entity).toMatchObject({ modelVersion: version, rollout });
+    }
   });
 
   it('keeps the patients already on the canary there when the share goes up', async () => {
@@ -181,6 +197,8 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
       (versions) => countOf(versions, '2.0.0') === 30,
     );
     expect(countOf(served, '2.0.0')).toBe(30);
+    // Promoted, the version serves as the deployed one.
+    expect(transparencyOf(await infer(PATIENTS[0]))).toMatchObject({ version: '2.0.0', rollout: 'deployed' });
 
     const statuses = (await api('GET', `/models/${LUMBAR_ESI_MODEL_NAME}`, people.owner)).body;
     expect(statuses.canary).toBeNull();

@@ -43,7 +43,7 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     expect(output.data[0]).toBeGreaterThan(0);
     expect(output.data[0]).toBeLessThan(1);
     const meta = (response.body.parameters as { praesidium: Record<string, unknown> }).praesidium;
-    expect(meta).toMatchObject({ demonstration: true, version: '1.0.0' });
+    expect(meta).toMatchObject({ demonstration: true, version: '1.0.0', rollout: 'deployed' });
     expect(String(meta.notice)).toMatch(/Decision support/);
   });
 

@@ -96,7 +96,11 @@ async function token(config: PraesidiumConfig, args: string[]): Promise<number> 
     return 2;
   }
   if (config.isProduction || !config.demo) {
-    console.error('token.demo_refused: demo tokens are refused in production');
+    console.error(
+      config.isProduction
+        ? 'token.demo_refused: demo tokens are refused in production'
+        : 'token.demo_refused: the demo is off (PRAESIDIUM_DEMO; auto turns it off beside a configured identity provider)',
+    );
     return 1;
   }
   const longest = config.auth.maxTokenLifetimeSeconds;

@@ -9,20 +9,34 @@ import {
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { sha256Hex } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
+import { LruMap } from './lru-map.js';
+import { SeenAssertions } from './seen-assertions.js';
+
+/** Model names whose verifiers are kept; the model name comes from the URL, so anyone can send more. */
+export const VERIFIER_CACHE_SIZE = 256;
+/** The gateway's assertions live 30 s; allow a little clock difference between the two machines. */
+const CLOCK_SKEW_SECONDS = 5;
+const MAX_LIFETIME_SECONDS = 60;
 
 /**
  * Admits only calls that came through the gateway: a short-lived assertion signed with the
- * gateway's key, for this model, bound to the exact request body by its SHA-256.
+ * gateway's key, for this model, bound to the exact request body by its SHA-256, used once.
  */
 @Injectable()
 export class GatewayAssertionGuard implements CanActivate {
-  private readonly verifiers = new Map<string, TokenVerifier>();
+  private readonly verifiers = new LruMap<string, TokenVerifier>(VERIFIER_CACHE_SIZE);
+  private readonly seen = new SeenAssertions();
   private readonly keys: RemoteJwksSource;
   private readonly joseOnly: boolean;
 
   constructor(@Inject(CONFIG) config: PraesidiumConfig) {
     this.keys = new RemoteJwksSource(config.gateway.jwksUrl, 5_000);
     this.joseOnly = config.sampleModel.keyFile !== undefined;
+  }
+
+  /** How many model names have a verifier kept (at most VERIFIER_CACHE_SIZE). */
+  get cachedVerifiers(): number {
+    return this.verifiers.size;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -46,6 +60,13 @@ export class GatewayAssertionGuard implements CanActivate {
     if (claims.body_sha256 !== sha256Hex(request.rawBody ?? Buffer.alloc(0))) {
       throw new ProblemError('assertion.invalid', 'the assertion does not match the request body');
     }
+    // Last, so an assertion refused above (another model, another body) is not used up.
+    if (typeof claims.jti !== 'string' || claims.jti.length === 0) {
+      throw new ProblemError('assertion.invalid', 'the assertion has no jti');
+    }
+    if (!this.seen.firstUse(claims.jti, claims.exp + CLOCK_SKEW_SECONDS)) {
+      throw new ProblemError('assertion.replayed');
+    }
     return true;
   }
 
@@ -57,8 +78,8 @@ export class GatewayAssertionGuard implements CanActivate {
           issuer: GATEWAY_ASSERTION_ISSUER,
           audience: modelName,
           algorithms: ['ES256'],
-          clockSkewSeconds: 5,
-          maxTokenLifetimeSeconds: 60,
+          clockSkewSeconds: CLOCK_SKEW_SECONDS,
+          maxTokenLifetimeSeconds: MAX_LIFETIME_SECONDS,
         },
         this.keys,
       );

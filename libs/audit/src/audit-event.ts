@@ -42,6 +42,11 @@ export interface AuditEntity {
   readonly policyVersion?: number;
   /** The break-glass grant the call was made under, if any. */
   readonly breakGlassGrantId?: string;
+  /**
+   * For an inference call: how `modelVersion` was chosen to serve it, as the model's deployed
+   * version, as its canary (a version on trial for a share of patients), or pinned by the caller.
+   */
+  readonly rollout?: 'deployed' | 'canary' | 'pinned';
   /** For feedback on an output: the record (`<stream>/<seq>`) the output's answer named as its audit. */
   readonly outputRecord?: string;
   /** A month of the audit trail itself (`YYYY-MM`), for retention events. */

@@ -58,6 +58,17 @@ export const OUTCOME_AUDIT_MODES = ['after-release', 'before-release'] as const;
 export type OutcomeAuditMode = (typeof OUTCOME_AUDIT_MODES)[number];
 
 /**
+ * The demo (seed data, persona sign-in, the demo issuer that mints tokens for any role): `auto` runs it
+ * only on the zero-configuration default, `on` and `off` say so explicitly. `true` and `false`, its
+ * former values, still mean `on` and `off`.
+ */
+export const DEMO_MODES = ['auto', 'on', 'off'] as const;
+export type DemoMode = (typeof DEMO_MODES)[number];
+const demoMode = z
+  .enum([...DEMO_MODES, 'true', 'false'], { message: `one of ${DEMO_MODES.join(', ')}` })
+  .transform((value): DemoMode => (value === 'true' ? 'on' : value === 'false' ? 'off' : value));
+
+/**
  * Every environment variable Praesidium reads. Names are grouped by subsystem with the PRAESIDIUM_
  * prefix; ecosystem names (DATABASE_URL, REDIS_URL, OTEL_*) keep their standard spelling.
  */
@@ -86,7 +97,7 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_URL: url.optional(),
     PRAESIDIUM_GOVERNANCE_URL: url.optional(),
 
-    PRAESIDIUM_DEMO: flag.optional(),
+    PRAESIDIUM_DEMO: demoMode.default('auto'),
     PRAESIDIUM_AUTH_ISSUER: z.string().min(1).optional(),
     PRAESIDIUM_AUTH_AUDIENCE: z.string().min(1).default('praesidium'),
     PRAESIDIUM_AUTH_JWKS_URL: url.optional(),
@@ -164,11 +175,12 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
-    if (production && env.PRAESIDIUM_DEMO === true) {
+    if (production && env.PRAESIDIUM_DEMO === 'on') {
       ctx.addIssue({
         code: 'custom',
         path: ['PRAESIDIUM_DEMO'],
-        message: 'the demo cannot run with NODE_ENV=production',
+        message:
+          'on is refused with NODE_ENV=production (the demo signs anyone in as any role); set off or auto',
       });
     }
     if (production && !env.PRAESIDIUM_AUTH_ISSUER && !env.PRAESIDIUM_AUTH_ISSUERS_FILE) {
@@ -276,6 +288,7 @@ export interface PraesidiumConfig {
     readonly gatewayUrl: string;
     readonly governanceUrl: string;
   };
+  /** PRAESIDIUM_DEMO resolved: seed data, the demo issuer and its tokens, the persona picker. */
   readonly demo: boolean;
   readonly auth: {
     readonly issuer: string;
@@ -370,12 +383,24 @@ export interface PraesidiumConfig {
   };
 }
 
+/**
+ * Whether the demo runs. `auto` runs it only where nothing says this is a real deployment: not in
+ * production, and no identity provider configured (an issuers file or PRAESIDIUM_AUTH_ISSUER). A
+ * hospital that configured its IdP but forgot NODE_ENV=production gets no persona sign-in.
+ */
+function isDemoOn(env: Environment): boolean {
+  if (env.PRAESIDIUM_DEMO !== 'auto') return env.PRAESIDIUM_DEMO === 'on';
+  const identityConfigured =
+    env.PRAESIDIUM_AUTH_ISSUERS_FILE !== undefined || env.PRAESIDIUM_AUTH_ISSUER !== undefined;
+  return env.NODE_ENV !== 'production' && !identityConfigured;
+}
+
 export function toConfig(
   env: Environment,
   fileIssuers: readonly TrustedIssuerConfig[] = [],
 ): PraesidiumConfig {
   const isProduction = env.NODE_ENV === 'production';
-  const demo = env.PRAESIDIUM_DEMO ?? !isProduction;
+  const demo = isDemoOn(env);
   const localHost = env.PRAESIDIUM_HOST === '0.0.0.0' ? '127.0.0.1' : env.PRAESIDIUM_HOST;
   const gatewayScheme = env.PRAESIDIUM_GATEWAY_TLS_CERT_FILE ? 'https' : 'http';
   const gatewayUrl =
@@ -391,10 +416,9 @@ export function toConfig(
       : issuer === demoIssuer
         ? `${demoIssuer}/jwks.json`
         : undefined);
-  // The env shorthand names one issuer; with an issuers file it still counts when set explicitly, and
-  // the demo issuer stays trusted while the demo runs, so the embedded demo works with any file.
-  const hasShorthandIssuer =
-    fileIssuers.length === 0 || env.PRAESIDIUM_AUTH_ISSUER !== undefined || (demo && issuer === demoIssuer);
+  // The env shorthand is trusted when set; its default, the demo issuer, only while the demo runs (with
+  // the demo off and no issuer configured, no token is trusted).
+  const hasShorthandIssuer = env.PRAESIDIUM_AUTH_ISSUER !== undefined || demo;
   const shorthandIssuer: TrustedIssuerConfig = {
     issuer,
     audience: env.PRAESIDIUM_AUTH_AUDIENCE,

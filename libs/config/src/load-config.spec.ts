@@ -28,7 +28,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses the demo and a missing issuer in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', PRAESIDIUM_DEMO: 'true' })).toThrow(/PRAESIDIUM_DEMO/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PRAESIDIUM_DEMO: 'on' })).toThrow(/PRAESIDIUM_DEMO/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PRAESIDIUM_AUTH_ISSUER/);
     expect(() =>
       loadConfig({ NODE_ENV: 'production', PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h' }),
@@ -86,6 +86,79 @@ describe('the outcome audit of a successful call', () => {
   });
 });
 
+describe('PRAESIDIUM_DEMO', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'praesidium-demo-'));
+  const file = path.join(dir, 'issuers.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      issuers: [{ issuer: 'https://kc.example.org/realms/h', audience: 'p', discovery: true }],
+    }),
+  );
+  const demoIssuer = 'http://127.0.0.1:8081/demo-issuer';
+  const issuersOf = (config: ReturnType<typeof loadConfig>) => config.auth.issuers.map((i) => i.issuer);
+
+  it('runs the demo on the zero-configuration default (auto): persona picker and demo issuer', () => {
+    for (const config of [loadConfig({}), loadConfig({ PRAESIDIUM_DEMO: 'auto' })]) {
+      expect(config.demo).toBe(true);
+      expect(config.console.personaPicker).toBe(true);
+      expect(issuersOf(config)).toEqual([demoIssuer]);
+    }
+  });
+
+  it('turns the demo off (auto) beside an issuers file: no picker, no demo issuer trusted', () => {
+    const config = loadConfig({ NODE_ENV: 'development', PRAESIDIUM_AUTH_ISSUERS_FILE: file });
+    expect(config.demo).toBe(false);
+    expect(config.console.personaPicker).toBe(false);
+    expect(issuersOf(config)).toEqual(['https://kc.example.org/realms/h']);
+    expect(config.gateway.modelBodyLimits).toEqual({});
+  });
+
+  it('turns the demo off (auto) beside an identity provider named in PRAESIDIUM_AUTH_ISSUER', () => {
+    const config = loadConfig({
+      PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h',
+      PRAESIDIUM_AUTH_JWKS_URL: 'https://idp.example.org/realms/h/certs',
+    });
+    expect(config.demo).toBe(false);
+    expect(config.console.personaPicker).toBe(false);
+  });
+
+  it('turns the demo off (auto) in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', PRAESIDIUM_AUTH_ISSUERS_FILE: file });
+    expect(config.demo).toBe(false);
+    expect(config.console.personaPicker).toBe(false);
+  });
+
+  it('runs the demo beside an issuers file only when asked explicitly (on)', () => {
+    const config = loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file, PRAESIDIUM_DEMO: 'on' });
+    expect(config.demo).toBe(true);
+    expect(config.console.personaPicker).toBe(true);
+    expect(issuersOf(config)).toEqual([demoIssuer, 'https://kc.example.org/realms/h']);
+  });
+
+  it('turns the demo off on the default when asked (off), and then trusts no issuer', () => {
+    const config = loadConfig({ PRAESIDIUM_DEMO: 'off' });
+    expect(config.demo).toBe(false);
+    expect(config.console.personaPicker).toBe(false);
+    expect(issuersOf(config)).toEqual([]);
+  });
+
+  it('takes the former true and false as on and off', () => {
+    expect(loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file, PRAESIDIUM_DEMO: 'true' }).demo).toBe(true);
+    expect(loadConfig({ PRAESIDIUM_DEMO: 'false' }).demo).toBe(false);
+  });
+
+  it('refuses on with NODE_ENV=production, naming both variables, and any other value', () => {
+    for (const value of ['on', 'true']) {
+      const attempt = () =>
+        loadConfig({ NODE_ENV: 'production', PRAESIDIUM_AUTH_ISSUERS_FILE: file, PRAESIDIUM_DEMO: value });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/PRAESIDIUM_DEMO: .*on.* NODE_ENV=production/);
+    }
+    expect(() => loadConfig({ PRAESIDIUM_DEMO: 'yes' })).toThrow(/PRAESIDIUM_DEMO: one of auto, on, off/);
+  });
+});
+
 describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'praesidium-issuers-'));
   function issuersFile(content: unknown, name = 'issuers.json'): string {
@@ -99,14 +172,14 @@ describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
     discovery: true,
   };
 
-  it('trusts every issuer of the file, with defaults, beside the demo issuer while the demo runs', () => {
+  it('trusts every issuer of the file, with defaults, beside the demo issuer when the demo is on', () => {
     const file = issuersFile({
       issuers: [
         keycloak,
         { issuer: 'https://airgap.example.org', audience: ['a', 'b'], jwksFile: 'keys/jwks.json' },
       ],
     });
-    const config = loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file });
+    const config = loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file, PRAESIDIUM_DEMO: 'on' });
     expect(config.auth.issuers.map((issuer) => issuer.issuer)).toEqual([
       'http://127.0.0.1:8081/demo-issuer',
       keycloak.issuer,
@@ -120,7 +193,7 @@ describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
       claims: { roles: ['roles'], departments: ['department', 'departments'] },
     });
     const shorthand = issuersFile({ issuers: [{ ...keycloak, claims: { roles: 'realm_access.roles' } }] });
-    expect(loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: shorthand }).auth.issuers[1].claims.roles).toEqual([
+    expect(loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: shorthand }).auth.issuers[0].claims.roles).toEqual([
       'realm_access.roles',
     ]);
     // A relative JWKS file is found next to the issuers file.

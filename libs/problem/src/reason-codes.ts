@@ -55,9 +55,13 @@ export const REASONS = {
     status: 401,
     title: 'The client certificate does not verify against the trusted client CA bundle',
   },
-  'token.demo_refused': { status: 403, title: 'Demo tokens are refused in production' },
+  'token.demo_refused': {
+    status: 403,
+    title: 'Demo tokens are refused: the demo is off (PRAESIDIUM_DEMO) or this is production',
+  },
   'assertion.missing': { status: 401, title: 'This model accepts calls through the Praesidium gateway only' },
   'assertion.invalid': { status: 401, title: 'The gateway assertion does not verify' },
+  'assertion.replayed': { status: 401, title: 'This gateway assertion was already used' },
   'access.denied': { status: 403, title: 'Your role and attributes do not allow this action' },
   'policy.invalid': {
     status: 422,

@@ -57,7 +57,10 @@ describe('canary share routing', () => {
     const model = { name: 'knee' } as ModelEntity;
     const deployed = { version: '1.0.0' } as ModelVersionEntity;
     const candidate = { version: '2.0.0' } as ModelVersionEntity;
-    expect(servingVersion({ model, version: deployed }, patients[0]).version).toBe(deployed);
+    expect(servingVersion({ model, version: deployed }, patients[0])).toMatchObject({
+      version: deployed,
+      rollout: 'deployed',
+    });
     const deployment: Deployment = {
       model,
       version: deployed,
@@ -66,5 +69,10 @@ describe('canary share routing', () => {
     const served = patients.slice(0, 2000).map((key) => servingVersion(deployment, key).version.version);
     expect(new Set(served)).toEqual(new Set(['1.0.0', '2.0.0']));
     expect(served.filter((version) => version === '2.0.0').length / served.length).toBeCloseTo(0.25, 1);
+    // Each answer says which: the canary's version as `canary`, the deployed one as `deployed`.
+    for (const key of patients.slice(0, 200)) {
+      const { version, rollout } = servingVersion(deployment, key);
+      expect(rollout).toBe(version === candidate ? 'canary' : 'deployed');
+    }
   });
 });

@@ -27,9 +27,22 @@ export function isRoutedToCanary(
   return canaryBucket(canary.id, routingKey) < canary.sharePercent * BUCKETS_PER_PERCENT;
 }
 
+/**
+ * How the version that served a call was chosen: the model's deployed version, its canary (a version
+ * still on trial for a share of patients), or the version the caller pinned. The answer's
+ * transparency block and the call's audit records carry it.
+ */
+export type Rollout = 'deployed' | 'canary' | 'pinned';
+
+/** A version chosen to serve a call, and how. */
+export interface ServedVersion extends DeployedModel {
+  readonly rollout: Rollout;
+}
+
 /** The version that serves an unpinned call: the canary for its share of routing keys, else the deployed one. */
-export function servingVersion(deployment: Deployment, routingKey: string): DeployedModel {
+export function servingVersion(deployment: Deployment, routingKey: string): ServedVersion {
   const { model, version, canary } = deployment;
-  if (canary && isRoutedToCanary(canary, routingKey)) return { model, version: canary.version };
-  return { model, version };
+  if (canary && isRoutedToCanary(canary, routingKey))
+    return { model, version: canary.version, rollout: 'canary' };
+  return { model, version, rollout: 'deployed' };
 }

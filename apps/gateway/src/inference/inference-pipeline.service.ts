@@ -26,7 +26,7 @@ import { splitChatContext } from '../openai/chat-request.js';
 import { BackendGuard, verdictOf, type CallVerdict } from '../resilience/backend-guard.js';
 import { RateLimiter } from '../resilience/rate-limiter.js';
 import { splitClinicalContext, type ClinicalContext } from './inference-request.js';
-import { servingVersion } from './canary-routing.js';
+import { servingVersion, type Rollout, type ServedVersion } from './canary-routing.js';
 import { ModelResolver } from './model-resolver.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { SchemaValidator } from './schema-validator.js';
@@ -58,6 +58,8 @@ interface CallFacts {
   requestSha256: string;
   principal?: Principal;
   deployed?: DeployedModel;
+  /** How the serving version was chosen, once it is (after authorization). */
+  rollout?: Rollout;
   context?: ClinicalContext;
   patientPseudonym?: string;
   consent?: { consentId?: string; consentVersion?: number; provisionPath?: string; reason: string };
@@ -72,7 +74,7 @@ interface CallFacts {
 
 /** A call that passed every check, with its request record committed and a backend slot held. */
 interface Admitted {
-  readonly deployed: DeployedModel;
+  readonly deployed: ServedVersion;
   readonly backendRequest: BackendRequest;
   /** Gives the backend slot back, saying how the call went. */
   readonly leave: (verdict: CallVerdict) => void;
@@ -251,9 +253,13 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     facts.context = context;
     facts.patientPseudonym = this.consents.pseudonymize(context.patientReference);
     // One patient meets one version for the whole canary: the routing key is the pseudonym already
-    // computed for consent (the correlation id only for a call without a patient).
-    facts.deployed = servingVersion(deployment, facts.patientPseudonym ?? call.correlationId);
-    const { version } = facts.deployed;
+    // computed for consent (the correlation id only for a call without a patient). A pinned version
+    // has no canary beside it and is served as pinned.
+    const routed = servingVersion(deployment, facts.patientPseudonym ?? call.correlationId);
+    const served: ServedVersion = call.version === undefined ? routed : { ...routed, rollout: 'pinned' };
+    facts.deployed = served;
+    facts.rollout = served.rollout;
+    const { version } = served;
     await this.step('consent', { 'praesidium.purpose_of_use': context.purposeOfUse }, async (span) => {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
@@ -300,7 +306,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
         ),
       ]);
       return {
-        deployed: facts.deployed,
+        deployed: served,
         leave,
         backendRequest: {
           url: backendUrl,
@@ -446,7 +452,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   /** EU AI Act Art. 13: what the clinician needs to read the output, and the record it is tied to. */
   private transparency(
     call: InferenceCall,
-    deployed: DeployedModel,
+    deployed: ServedVersion,
     record: AuditRecord,
     outcome: 'pending' | 'committed',
   ) {
@@ -455,6 +461,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     return {
       model: model.displayName,
       version: version.version,
+      // Whether this version served as the deployed one, as a canary on trial, or pinned by the caller.
+      rollout: deployed.rollout,
       manifest_sha256: version.manifestSha256,
       intended_use: approved.intendedUse,
       limitations: approved.limitations,
@@ -559,6 +567,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
         // Before authorization, the version in force is stamped by PolicyVersionStamp.
         policyVersion: facts.policyVersion,
         breakGlassGrantId: facts.breakGlassGrantId,
+        rollout: facts.rollout,
       },
       purposeOfUse: facts.context?.purposeOfUse,
       requestSha256: facts.requestSha256,

@@ -84,6 +84,19 @@ describe('audit export', () => {
     expect(chain?.detail).toEqual(expect.arrayContaining([{ type: 'hash', valueString: record().hash }]));
   });
 
+  it('says of the model whether a canary version served the call, in a schema-valid event', () => {
+    const canary = record({
+      outcome: 'success',
+      reasonCode: undefined,
+      entity: { model: 'lumbar-esi-outcome', modelVersion: '2.0.0', rollout: 'canary' },
+    });
+    expect(officialFhirValidator()(toFhirAuditBundle([canary]))).toEqual([]);
+    const model = toFhirAuditEvent(canary).entity?.find(
+      (entity) => entity.what?.identifier?.value === 'lumbar-esi-outcome@2.0.0',
+    );
+    expect(model?.detail).toEqual([{ type: 'rollout', valueString: 'canary' }]);
+  });
+
   it('guards CSV cells against formula injection and quotes them per RFC 4180', () => {
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell('+1')).toBe(`"'+1"`);

@@ -51,6 +51,7 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
     entity.push({
       what: { identifier: { system: SYSTEMS.model, value: `${event.entity.model}${version}` } },
       type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
+      ...(event.entity.rollout ? { detail: [{ type: 'rollout', valueString: event.entity.rollout }] } : {}),
     });
   }
   if (event.entity?.consentId) {

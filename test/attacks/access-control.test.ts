@@ -157,6 +157,39 @@ describe('access control: what the policy and the identity say is what the API e
     expect(still.body.state).toBe('active');
   });
 
+  it("does not show a namesake from another trusted issuer a security officer's job", async () => {
+    const started = await call('POST', `${governance}/audit/verifications`, { token: officer, body: {} });
+    expect(started.status).toBe(202);
+    const jobUrl = `${governance}/jobs/${started.body.job as string}`;
+    const namesake = await partnerToken(PERSONAS['security-officer'].subject, ['security-officer']);
+
+    expect((await call('GET', jobUrl, { token: namesake })).body).toMatchObject({
+      status: 404,
+      code: 'request.not_found',
+    });
+    const own = await call('GET', jobUrl, { token: officer });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      requestedBy: PERSONAS['security-officer'].subject,
+      requestedByIssuer: platform.config.auth.issuer,
+    });
+  });
+
+  it("does not count a namesake from another trusted issuer as the second person of a policy's four eyes", async () => {
+    // Issuer and subject name a person; but one directory may be trusted under two issuer names (a
+    // Keycloak realm reached under two host names), so the same subject is never a second person.
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: officer,
+      body: { document: DEFAULT_POLICY, reason: 'proposed by the officer, approved by their namesake?' },
+    });
+    expect(proposed.status).toBe(201);
+    const namesake = await partnerToken(PERSONAS['security-officer'].subject, ['security-officer']);
+    const approved = await call('POST', `${governance}/policies/${proposed.body.version as number}/approve`, {
+      token: namesake,
+    });
+    expect(approved.body).toMatchObject({ status: 403, code: 'policy.four_eyes' });
+  });
+
   it("leaves a record of who read a patient's consents, listed or as their history, not only exported", async () => {
     const clinician = await platform.token('pain-clinician');
     const patient = 'Patient/reads-1';

@@ -46,7 +46,7 @@ export class BiasReportSignOff {
     const report = await this.store.find(reportId);
     const refusal = signOffRefusal(report, signer, request.role);
     if (refusal || report.reportSha256 === null) throw new ProblemError(refusal ?? 'bias.report_not_ready');
-    await this.credentials.reauthenticate(signer.subject, request.pin);
+    await this.credentials.reauthenticate(signer, request.pin);
     if (request.recordSha256 !== report.reportSha256) throw new ProblemError('signature.record_mismatch');
     const manifestation = manifestSignature(signer, request, report.reportSha256);
     const signature: BiasReportSignature = {

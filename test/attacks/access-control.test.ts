@@ -2,9 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { DEFAULT_POLICY, type PolicyDocument } from '@praesidium/access';
+import { contentHash } from '@praesidium/digest';
+import { hashSigningPin } from '@praesidium/model-registry';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
+import { praesidium } from '../support/cli.js';
 import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -157,6 +161,145 @@ describe('access control: what the policy and the identity say is what the API e
     const still = await call('GET', `${governance}/break-glass/${grantId}`, { token: clinician });
     expect(still.status).toBe(200);
     expect(still.body.state).toBe('active');
+  });
+
+  const setPin = (token: string, body: Record<string, string>) =>
+    call('PUT', `${governance}/signing-pin`, { token, body });
+  /** Signs the demo model's version 1.0.0 as it stands (`reviewed`: no lifecycle step counts on it). */
+  const sign = async (token: string, pin: string) => {
+    const versionUrl = `${governance}/models/${LUMBAR_ESI_MODEL_NAME}/versions/1.0.0`;
+    const version = await call('GET', versionUrl, { token });
+    return call('POST', `${versionUrl}/signatures`, {
+      token,
+      body: {
+        role: 'ethics-board',
+        meaning: 'reviewed',
+        recordSha256: version.body.approvalRecordSha256,
+        pin,
+      },
+    });
+  };
+
+  it("does not let a namesake from another trusted issuer take, use or lock a signer's signing PIN", async () => {
+    const subject = 'ethics.namesake-pin';
+    const signer = await tokenFor(platform, subject, ['ethics-board']);
+    const namesake = await partnerToken(subject, ['ethics-board']);
+    expect((await setPin(signer, { pin: 'signer-pin-2026' })).status).toBe(204);
+
+    // The signer's PIN is no second factor of the namesake's.
+    expect((await sign(namesake, 'signer-pin-2026')).body).toMatchObject({
+      code: 'signature.reauthentication_failed',
+    });
+    // The namesake enrols a PIN of their own, without the signer's and without touching it…
+    expect((await setPin(namesake, { pin: 'namesake-pin-2026' })).status).toBe(204);
+    // …and, even knowing the signer's PIN, changes only their own.
+    expect(
+      (await setPin(namesake, { pin: 'namesake-takeover', currentPin: 'signer-pin-2026' })).body,
+    ).toMatchObject({ code: 'signature.reauthentication_failed' });
+    // Wrong PINs lock the namesake's signing, not the signer's.
+    for (let attempt = 0; attempt < 5; attempt += 1) await sign(namesake, `wrong-${attempt}`);
+    expect((await sign(namesake, 'namesake-pin-2026')).body).toMatchObject({ code: 'signature.locked' });
+
+    const signed = await sign(signer, 'signer-pin-2026');
+    expect(signed.status).toBe(201);
+    expect(signed.body).toMatchObject({ signerSubject: subject, signerIssuer: platform.config.auth.issuer });
+  });
+
+  it('keeps a signing PIN whose issuer the record did not show from signing for anyone until an operator binds it', async () => {
+    const subject = 'ethics.legacy-pin';
+    // As migration 1766000000000 leaves a PIN set under an issuer the audit trail did not show.
+    const client = new pg.Client({ connectionString: platform.config.database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO registry.signing_credential (issuer, subject, scrypt, failed_attempts, updated_at)
+         VALUES ('', $1, $2, 0, now())`,
+        [subject, await hashSigningPin('legacy-pin-2026')],
+      );
+    } finally {
+      await client.end();
+    }
+    const signer = await tokenFor(platform, subject, ['ethics-board']);
+    const namesake = await partnerToken(subject, ['ethics-board']);
+    const unbound = { status: 409, code: 'signature.pin_unbound' };
+    for (const token of [signer, namesake]) {
+      expect((await sign(token, 'legacy-pin-2026')).body).toMatchObject(unbound);
+      // Nor does a bearer token alone enrol a new PIN beside it.
+      expect((await setPin(token, { pin: 'fresh-pin-2026' })).body).toMatchObject(unbound);
+    }
+
+    const env = {
+      NODE_ENV: 'test',
+      DATABASE_URL: platform.config.database.url ?? '',
+      PRAESIDIUM_DATA_DIR: platform.config.dataDir,
+      PRAESIDIUM_GOVERNANCE_PORT: String(platform.config.http.governancePort),
+      PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
+      PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
+    };
+    const listed = await praesidium(['signing-pins', 'unbound'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`"subject":"${subject}"`);
+    const untrusted = await praesidium(
+      ['signing-pins', 'bind', '--subject', subject, '--issuer', 'https://rogue.example'],
+      env,
+    );
+    expect(untrusted.code).toBe(2);
+    const bound = await praesidium(
+      ['signing-pins', 'bind', '--subject', subject, '--issuer', platform.config.auth.issuer],
+      env,
+    );
+    expect(bound).toMatchObject({ code: 0 });
+
+    // Bound: the signer signs with the PIN they set long ago; the namesake neither uses it nor is held up.
+    expect((await sign(signer, 'legacy-pin-2026')).status).toBe(201);
+    expect((await sign(namesake, 'legacy-pin-2026')).body).toMatchObject({
+      code: 'signature.reauthentication_failed',
+    });
+    expect((await setPin(namesake, { pin: 'namesake-pin-2026' })).status).toBe(204);
+    const audit = await call('GET', `${governance}/audit/events?action=signing_pin.bound`, {
+      token: officer,
+    });
+    expect(audit.body.records).toEqual([
+      expect.objectContaining({
+        event: expect.objectContaining({
+          outcome: 'success',
+          requestSha256: contentHash({ subject, issuer: platform.config.auth.issuer }),
+        }),
+      }),
+    ]);
+  });
+
+  it("does not show a namesake from another trusted issuer a security officer's job", async () => {
+    const started = await call('POST', `${governance}/audit/verifications`, { token: officer, body: {} });
+    expect(started.status).toBe(202);
+    const jobUrl = `${governance}/jobs/${started.body.job as string}`;
+    const namesake = await partnerToken(PERSONAS['security-officer'].subject, ['security-officer']);
+
+    expect((await call('GET', jobUrl, { token: namesake })).body).toMatchObject({
+      status: 404,
+      code: 'request.not_found',
+    });
+    const own = await call('GET', jobUrl, { token: officer });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      requestedBy: PERSONAS['security-officer'].subject,
+      requestedByIssuer: platform.config.auth.issuer,
+    });
+  });
+
+  it("does not count a namesake from another trusted issuer as the second person of a policy's four eyes", async () => {
+    // Issuer and subject name a person; but one directory may be trusted under two issuer names (a
+    // Keycloak realm reached under two host names), so the same subject is never a second person.
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: officer,
+      body: { document: DEFAULT_POLICY, reason: 'proposed by the officer, approved by their namesake?' },
+    });
+    expect(proposed.status).toBe(201);
+    const namesake = await partnerToken(PERSONAS['security-officer'].subject, ['security-officer']);
+    const approved = await call('POST', `${governance}/policies/${proposed.body.version as number}/approve`, {
+      token: namesake,
+    });
+    expect(approved.body).toMatchObject({ status: 403, code: 'policy.four_eyes' });
   });
 
   it("leaves a record of who read a patient's consents, listed or as their history, not only exported", async () => {

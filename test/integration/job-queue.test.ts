@@ -4,6 +4,7 @@ import {
   InProcessJobQueue,
   JobQueueUnavailableError,
   type JobQueue,
+  type JobRequester,
   type JobStatus,
 } from '@praesidium/jobs';
 import { ProblemError } from '@praesidium/problem';
@@ -33,20 +34,25 @@ describe.each(QUEUES)('jobs on %s', (_, makeQueue) => {
     await queue.close();
   });
 
-  it('runs a job, shows its progress and keeps its result and requester', async () => {
+  it('runs a job, shows its progress and keeps its result and requester (subject and issuer)', async () => {
     const seen: number[] = [];
-    queue.register<{ n: number; requestedBy: string }, { doubled: number }>('double', async (job) => {
+    queue.register<{ n: number } & JobRequester, { doubled: number }>('double', async (job) => {
       await job.reportProgress(50);
       seen.push(50);
       return { doubled: job.data.n * 2 };
     });
-    const id = await queue.add('double', { n: 21, requestedBy: 'sam.okafor' });
+    const id = await queue.add('double', {
+      n: 21,
+      requestedBy: 'sam.okafor',
+      requestedByIssuer: 'https://idp.hospital.example',
+    });
     const status = await settle(queue, id);
     expect(status).toMatchObject({
       state: 'completed',
       progress: 100,
       result: { doubled: 42 },
       requestedBy: 'sam.okafor',
+      requestedByIssuer: 'https://idp.hospital.example',
     });
     expect(seen).toEqual([50]);
   });

@@ -1,4 +1,16 @@
-import { DATABASES } from '../support/databases.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { AuditEventEntity, AuditStreamEntity, AuditTrail, type AuditAgent } from '@praesidium/audit';
+import {
+  EmbeddedPostgres,
+  MIGRATIONS,
+  dataSourceOptions,
+  runMigrations,
+  type PostgresConnection,
+} from '@praesidium/database';
+import { createIsolatedDatabase, DATABASES } from '../support/databases.js';
 
 describe.each(DATABASES)('migrations on %s', (_, open) => {
   it('create the registry, consent and audit schemas, and running them again changes nothing', async () => {
@@ -95,6 +107,110 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
       await expect(db.dataSource.query(`TRUNCATE audit.${month(0)}`)).rejects.toThrow(/append-only/);
     } finally {
       await db.close();
+    }
+  });
+});
+
+const HOSPITAL = 'https://idp.hospital.example/realms/clinical';
+const PARTNER = 'https://partner-idp.example/realms/clinical';
+
+/** Migrates a database up to (not including) `before`, or all the way. */
+async function migratedUpTo(connection: PostgresConnection, before?: string): Promise<DataSource> {
+  const end = before ? MIGRATIONS.findIndex((migration) => migration.name === before) : MIGRATIONS.length;
+  if (end < 0) throw new Error(`no migration ${before}`);
+  const dataSource = new DataSource({
+    ...dataSourceOptions(connection, [AuditEventEntity, AuditStreamEntity], 2),
+    migrations: MIGRATIONS.slice(0, end),
+  });
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  return dataSource;
+}
+
+/**
+ * Signing PINs as they stood when they were keyed by subject alone, with what the audit trail
+ * recorded of them; then the migration that keys them by issuer and subject.
+ */
+async function bindsPinsToTheIssuerTheTrailShows(connection: PostgresConnection): Promise<void> {
+  const before = await migratedUpTo(connection, 'SigningCredentialIssuer1766000000000');
+  try {
+    const trail = new AuditTrail(
+      before.getRepository(AuditEventEntity),
+      before.getRepository(AuditStreamEntity),
+      'governance',
+    );
+    const record = (action: string, agent: AuditAgent, outcome: 'success' | 'refused' = 'success') =>
+      trail.append({ action, outcome, agent: { roles: ['ethics-board'], ...agent } });
+    for (const subject of ['pin.one', 'pin.two-issuers', 'pin.no-issuer', 'pin.no-record', 'pin.refused'])
+      await before.query(
+        `INSERT INTO registry.signing_credential (subject, scrypt, failed_attempts, updated_at)
+         VALUES ($1, 'scrypt$32768$8$1$c2FsdA$a2V5', 0, now())`,
+        [subject],
+      );
+    await record('signing_pin.set', { subject: 'pin.one', issuer: HOSPITAL });
+    await record('model_version.signed', { subject: 'pin.one', issuer: HOSPITAL });
+    await record('bias_report.signed', { subject: 'pin.one', issuer: HOSPITAL });
+    // A namesake at the partner IdP used this subject's PIN: whose it is, the record cannot say.
+    await record('signing_pin.set', { subject: 'pin.two-issuers', issuer: HOSPITAL });
+    await record('bias_report.signed', { subject: 'pin.two-issuers', issuer: PARTNER });
+    await record('signing_pin.set', { subject: 'pin.no-issuer' });
+    await record('model_version.signed', { subject: 'pin.no-issuer', issuer: HOSPITAL });
+    // A refused attempt proves nothing: the partner's namesake was turned away.
+    await record('signing_pin.set', { subject: 'pin.refused', issuer: HOSPITAL });
+    await record('signing_pin.set', { subject: 'pin.refused', issuer: PARTNER }, 'refused');
+    await record('model_version.signed', { subject: 'pin.refused', issuer: PARTNER }, 'refused');
+  } finally {
+    await before.destroy();
+  }
+
+  const after = await migratedUpTo(connection);
+  try {
+    const rows: { subject: string; issuer: string }[] = await after.query(
+      `SELECT subject, issuer FROM registry.signing_credential ORDER BY subject`,
+    );
+    expect(rows).toEqual([
+      { subject: 'pin.no-issuer', issuer: '' },
+      { subject: 'pin.no-record', issuer: '' },
+      { subject: 'pin.one', issuer: HOSPITAL },
+      { subject: 'pin.refused', issuer: HOSPITAL },
+      { subject: 'pin.two-issuers', issuer: '' },
+    ]);
+    // Keyed by issuer and subject: a namesake's PIN is a row of its own.
+    await after.query(
+      `INSERT INTO registry.signing_credential (issuer, subject, scrypt, failed_attempts, updated_at)
+       VALUES ($1, 'pin.one', 'scrypt$32768$8$1$c2FsdA$a2V5', 0, now())`,
+      [PARTNER],
+    );
+    await expect(
+      after.query(
+        `INSERT INTO registry.signing_credential (issuer, subject, scrypt, failed_attempts, updated_at)
+         VALUES ($1, 'pin.one', 'x', 0, now())`,
+        [HOSPITAL],
+      ),
+    ).rejects.toThrow(/pk_registry_signing_credential/);
+  } finally {
+    await after.destroy();
+  }
+}
+
+describe('the migration that keys signing PINs by issuer and subject', () => {
+  it('binds each PIN on PostgreSQL to the one issuer its audited uses show, else to no issuer', async () => {
+    const database = await createIsolatedDatabase();
+    try {
+      await bindsPinsToTheIssuerTheTrailShows({ kind: 'server', url: database.url });
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('does the same on the embedded PGlite', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
+    const host = await EmbeddedPostgres.start(dataDir);
+    try {
+      await bindsPinsToTheIssuerTheTrailShows(host.connection);
+    } finally {
+      await host.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -10,6 +10,7 @@ import { BIAS_USAGE, runBiasCommand } from './bias-commands.js';
 import { DOCS_USAGE, runDocsCommand } from './docs-commands.js';
 import { APP_NAMES, DEFAULT_APPS, type AppName } from './app-names.js';
 import { KEY_USAGE, runKeyCommand } from './key-commands.js';
+import { runSigningPinCommand, SIGNING_PIN_USAGE } from './signing-pin-commands.js';
 
 export const USAGE = `Usage: praesidium <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
 ${AUDIT_USAGE}
 ${CONSENT_USAGE}
 ${KEY_USAGE}
+${SIGNING_PIN_USAGE}
 ${BIAS_USAGE}
 ${DOCS_USAGE}
 
@@ -47,6 +49,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return runConsentCommand(config, rest);
     case 'keys':
       return runKeyCommand(config, rest);
+    case 'signing-pins':
+      return runSigningPinCommand(config, rest);
     case 'bias':
       return runBiasCommand(rest);
     case 'docs':

@@ -1,4 +1,5 @@
 export * from './principal.js';
+export * from './identity.js';
 export * from './jwks-source.js';
 export * from './token-verifier.js';
 export * from './bearer-token.js';

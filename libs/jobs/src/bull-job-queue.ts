@@ -74,11 +74,10 @@ export class BullJobQueue implements JobQueue {
     if (!job) return undefined;
     const state = await job.getState();
     const progress = typeof job.progress() === 'number' ? (job.progress() as number) : 0;
-    const requestedBy = requesterOf(job.data);
     return {
       id: String(job.id),
       name: job.name,
-      ...(requestedBy ? { requestedBy } : {}),
+      ...requesterOf(job.data),
       state: state === 'completed' || state === 'failed' || state === 'active' ? state : 'waiting',
       progress: state === 'completed' ? 100 : progress,
       ...(job.returnvalue !== undefined && job.returnvalue !== null ? { result: job.returnvalue } : {}),

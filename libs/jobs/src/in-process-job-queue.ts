@@ -27,14 +27,7 @@ export class InProcessJobQueue implements JobQueue {
     const handler = this.handlers.get(name);
     if (!handler) throw new Error(`no handler registered for job ${name}`);
     const id = randomUUID();
-    const requestedBy = requesterOf(data);
-    const status: JobStatus = {
-      id,
-      name,
-      state: 'waiting',
-      progress: 0,
-      ...(requestedBy ? { requestedBy } : {}),
-    };
+    const status: JobStatus = { id, name, state: 'waiting', progress: 0, ...requesterOf(data) };
     this.jobs.set(id, status);
     this.forgetOldJobs();
     this.tail = this.tail.then(() => this.run(id, handler, data));

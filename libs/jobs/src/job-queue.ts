@@ -15,8 +15,12 @@ export interface JobStatus {
   readonly id: string;
   readonly name: string;
   readonly state: JobState;
-  /** The subject who asked for the job (from its data's `requestedBy`): only they may read it. */
+  /**
+   * Who asked for the job: the subject and issuer of its data's `requestedBy` and `requestedByIssuer`
+   * (`JobRequester`). Only they may read it; a job without both is nobody's.
+   */
   readonly requestedBy?: string;
+  readonly requestedByIssuer?: string;
   readonly progress: number;
   readonly result?: unknown;
   readonly error?: string;
@@ -41,9 +45,19 @@ export function clampProgress(percent: number): number {
   return Math.max(0, Math.min(100, Math.round(percent)));
 }
 
-export function requesterOf(data: unknown): string | undefined {
-  const requestedBy = (data as { requestedBy?: unknown } | null)?.requestedBy;
-  return typeof requestedBy === 'string' ? requestedBy : undefined;
+/** Who asks for a job, in its data: a subject names a person at one issuer only. */
+export interface JobRequester {
+  readonly requestedBy: string;
+  readonly requestedByIssuer: string;
+}
+
+/** The requester fields a job's data carries (those that are strings), for its status. */
+export function requesterOf(data: unknown): Partial<JobRequester> {
+  const { requestedBy, requestedByIssuer } = (data ?? {}) as Record<string, unknown>;
+  return {
+    ...(typeof requestedBy === 'string' ? { requestedBy } : {}),
+    ...(typeof requestedByIssuer === 'string' ? { requestedByIssuer } : {}),
+  };
 }
 
 const logger = new Logger('Jobs');

@@ -35,9 +35,13 @@ export class SignatureEntity {
   @Column({ name: 'signature_sha256', type: 'text' }) signatureSha256!: string;
 }
 
-/** A signer's signing PIN, as an scrypt hash (the second component of a Part 11 signature). */
+/**
+ * A signer's signing PIN, as an scrypt hash (the second component of a Part 11 signature), keyed by
+ * the issuer and subject of the signer's token (an empty issuer: not bound yet, see `UNBOUND_ISSUER`).
+ */
 @Entity({ schema: 'registry', name: 'signing_credential' })
 export class SigningCredentialEntity {
+  @PrimaryColumn({ type: 'text' }) issuer!: string;
   @PrimaryColumn({ type: 'text' }) subject!: string;
   @Column({ type: 'text' }) scrypt!: string;
   /** Consecutive wrong PINs (21 CFR 11.300(d): attempts at misuse are detected and stopped). */

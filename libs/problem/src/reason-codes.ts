@@ -146,6 +146,11 @@ export const REASONS = {
   },
   'signature.role_invalid': { status: 403, title: 'You do not hold the role you sign as' },
   'signature.pin_exists': { status: 409, title: 'A signing PIN is set; give the current one to change it' },
+  'signature.pin_unbound': {
+    status: 409,
+    title:
+      'A signing PIN of your subject was set before PINs were kept per issuer: an operator binds it to its issuer first',
+  },
   'evidence.too_large': { status: 413, title: 'The evidence file is larger than allowed' },
   'evidence.type_invalid': { status: 415, title: 'The evidence file is not of an allowed type' },
   'evidence.name_invalid': { status: 422, title: 'The evidence file name is not a plain file name' },

@@ -49,7 +49,7 @@ export class AuditProofsController {
     await this.trail.append({
       action: 'audit.checkpointed',
       outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
     });
     return { checkpoint: checkpoint ?? null };
   }

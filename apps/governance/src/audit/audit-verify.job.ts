@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditCheckpoints, AuditTrail, verifyAudit, type AuditVerification } from '@praesidium/audit';
-import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { JOB_QUEUE, type JobQueue, type JobRequester } from '@praesidium/jobs';
+import { requesterAgent } from '../jobs/enqueue.js';
 
 export const AUDIT_VERIFY_JOB = 'audit.verify';
 
-export interface AuditVerifyRequest {
-  readonly requestedBy: string;
+export interface AuditVerifyRequest extends JobRequester {
   /** Check only what came after this checkpoint, verified earlier. */
   readonly fromCheckpoint?: number;
 }
@@ -29,7 +29,7 @@ export class AuditVerifyJob implements OnModuleInit {
         action: 'audit.verified',
         outcome: result.valid ? 'success' : 'failure',
         reasonCode: result.valid ? undefined : 'audit.chain_broken',
-        agent: { subject: job.data.requestedBy },
+        agent: requesterAgent(job.data),
       });
       return result;
     });

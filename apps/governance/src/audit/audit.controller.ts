@@ -17,7 +17,7 @@ import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { Pseudonymizer } from '@praesidium/keys';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { enqueue } from '../jobs/enqueue.js';
+import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { AUDIT_VERIFY_JOB, type AuditVerifyRequest } from './audit-verify.job.js';
 
 export const searchQuery = z
@@ -167,7 +167,7 @@ export class AuditController {
   ) {
     requireAbility(principal, 'verify', 'AuditTrail');
     const request: AuditVerifyRequest = {
-      requestedBy: principal.subject,
+      ...requesterFields(principal),
       fromCheckpoint: body?.fromCheckpoint,
     };
     const id = await enqueue(this.jobs, AUDIT_VERIFY_JOB, request);

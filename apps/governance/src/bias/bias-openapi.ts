@@ -80,6 +80,7 @@ export const BIAS_ROUTES: readonly DocumentedRoute[] = [
       'bias.requester_signs',
       'signature.reauthentication_failed',
       'signature.locked',
+      'signature.pin_unbound',
       'signature.record_mismatch',
     ],
   },

@@ -21,6 +21,13 @@ describe('bias report sign-off', () => {
     );
   });
 
+  it('refuses a namesake of the requester at another trusted issuer: no second person for certain', () => {
+    const namesake = { ...member, issuer: 'https://partner-idp.example/realms/clinical' };
+    expect(signOffRefusal({ ...completed, requestedBy: 'ethics.one' }, namesake, 'ethics-board')).toBe(
+      'bias.requester_signs',
+    );
+  });
+
   it('refuses a signer who does not hold the role they sign as', () => {
     expect(
       signOffRefusal(completed, { subject: 'ra.one', roles: ['regulatory-affairs'] }, 'ethics-board'),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { mayBeSamePerson } from '@praesidium/access';
 import { randomUUID } from 'node:crypto';
 import {
   manifestSignature,
@@ -22,7 +23,8 @@ export function signOffRefusal(
 ): 'signature.role_invalid' | 'bias.report_not_ready' | 'bias.requester_signs' | undefined {
   if (!signer.roles.includes(role)) return 'signature.role_invalid';
   if (report.status !== 'completed' || report.reportSha256 === null) return 'bias.report_not_ready';
-  if (report.requestedBy === signer.subject) return 'bias.requester_signs';
+  // Their namesake at another issuer neither (separation of duties: see `mayBeSamePerson`).
+  if (mayBeSamePerson({ subject: report.requestedBy }, signer)) return 'bias.requester_signs';
   return undefined;
 }
 
@@ -44,7 +46,7 @@ export class BiasReportSignOff {
     const report = await this.store.find(reportId);
     const refusal = signOffRefusal(report, signer, request.role);
     if (refusal || report.reportSha256 === null) throw new ProblemError(refusal ?? 'bias.report_not_ready');
-    await this.credentials.reauthenticate(signer.subject, request.pin);
+    await this.credentials.reauthenticate(signer, request.pin);
     if (request.recordSha256 !== report.reportSha256) throw new ProblemError('signature.record_mismatch');
     const manifestation = manifestSignature(signer, request, report.reportSha256);
     const signature: BiasReportSignature = {

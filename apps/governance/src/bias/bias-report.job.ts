@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AuditTrail } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
 import { biasReportHtml, computeBiasReport, EvaluationTable } from '@praesidium/fairness';
-import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { JOB_QUEUE, type JobQueue, type JobRequester } from '@praesidium/jobs';
+import { requesterAgent } from '../jobs/enqueue.js';
 import { BiasReportStore } from './bias-report.store.js';
 
 export const BIAS_REPORT_JOB = 'bias.report';
 
-export interface BiasReportJobData {
-  readonly requestedBy: string;
+export interface BiasReportJobData extends JobRequester {
   readonly reportId: string;
 }
 
@@ -43,7 +43,7 @@ export class BiasReportJob implements OnModuleInit {
           await this.trail.append({
             action: 'bias_report.completed',
             outcome: 'success',
-            agent: { subject: job.data.requestedBy },
+            agent: requesterAgent(job.data),
             requestSha256: record.dataset.sha256,
             responseSha256: reportSha256,
             ...(record.modelVersionRef ? { entity: { modelVersion: record.modelVersionRef } } : {}),

@@ -29,7 +29,7 @@ import { Datasets, SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { enqueue } from '../jobs/enqueue.js';
+import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { BIAS_REPORT_JOB, type BiasReportJobData } from './bias-report.job.js';
 import { BiasReportSignOff } from './bias-report-sign-off.js';
 import { BiasReportStore } from './bias-report.store.js';
@@ -138,7 +138,7 @@ export class BiasReportsController {
       aggregate: parsed.table.toJSON(),
     });
     const jobId = await enqueue<BiasReportJobData>(this.jobs, BIAS_REPORT_JOB, {
-      requestedBy: principal.subject,
+      ...requesterFields(principal),
       reportId: id,
     });
     await this.store.setJob(id, jobId);

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditTrail } from '@praesidium/audit';
-import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { JOB_QUEUE, type JobQueue, type JobRequester } from '@praesidium/jobs';
 import { KeyStore } from '@praesidium/keys';
 import {
   DOCUMENT_KINDS,
@@ -18,12 +18,12 @@ import {
   type GenerationInputs,
   type PackageLock,
 } from '@praesidium/regulatory-docs';
+import { requesterAgent } from '../jobs/enqueue.js';
 import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
 
 export const DOCUMENT_JOB = 'document.generate';
 
-export interface DocumentJobData {
-  readonly requestedBy: string;
+export interface DocumentJobData extends JobRequester {
   readonly documentId: string;
 }
 
@@ -76,7 +76,7 @@ export class DocumentJob implements OnModuleInit {
           await this.trail.append({
             action: 'document.generated',
             outcome: 'success',
-            agent: { subject: job.data.requestedBy },
+            agent: requesterAgent(job.data),
             responseSha256: generated.bundleSha256,
             // The document is found by its bundle hash (responseSha256) in `regulatory.document`.
             entity: { model: record.model, modelVersion: record.version },

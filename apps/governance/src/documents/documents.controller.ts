@@ -22,7 +22,7 @@ import { ModelRegistry } from '@praesidium/model-registry';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { DOCUMENT_KINDS, submissionArchive } from '@praesidium/regulatory-docs';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { enqueue } from '../jobs/enqueue.js';
+import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { DOCUMENT_JOB, type DocumentJobData } from './document.job.js';
 import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
 
@@ -69,7 +69,7 @@ export class DocumentsController {
     await this.registry.getVersion(body.model, body.version);
     const id = await this.store.create({ ...body, requestedBy: principal.subject });
     const jobId = await enqueue<DocumentJobData>(this.jobs, DOCUMENT_JOB, {
-      requestedBy: principal.subject,
+      ...requesterFields(principal),
       documentId: id,
     });
     await this.store.setJob(id, jobId);

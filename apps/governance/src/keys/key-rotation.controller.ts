@@ -67,7 +67,7 @@ export class KeyRotationController {
     await this.trail.append({
       action: 'keys.rotated',
       outcome: 'success',
-      agent: { subject: principal.subject, roles: principal.roles },
+      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
       entity: {
         keyPurpose: purpose,
         keyIds: keys.flatMap((key) => (key.state === 'current' && key.kid ? [key.kid] : [])),

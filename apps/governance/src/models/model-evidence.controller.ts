@@ -103,7 +103,7 @@ export class ModelEvidenceController {
   ) {
     requireAbility(principal, 'sign', 'ModelVersion');
     await audited(this.trail, principal, 'signing_pin.set', {}, () =>
-      this.signatures.setSigningPin(principal.subject, body.pin, body.currentPin),
+      this.signatures.setSigningPin(principal, body.pin, body.currentPin),
     );
   }
 }

@@ -199,7 +199,13 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     summary: 'Sign the approval record (21 CFR Part 11): meaning, record SHA-256, and your signing PIN',
     body: signatureBody,
     success: { status: 201, description: 'the signature manifestation' },
-    refusals: ['signature.reauthentication_failed', 'signature.record_mismatch', 'signature.role_invalid'],
+    refusals: [
+      'signature.reauthentication_failed',
+      'signature.locked',
+      'signature.pin_unbound',
+      'signature.record_mismatch',
+      'signature.role_invalid',
+    ],
   },
   {
     method: 'put',
@@ -208,7 +214,12 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     summary: 'Set your signing PIN (changing it needs the current one); stored as an scrypt hash',
     body: signingPinBody,
     success: { status: 204, description: 'set' },
-    refusals: ['signature.pin_exists', 'signature.reauthentication_failed'],
+    refusals: [
+      'signature.pin_exists',
+      'signature.pin_unbound',
+      'signature.reauthentication_failed',
+      'signature.locked',
+    ],
   },
   {
     method: 'post',

@@ -1,3 +1,4 @@
+import { isSameIdentity } from '../identity.js';
 import type { BreakGlassEventEntity, BreakGlassGrantEntity } from './break-glass.entity.js';
 
 /** Reasons an emergency can be declared for (the free-text justification says the rest). */
@@ -47,7 +48,7 @@ export function isGrantHolder(
   grant: Pick<GrantView, 'grantee' | 'granteeIssuer'>,
   principal: { readonly subject: string; readonly issuer: string },
 ): boolean {
-  return grant.grantee === principal.subject && grant.granteeIssuer === principal.issuer;
+  return isSameIdentity({ subject: grant.grantee, issuer: grant.granteeIssuer }, principal);
 }
 
 /** A grant's state at `now` from its rows: closed by an end or expiry event, else by its time box. */

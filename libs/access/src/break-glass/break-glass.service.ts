@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ProblemError } from '@praesidium/problem';
+import { mayBeSamePerson } from '../identity.js';
 import type { Principal } from '../principal.js';
 import {
   grantView,
@@ -112,8 +113,9 @@ export class BreakGlassGrants {
     now = new Date(),
   ): Promise<GrantView> {
     const current = await this.getGrant(id, now);
-    // Nobody reviews their own emergency access, whatever roles they hold.
-    if (current.grantee === reviewer)
+    // Nobody reviews their own emergency access, whatever roles they hold; nor does their namesake at
+    // another issuer (separation of duties: see `mayBeSamePerson`).
+    if (mayBeSamePerson({ subject: current.grantee }, { subject: reviewer }))
       throw new ProblemError('access.denied', 'a grant is reviewed by someone else');
     if (current.state === 'active') throw new ProblemError('break_glass.not_ended');
     if (current.review) throw new ProblemError('break_glass.closed', 'the grant has already been reviewed');

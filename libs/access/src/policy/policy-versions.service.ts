@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { contentHash } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
+import { mayBeSamePerson } from '../identity.js';
 import { policyActivations } from './policy-bus.js';
 import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
 import { PolicyActivationEntity, PolicyVersionEntity } from './policy.entity.js';
@@ -56,7 +57,9 @@ export class PolicyVersions {
   async approvePolicy(version: number, approver: string): Promise<PolicyVersionView> {
     const proposed = await this.dataSource.getRepository(PolicyVersionEntity).findOneBy({ version });
     if (!proposed) throw new ProblemError('policy.not_found');
-    if (proposed.author === approver) throw new ProblemError('policy.four_eyes');
+    // Four eyes: the author's namesake at another issuer is no second person (`mayBeSamePerson`).
+    if (mayBeSamePerson({ subject: proposed.author }, { subject: approver }))
+      throw new ProblemError('policy.four_eyes');
     const activation: PolicyActivationEntity = { version, approvedBy: approver, activatedAt: new Date() };
     try {
       await this.dataSource.getRepository(PolicyActivationEntity).insert(activation);

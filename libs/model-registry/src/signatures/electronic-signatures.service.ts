@@ -7,7 +7,7 @@ import { VersionLifecycle } from '../lifecycle/version-lifecycle.service.js';
 import { ModelVersionEntity } from '../model.entity.js';
 import { SignatureEntity } from '../registry-records.entity.js';
 import { manifestSignature, signatureSha256, type Signer, type SignRequest } from './signature.js';
-import { SigningCredentials } from './signing-credentials.service.js';
+import { SigningCredentials, type PinHolder } from './signing-credentials.service.js';
 
 /**
  * Electronic signatures in the manner of 21 CFR Part 11: each names the signer, their printed name,
@@ -24,13 +24,13 @@ export class ElectronicSignatures {
   ) {}
 
   /** Sets the signer's PIN (see `SigningCredentials`). */
-  async setSigningPin(subject: string, pin: string, currentPin: string | undefined): Promise<void> {
-    await this.credentialStore.setSigningPin(subject, pin, currentPin);
+  async setSigningPin(holder: PinHolder, pin: string, currentPin: string | undefined): Promise<void> {
+    await this.credentialStore.setSigningPin(holder, pin, currentPin);
   }
 
   async sign(version: ModelVersionEntity, signer: Signer, request: SignRequest): Promise<SignatureEntity> {
     if (!signer.roles.includes(request.role)) throw new ProblemError('signature.role_invalid');
-    await this.credentialStore.reauthenticate(signer.subject, request.pin);
+    await this.credentialStore.reauthenticate(signer, request.pin);
     const { sha256 } = await this.lifecycle.currentRecord(version);
     if (request.recordSha256 !== sha256) throw new ProblemError('signature.record_mismatch');
     const manifestation = manifestSignature(signer, request, sha256);

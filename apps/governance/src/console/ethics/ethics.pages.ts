@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { mayBeSamePerson } from '@praesidium/access';
 import { reportTables, type BiasReport } from '@praesidium/fairness';
 import { SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import type { ConsolePages } from '../console.plugin.js';
@@ -99,8 +100,8 @@ function registerRoutes(app: FastifyInstance): void {
         ability.can('sign', 'BiasReport') &&
         found.status === 'completed' &&
         principal.roles.includes('ethics-board') &&
-        found.requestedBy !== principal.subject,
-      isRequester: found.requestedBy === principal.subject,
+        !mayBeSamePerson({ subject: found.requestedBy }, principal),
+      isRequester: mayBeSamePerson({ subject: found.requestedBy }, principal),
       meanings: SIGNATURE_MEANINGS,
     });
   });

@@ -13,10 +13,15 @@ import { call } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { purposeConsent } from '../support/consents.js';
+import { eventually } from '../support/eventually.js';
 
 /** A second IdP the hospital trusts (a partner site), its keys in a file next to the issuers file. */
 const PARTNER_ISSUER = 'https://partner-idp.example/realms/clinical';
 const AUDIENCE = 'praesidium';
+/** FHIR R4 requires each provision actor's role: the clinician who performs the use. */
+const PERFORMER = {
+  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'PRF' }],
+};
 
 /**
  * Broken access control found by review: rules a policy may write that the API did not enforce, and
@@ -234,6 +239,8 @@ describe('access control: what the policy and the identity say is what the API e
       PRAESIDIUM_DATA_DIR: platform.config.dataDir,
       PRAESIDIUM_GOVERNANCE_PORT: String(platform.config.http.governancePort),
       PRAESIDIUM_AUTH_ISSUERS_FILE: path.join(dir, 'issuers.json'),
+      // As the platform runs: the demo issuer, whose signer the operator binds, is trusted beside the file.
+      PRAESIDIUM_DEMO: 'on',
       PRAESIDIUM_AUTH_AUDIENCE: AUDIENCE,
     };
     const listed = await praesidium(['signing-pins', 'unbound'], env);
@@ -350,6 +357,60 @@ describe('access control: what the policy and the identity say is what the API e
       expect.arrayContaining(['audit.searched', 'audit.exported']),
     );
     for (const event of actions) expect(event.agent).toMatchObject({ issuer: platform.config.auth.issuer });
+  });
+
+  it("does not give a namesake from another trusted issuer what a patient's consent grants one clinician", async () => {
+    const gateway = platform.config.http.gatewayUrl;
+    const subject = PERSONAS['pain-clinician'].subject;
+    const clinician = await platform.token('pain-clinician');
+    const namesake = await partnerToken(subject, ['clinician'], { trainings: [LUMBAR_ESI_MODEL_NAME] });
+    const infer = (token: string, patient: string) =>
+      call('POST', `${gateway}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`, {
+        token,
+        body: { parameters: { patient, purpose_of_use: 'TREAT' }, inputs: exampleEsiInputs() },
+      });
+    /** The patient refuses treatment use but by the one clinician the actor names. */
+    const onlyBy = async (patient: string, actor: Record<string, unknown>) => {
+      const base = purposeConsent(patient, { type: 'deny' });
+      const recorded = await call('POST', `${governance}/consents`, {
+        token: clinician,
+        body: {
+          ...base,
+          provision: {
+            ...base.provision,
+            provision: [{ type: 'permit', actor: [{ role: PERFORMER, ...actor }] }],
+          },
+        },
+      });
+      expect(recorded.status).toBe(201);
+    };
+
+    // A reference without an issuer names the subject at the issuer consents are read under (here the
+    // first trusted one, the demo issuer): the namesake at the partner IdP is refused.
+    await onlyBy('Patient/namesake-consent-1', { reference: { reference: `Practitioner/${subject}` } });
+    const allowed = await eventually(
+      () => infer(clinician, 'Patient/namesake-consent-1'),
+      (answer) => answer.status === 200,
+    );
+    expect(allowed.status).toBe(200);
+    expect((await infer(namesake, 'Patient/namesake-consent-1')).body).toMatchObject({
+      status: 403,
+      code: 'consent.denied',
+    });
+
+    // An identifier names one person: the partner's clinician, and not the demo issuer's namesake.
+    await onlyBy('Patient/namesake-consent-2', {
+      reference: { identifier: { system: PARTNER_ISSUER, value: subject } },
+    });
+    const partnerAllowed = await eventually(
+      () => infer(namesake, 'Patient/namesake-consent-2'),
+      (answer) => answer.status === 200,
+    );
+    expect(partnerAllowed.status).toBe(200);
+    expect((await infer(clinician, 'Patient/namesake-consent-2')).body).toMatchObject({
+      status: 403,
+      code: 'consent.denied',
+    });
   });
 
   it('serves a deployed version as approved: a later change of the model widens neither who may use it nor what it claims', async () => {

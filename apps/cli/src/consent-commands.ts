@@ -7,6 +7,7 @@ import { PURPOSES_OF_USE, type PraesidiumConfig } from '@praesidium/config';
 import {
   ConsentVersionEntity,
   createConsentService,
+  practitionerActors,
   SourceDocumentEntity,
   toFhirConsent,
   VERIFICATION_METHODS,
@@ -26,7 +27,7 @@ export const CONSENT_USAGE = `  consent record --file CONSENT.json [--verificati
   consent history --id ID --patient REF            every version of a consent, oldest first
   consent export --id ID --patient REF [--version N]
                                                    a consent as FHIR R4 JSON with its source document
-  consent why --patient REF --purpose CODE [--model NAME] [--practitioner SUBJECT] [--class a,b]
+  consent why --patient REF --purpose CODE [--model NAME] [--practitioner SUBJECT [--practitioner-issuer ISS]] [--class a,b]
                                                    the decision the gateway would make, and which consent and provision made it
   consent rewrap-keys [--rotate]                   (--rotate: add a new key-encryption key, then) rewrap every
                                                    source document's data key under the current one`;
@@ -35,6 +36,8 @@ interface ConsentContext {
   readonly consents: ConsentService;
   readonly trail: AuditTrail;
   readonly by: string;
+  /** The issuer a consent's `Practitioner/<subject>` reference names (PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER). */
+  readonly practitionerIssuer: string | undefined;
   readonly values: Record<string, string | boolean | undefined>;
 }
 
@@ -85,19 +88,32 @@ const COMMANDS: Record<string, (context: ConsentContext) => Promise<number>> = {
     console.log(JSON.stringify(await consents.exportConsent(values.id, values.patient, version), null, 2));
     return 0;
   },
-  async why({ consents, values }) {
+  async why({ consents, practitionerIssuer, values }) {
     const purpose = values.purpose;
     if (typeof values.patient !== 'string' || typeof purpose !== 'string') return usage();
     if (!(PURPOSES_OF_USE as readonly string[]).includes(purpose)) return usage();
     const list = (value: unknown) =>
       typeof value === 'string' ? value.split(',').filter(Boolean) : undefined;
+    const issuer = values['practitioner-issuer'];
+    const practitioner =
+      typeof values.practitioner === 'string'
+        ? practitionerActors(
+            {
+              subject: values.practitioner,
+              issuer: typeof issuer === 'string' ? issuer : (practitionerIssuer ?? ''),
+            },
+            practitionerIssuer,
+          )
+        : undefined;
     const explanation = await consents.explain(values.patient, {
       purposeOfUse: purpose,
       at: new Date(),
       actors: [
-        ...(typeof values.practitioner === 'string' ? [`Practitioner/${values.practitioner}`] : []),
+        ...(practitioner?.actors ?? []),
         ...(typeof values.model === 'string' ? [`Device/${values.model}`] : []),
       ],
+      possibleActors: practitioner?.possibleActors,
+      actorIdentifiers: practitioner?.actorIdentifiers,
       action: 'use',
       dataClasses: list(values.class),
     });
@@ -126,6 +142,7 @@ export async function runConsentCommand(config: PraesidiumConfig, args: string[]
       purpose: { type: 'string' },
       model: { type: 'string' },
       practitioner: { type: 'string' },
+      'practitioner-issuer': { type: 'string' },
       class: { type: 'string' },
       version: { type: 'string' },
       verification: { type: 'string' },
@@ -179,7 +196,13 @@ function contextFor(
     'cli',
   );
   const by = typeof values.by === 'string' ? values.by : `cli:${userInfo().username}`;
-  return { consents: createConsentService(dataSource, keyStore, config), trail, by, values };
+  return {
+    consents: createConsentService(dataSource, keyStore, config),
+    trail,
+    by,
+    practitionerIssuer: config.consent.practitionerIssuer,
+    values,
+  };
 }
 
 function method(values: Record<string, unknown>): VerificationMethod | undefined {

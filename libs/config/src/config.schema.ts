@@ -138,6 +138,7 @@ export const environmentSchema = z
     PRAESIDIUM_GOVERNANCE_RUNS_JOBS: flag.default(true),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
+    PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: z.string().min(1).max(2048).optional(),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
       .number()
       .positive()
@@ -346,7 +347,14 @@ export interface PraesidiumConfig {
         }
       | undefined;
   };
-  readonly consent: { readonly defaultPermit: readonly PurposeOfUse[] };
+  readonly consent: {
+    readonly defaultPermit: readonly PurposeOfUse[];
+    /**
+     * The trusted issuer whose subjects a consent's `Practitioner/<subject>` reference names (one
+     * without an issuer); a clinician of another issuer is named only by an identifier.
+     */
+    readonly practitionerIssuer: string | undefined;
+  };
   /**
    * Whether governance processes run the jobs (bias reports, documents, audit verification) besides
    * enqueuing them; false leaves them to `start --apps worker` processes (Bull on Redis only).
@@ -432,6 +440,7 @@ export function toConfig(
     requireCertificateBound: false,
     claims: DEFAULT_CLAIM_MAPPING,
   };
+  const issuers = [...(hasShorthandIssuer ? [shorthandIssuer] : []), ...fileIssuers];
   return {
     env: env.NODE_ENV,
     isProduction,
@@ -461,7 +470,7 @@ export function toConfig(
       algorithms: env.PRAESIDIUM_AUTH_ALGORITHMS,
       clockSkewSeconds: env.PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS,
       maxTokenLifetimeSeconds: env.PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
-      issuers: [...(hasShorthandIssuer ? [shorthandIssuer] : []), ...fileIssuers],
+      issuers,
     },
     gateway: {
       bodyLimitBytes: env.PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES,
@@ -500,7 +509,10 @@ export function toConfig(
             }
           : undefined,
     },
-    consent: { defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT },
+    consent: {
+      defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT,
+      practitionerIssuer: env.PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER ?? issuers[0]?.issuer,
+    },
     jobs: { runInGovernance: env.PRAESIDIUM_GOVERNANCE_RUNS_JOBS },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
     breakGlass: {

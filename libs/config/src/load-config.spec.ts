@@ -284,3 +284,39 @@ describe('gateway TLS', () => {
     expect(() => loadConfig({ PRAESIDIUM_GATEWAY_MTLS: 'on' })).toThrow(/PRAESIDIUM_GATEWAY_MTLS/);
   });
 });
+
+describe('PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'praesidium-practitioner-'));
+  const file = path.join(dir, 'issuers.json');
+  const [hospital, partner] = [
+    'https://idp.hospital.example/realms/h',
+    'https://idp.partner.example/realms/p',
+  ];
+  writeFileSync(
+    file,
+    JSON.stringify({
+      issuers: [hospital, partner].map((issuer) => ({ issuer, audience: 'p', discovery: true })),
+    }),
+  );
+
+  it("reads a consent's Practitioner/<subject> under the first trusted issuer unless told otherwise", () => {
+    expect(loadConfig({}).consent.practitionerIssuer).toBe('http://127.0.0.1:8081/demo-issuer');
+    expect(loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file }).consent.practitionerIssuer).toBe(hospital);
+    const chosen = loadConfig({
+      PRAESIDIUM_AUTH_ISSUERS_FILE: file,
+      PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: partner,
+    });
+    expect(chosen.consent.practitionerIssuer).toBe(partner);
+  });
+
+  it('refuses to start when the issuer named is not trusted', () => {
+    expect(() =>
+      loadConfig({
+        PRAESIDIUM_AUTH_ISSUERS_FILE: file,
+        PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: 'https://idp.elsewhere.example',
+      }),
+    ).toThrow(
+      /PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: https:\/\/idp.elsewhere.example is not a trusted issuer/,
+    );
+  });
+});

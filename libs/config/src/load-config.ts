@@ -21,12 +21,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): PraesidiumC
     );
   }
   const file = parsed.data.PRAESIDIUM_AUTH_ISSUERS_FILE;
-  if (!file) return toConfig(parsed.data);
-  const issuers = readIssuersFile(file);
+  const issuers = file ? readIssuersFile(file) : { ok: true as const, issuers: [] };
   if (!issuers.ok) throw new ConfigError(issuers.problems);
   const config = toConfig(parsed.data, issuers.issuers);
   const names = config.auth.issuers.map((issuer) => issuer.issuer);
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice) throw new ConfigError([`PRAESIDIUM_AUTH_ISSUERS_FILE: ${twice} is also PRAESIDIUM_AUTH_ISSUER`]);
+  const practitionerIssuer = parsed.data.PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER;
+  if (practitionerIssuer !== undefined && !names.includes(practitionerIssuer))
+    throw new ConfigError([
+      `PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: ${practitionerIssuer} is not a trusted issuer (${names.join(', ') || 'none'})`,
+    ]);
   return config;
 }

@@ -1,5 +1,6 @@
 import { consentRefusal, decideConsent, explainConsent, type ConsentQuestion } from './consent-decision.js';
-import type { ConsentRecord, ConsentStatus, Provision } from './consent-provision.js';
+import type { ConsentRecord, ConsentStatus, Provision, ProvisionActor } from './consent-provision.js';
+import { practitionerActors } from './practitioner-actors.js';
 
 const at = new Date('2026-11-24T10:00:00Z');
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
@@ -126,6 +127,39 @@ describe('consent decision: one consent', () => {
     });
     expect(decide([nursesOnly]).decision).toBe('deny');
     expect(decide([nursesOnly], { roles: ['nurse'] }).decision).toBe('permit');
+  });
+
+  it('names a clinician of one issuer by identifier; a bare reference grants only at the issuer it is read under', () => {
+    const HOSPITAL = 'https://idp.hospital.example';
+    const PARTNER = 'https://idp.partner.example';
+    const atHospital = practitionerActors({ subject: 'dr.rivera', issuer: HOSPITAL }, HOSPITAL);
+    const namesake = practitionerActors({ subject: 'dr.rivera', issuer: PARTNER }, HOSPITAL);
+    const only = (actor: ProvisionActor, type: 'permit' | 'deny') =>
+      consent('c1', { type: type === 'permit' ? 'deny' : 'permit', provision: [{ type, actor: [actor] }] });
+
+    const byReference: ProvisionActor = { reference: { reference: 'Practitioner/dr.rivera' } };
+    expect(decide([only(byReference, 'permit')], atHospital).decision).toBe('permit');
+    // A namesake at another trusted issuer is not granted what was granted to dr.rivera…
+    expect(decide([only(byReference, 'permit')], namesake).decision).toBe('deny');
+    // …but a refusal that may be about them still refuses (fail closed).
+    expect(decide([only(byReference, 'deny')], namesake).decision).toBe('deny');
+
+    const partnerRivera: ProvisionActor = {
+      reference: { identifier: { system: PARTNER, value: 'dr.rivera' } },
+    };
+    expect(decide([only(partnerRivera, 'permit')], namesake).decision).toBe('permit');
+    expect(decide([only(partnerRivera, 'permit')], atHospital).decision).toBe('deny');
+    expect(decide([only(partnerRivera, 'deny')], atHospital).decision).toBe('permit');
+    expect(decide([only(partnerRivera, 'deny')], namesake).decision).toBe('deny');
+
+    // An identifier without its issuer names nobody for sure: it refuses everyone and grants no one.
+    const noIssuer: ProvisionActor = { reference: { identifier: { value: 'dr.rivera' } } };
+    expect(decide([only(noIssuer, 'permit')], atHospital).decision).toBe('deny');
+    expect(decide([only(noIssuer, 'deny')], namesake).decision).toBe('deny');
+    // A question that does not know who acts: a refusal by identifier applies, a grant does not.
+    const unknown = { actors: undefined, roles: undefined, actorIdentifiers: undefined };
+    expect(decide([only(partnerRivera, 'deny')], unknown).decision).toBe('deny');
+    expect(decide([only(partnerRivera, 'permit')], unknown).decision).toBe('deny');
   });
 
   it('matches action, class, security label, code and data, a refusal touching any, a grant covering all', () => {

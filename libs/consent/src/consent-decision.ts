@@ -1,4 +1,12 @@
-import type { CodeableConcept, Coding, ConsentRecord, Period, Provision } from './consent-provision.js';
+import type {
+  CodeableConcept,
+  Coding,
+  ConsentRecord,
+  Identifier,
+  Period,
+  Provision,
+  ProvisionActor,
+} from './consent-provision.js';
 import { purposeLineage } from './purpose-of-use.js';
 
 /**
@@ -9,8 +17,15 @@ export interface ConsentQuestion {
   /** v3 PurposeOfUse code (TREAT, ETREAT, HOPERAT, HRESCH, CLINTRCH…). */
   readonly purposeOfUse: string;
   readonly at: Date;
-  /** References of who acts: the clinician (`Practitioner/<subject>`) and the model (`Device/<name>`). */
+  /** References that surely name who acts: the clinician (`Practitioner/<subject>`) and the model (`Device/<name>`). */
   readonly actors?: readonly string[];
+  /**
+   * References that may name who acts or a namesake (`Practitioner/<subject>` of a clinician whose
+   * issuer is not the one such references are read under): a refusal naming them applies, a grant never.
+   */
+  readonly possibleActors?: readonly string[];
+  /** Identifiers that name who acts: the clinician's issuer (`system`) and subject (`value`). */
+  readonly actorIdentifiers?: readonly Required<Identifier>[];
   /** Role codes of the acting clinician (matched against `actor.role` of actors without a reference). */
   readonly roles?: readonly string[];
   /** Consent action code (consentaction: access, collect, use, disclose, correct). */
@@ -243,16 +258,34 @@ function matches(
     : used.length > 0 && used.every((value) => named.includes(value));
 }
 
-/** An actor matches by its reference (the clinician or the model), or, without one, by its role code. */
+/**
+ * An actor matches by its identifier (issuer and subject: one person), else by its reference (the
+ * clinician or the model; a namesake's reference only for a refusal), else by its role code.
+ */
 function actorMatches(provision: Provision, question: ConsentQuestion, as: 'permit' | 'deny'): boolean {
   if (!provision.actor?.length) return true;
-  if (question.actors === undefined && question.roles === undefined) return as === 'deny';
-  return provision.actor.some((actor) => {
-    const reference = actor.reference?.reference;
-    if (reference) return question.actors?.includes(reference) ?? as === 'deny';
-    const roles = conceptCodes(actor.role ? [actor.role] : undefined) ?? [];
-    return roles.some((role) => question.roles?.includes(role) ?? as === 'deny');
-  });
+  const { actors, actorIdentifiers, roles } = question;
+  if (actors === undefined && actorIdentifiers === undefined && roles === undefined) return as === 'deny';
+  return provision.actor.some((actor) => oneActorMatches(actor, question, as));
+}
+
+function oneActorMatches(actor: ProvisionActor, question: ConsentQuestion, as: 'permit' | 'deny'): boolean {
+  const identifier = actor.reference?.identifier;
+  if (identifier) {
+    // An identifier missing its issuer or subject names nobody for sure: it can refuse, never grant.
+    if (!identifier.system || !identifier.value) return as === 'deny';
+    const { system, value } = identifier;
+    const named = question.actorIdentifiers?.some((id) => id.system === system && id.value === value);
+    return named ?? as === 'deny';
+  }
+  const reference = actor.reference?.reference;
+  if (reference) {
+    if (question.actors === undefined) return as === 'deny';
+    if (question.actors.includes(reference)) return true;
+    return as === 'deny' && (question.possibleActors?.includes(reference) ?? false);
+  }
+  const roles = conceptCodes(actor.role ? [actor.role] : undefined) ?? [];
+  return roles.some((role) => question.roles?.includes(role) ?? as === 'deny');
 }
 
 /** A refusal applies when the data's period overlaps its own; a grant only when it lies inside. */

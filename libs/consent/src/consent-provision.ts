@@ -15,10 +15,20 @@ export interface Period {
   readonly end?: string;
 }
 
+/** A FHIR R4 Identifier: for a practitioner, the issuer that vouches for them (`system`) and their subject. */
+export interface Identifier {
+  readonly system?: string;
+  readonly value?: string;
+}
+
 /** FHIR R4 Consent.provision.actor: who the rule is about (a practitioner, a model as `Device/…`…). */
 export interface ProvisionActor {
   readonly role?: CodeableConcept;
-  readonly reference?: { readonly reference?: string; readonly display?: string };
+  readonly reference?: {
+    readonly reference?: string;
+    readonly identifier?: Identifier;
+    readonly display?: string;
+  };
 }
 
 /** FHIR R4 Consent.provision.data: the specific resources the rule is about. */

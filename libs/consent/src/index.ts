@@ -1,6 +1,7 @@
 export * from './consent-provision.js';
 export * from './purpose-of-use.js';
 export * from './consent-decision.js';
+export * from './practitioner-actors.js';
 export * from './consent-version.entity.js';
 export * from './source-document.entity.js';
 export * from './dto/fhir-consent.schema.js';

@@ -12,7 +12,12 @@ import {
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
 import { CONFIG, type OutcomeAuditMode, type PraesidiumConfig } from '@praesidium/config';
-import { ConsentService, consentRefusal } from '@praesidium/consent';
+import {
+  ConsentService,
+  consentRefusal,
+  practitionerActors,
+  type ConsentQuestion,
+} from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
 import { approvedDescriptionOf, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
@@ -264,7 +269,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
         at: new Date(),
-        actors: [`Practitioner/${principal.subject}`, `Device/${model.name}`],
+        ...this.clinicianActors(principal, model.name),
         roles: principal.roles,
         action: 'use',
       });
@@ -507,6 +512,15 @@ export class InferencePipeline implements BeforeApplicationShutdown {
    * HIPAA 164.312(a)(2)(ii): a consent denial is overridden only for emergency purposes (ETREAT, BTG),
    * and only for a caller who holds an active break-glass grant for this very patient.
    */
+  /** The clinician (by identifier, and by reference as far as it is theirs) and the model, as consents name them. */
+  private clinicianActors(
+    principal: Principal,
+    modelName: string,
+  ): Pick<ConsentQuestion, 'actors' | 'possibleActors' | 'actorIdentifiers'> {
+    const clinician = practitionerActors(principal, this.config.consent.practitionerIssuer);
+    return { ...clinician, actors: [...clinician.actors, `Device/${modelName}`] };
+  }
+
   private async breakGlassOverride(facts: CallFacts, purposeOfUse: string): Promise<boolean> {
     const { principal, patientPseudonym } = facts;
     if (!principal || !patientPseudonym || !BREAK_GLASS_PURPOSES.includes(purposeOfUse)) return false;

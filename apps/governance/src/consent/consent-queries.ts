@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { PURPOSES_OF_USE } from '@praesidium/config';
-import { PATIENT_REFERENCE, VERIFICATION_METHODS, type ConsentQuestion } from '@praesidium/consent';
+import {
+  PATIENT_REFERENCE,
+  VERIFICATION_METHODS,
+  practitionerActors,
+  type Clinician,
+  type ConsentQuestion,
+} from '@praesidium/consent';
 
 const patient = z.string().regex(PATIENT_REFERENCE, 'a Patient reference such as Patient/123');
 const codeList = z
@@ -32,6 +38,8 @@ export const decisionQuery = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/)
       .optional(),
     practitioner: z.string().min(1).max(128).optional(),
+    /** The practitioner's issuer; by default the one consents' `Practitioner/<subject>` references name. */
+    practitionerIssuer: z.string().min(1).max(2048).optional(),
     action: z.string().min(1).max(64).default('use'),
     class: codeList.optional(),
     label: codeList.optional(),
@@ -41,15 +49,18 @@ export const decisionQuery = z
 
 export function questionOf(
   query: z.infer<typeof decisionQuery>,
-  asker: { subject: string; roles: readonly string[] },
+  asker: Clinician & { readonly roles: readonly string[] },
+  referenceIssuer: string | undefined,
 ): ConsentQuestion {
+  const practitioner = query.practitioner
+    ? { subject: query.practitioner, issuer: query.practitionerIssuer ?? referenceIssuer ?? '' }
+    : asker;
+  const actors = practitionerActors(practitioner, referenceIssuer);
   return {
     purposeOfUse: query.purpose,
     at: query.at ? new Date(query.at) : new Date(),
-    actors: [
-      `Practitioner/${query.practitioner ?? asker.subject}`,
-      ...(query.model ? [`Device/${query.model}`] : []),
-    ],
+    ...actors,
+    actors: [...actors.actors, ...(query.model ? [`Device/${query.model}`] : [])],
     roles: query.practitioner ? undefined : asker.roles,
     action: query.action,
     dataClasses: query.class,

@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   ParseUUIDPipe,
   Post,
@@ -14,6 +15,7 @@ import type { z } from 'zod';
 import { permittedFieldsOf } from '@casl/ability/extra';
 import { SUBJECT_FIELDS, type AppAbility, type Principal } from '@praesidium/access';
 import { AuditTrail, type AuditEntity } from '@praesidium/audit';
+import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, toFhirConsent, type ConsentVersionEntity } from '@praesidium/consent';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
@@ -32,6 +34,7 @@ export class ConsentController {
   constructor(
     private readonly consents: ConsentService,
     private readonly trail: AuditTrail,
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
   ) {}
 
   @Post()
@@ -107,7 +110,10 @@ export class ConsentController {
     @Query(new ZodPipe(decisionQuery)) query: z.infer<typeof decisionQuery>,
   ) {
     requireAbility(principal, 'read', 'Consent');
-    const explanation = await this.consents.explain(query.patient, questionOf(query, principal));
+    const explanation = await this.consents.explain(
+      query.patient,
+      questionOf(query, principal, this.config.consent.practitionerIssuer),
+    );
     await this.audit('consent.explained', principal, {
       patientPseudonym: this.consents.pseudonymize(query.patient),
       consentId: explanation.consentId,

@@ -196,6 +196,10 @@ export const REASONS = {
     status: 406,
     title: 'An encrypted response needs an encryption key registered for you (POST /client-keys)',
   },
+  'jwe.stream_unsupported': {
+    status: 406,
+    title: 'A streamed answer is not encrypted: ask for an encrypted answer without stream: true',
+  },
   'client_key.invalid': {
     status: 422,
     title: 'The key is not an EC P-256 or RSA (2048 bits or more) public JWK with use: enc',

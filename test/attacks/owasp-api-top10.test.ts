@@ -331,6 +331,38 @@ describe('OWASP API Security Top 10 (2023)', () => {
       }
     });
 
+    it('refuses a large evaluation upload before reading it: without a token, or to any route but bias reports', async () => {
+      const { port, hostname } = new URL(governance);
+      // 60 MB announced, 1 KB sent: an answer now means the rest was never going to be read.
+      const announce = (path: string, token?: string) =>
+        new Promise<string>((resolve) => {
+          let answer = '';
+          const socket = connect(Number(port), hostname, () =>
+            socket.write(
+              `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: text/csv\r\ncontent-length: 60000000\r\n${
+                token ? `authorization: Bearer ${token}\r\n` : ''
+              }\r\nlabel,prediction,sex\n${'1,1,f\n'.repeat(170)}`,
+            ),
+          );
+          const giveUp = setTimeout(() => socket.destroy(), REQUEST_TIMEOUT_MS / 2);
+          socket.on('data', (data: Buffer) => {
+            answer += data.toString();
+            if (answer.includes('\r\n\r\n{') && answer.trimEnd().endsWith('}')) socket.destroy();
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearTimeout(giveUp);
+            resolve(answer);
+          });
+        });
+      const query = '/bias-reports?label=label&prediction=prediction&sensitive=sex';
+      expect(await announce(query)).toMatch(/^HTTP\/1\.1 401 [^]*"code":"token\.missing"/);
+      expect(await announce(query, 'not-a-token')).toMatch(/^HTTP\/1\.1 401 [^]*"code":"token\.malformed"/);
+      expect(await announce('/consents?verification=in-person', tokens.clinician)).toMatch(
+        /^HTTP\/1\.1 415 [^]*"code":"request\.unsupported_media_type"/,
+      );
+    });
+
     it('caps list sizes', async () => {
       const answer = await raw('GET', `${governance}/audit/events?limit=100000000`, {
         token: tokens.officer,

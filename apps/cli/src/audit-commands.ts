@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
@@ -84,10 +84,11 @@ const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
     if (!values.month) return usage();
     const archive = await exportAuditMonth(dataSource, keyStore, values.month);
     const files = archiveFiles(values.out ?? '.', values.month);
-    await mkdir(path.dirname(files.ndjson), { recursive: true });
-    await writeFile(files.ndjson, archive.ndjson);
-    await writeFile(files.manifest, archive.manifestJws);
-    await writeFile(files.jwks, JSON.stringify(archive.jwks, null, 2));
+    await mkdir(path.dirname(files.ndjson), { recursive: true, mode: 0o700 });
+    // Who did what, from where, about which (pseudonymized) patient: readable by its owner only.
+    await writePrivate(files.ndjson, archive.ndjson);
+    await writePrivate(files.manifest, archive.manifestJws);
+    await writePrivate(files.jwks, JSON.stringify(archive.jwks, null, 2));
     console.log(JSON.stringify({ month: values.month, records: archive.manifest.records, files }));
     return 0;
   },
@@ -208,6 +209,12 @@ async function readArchiveFiles(file: string): Promise<ArchiveFiles | string> {
   } catch {
     return `the archive ${base}.ndjson, .manifest.jws and .jwks.json cannot all be read`;
   }
+}
+
+/** Mode 0600 whatever the umask, also when the file was there before. */
+async function writePrivate(file: string, content: string): Promise<void> {
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 function archiveFiles(dir: string, month: string) {

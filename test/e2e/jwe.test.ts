@@ -225,6 +225,27 @@ describe('JWE requests and responses through the gateway on PostgreSQL', () => {
     });
   });
 
+  it('refuses a decrypted body that poisons a prototype exactly as it refuses a plain JSON one', async () => {
+    const ecKey = (await gatewayKeys()).find((key) => key.alg === 'ECDH-ES') as Jwk;
+    for (const poison of ['"__proto__":{"isAdmin":true}', '"constructor":{"prototype":{"isAdmin":true}}']) {
+      const body = Buffer.from(
+        `{${poison},"parameters":{"patient":"${DEMO_PATIENTS.consented}","purpose_of_use":"TREAT"},"inputs":${JSON.stringify(exampleEsiInputs())}}`,
+      );
+      const plain = await fetch(inferUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${clinician}` },
+        body,
+      });
+      const sealed = await send(await encryptTo(ecKey, body));
+      expect({ poison, status: sealed.status, code: sealed.json().code }).toEqual({
+        poison,
+        status: plain.status,
+        code: ((await plain.json()) as { code: string }).code,
+      });
+      expect(sealed.status).toBe(400);
+    }
+  });
+
   it('refuses a client key that is too weak, not for encryption, or private', async () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
     const register = (jwk: unknown) =>

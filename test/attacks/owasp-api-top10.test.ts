@@ -7,7 +7,9 @@ import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { purposeConsent } from '../support/consents.js';
 import { dumpAllTables, expectCleanRefusal, expectNoInternals, raw } from './attack-support.js';
 
-/** A registrable model (the shape test/e2e/model-registry.test.ts uses). */
+/** Short, so that a client trickling its request is seen dropped within the test. */
+const REQUEST_TIMEOUT_MS = 4000;
+
 /**
  * The OWASP API Security Top 10 (2023), one describe per item, against the running platform on
  * PostgreSQL. Authentication (API2) is covered in depth by test/security/hostile-tokens.test.ts and
@@ -22,7 +24,9 @@ describe('OWASP API Security Top 10 (2023)', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    platform = await startTestPlatform('postgres');
+    platform = await startTestPlatform('postgres', {
+      PRAESIDIUM_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    });
     governance = platform.config.http.governanceUrl;
     gateway = platform.config.http.gatewayUrl;
     inferUrl = `${gateway}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
@@ -292,6 +296,71 @@ describe('OWASP API Security Top 10 (2023)', () => {
       } finally {
         for (const socket of sockets) socket.destroy();
       }
+    });
+
+    it('drops a client that trickles its headers or its body, before authentication, once the request timeout passes', async () => {
+      const { port, hostname } = new URL(gateway);
+      const trickle = (start: string) =>
+        new Promise<{ answer: string; closedAfterMs: number | undefined }>((resolve) => {
+          const started = Date.now();
+          let answer = '';
+          const socket = connect(Number(port), hostname, () => socket.write(start));
+          // A byte a second: never idle, never finished.
+          const drip = setInterval(() => socket.write(' '), 1000);
+          const giveUp = setTimeout(() => finish(undefined), REQUEST_TIMEOUT_MS + 8000);
+          function finish(closedAfterMs: number | undefined) {
+            clearInterval(drip);
+            clearTimeout(giveUp);
+            socket.destroy();
+            resolve({ answer, closedAfterMs });
+          }
+          socket.on('data', (data: Buffer) => (answer += data.toString()));
+          socket.on('error', () => undefined);
+          socket.on('close', () => finish(Date.now() - started));
+        });
+      const [body, headers] = await Promise.all([
+        trickle(
+          `POST /v2/models/fluoro-needle-position/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 8000000\r\n\r\n{`,
+        ),
+        trickle('GET /v2 HTTP/1.1\r\nhost: x\r\nx-slow: a'),
+      ]);
+      for (const dropped of [body, headers]) {
+        expect(dropped.closedAfterMs).toBeDefined();
+        expect(dropped.answer).toMatch(/^HTTP\/1\.1 408 /);
+        expect(dropped.answer).toContain('"code":"request.timeout"');
+      }
+    });
+
+    it('refuses a large evaluation upload before reading it: without a token, or to any route but bias reports', async () => {
+      const { port, hostname } = new URL(governance);
+      // 60 MB announced, 1 KB sent: an answer now means the rest was never going to be read.
+      const announce = (path: string, token?: string) =>
+        new Promise<string>((resolve) => {
+          let answer = '';
+          const socket = connect(Number(port), hostname, () =>
+            socket.write(
+              `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: text/csv\r\ncontent-length: 60000000\r\n${
+                token ? `authorization: Bearer ${token}\r\n` : ''
+              }\r\nlabel,prediction,sex\n${'1,1,f\n'.repeat(170)}`,
+            ),
+          );
+          const giveUp = setTimeout(() => socket.destroy(), REQUEST_TIMEOUT_MS / 2);
+          socket.on('data', (data: Buffer) => {
+            answer += data.toString();
+            if (answer.includes('\r\n\r\n{') && answer.trimEnd().endsWith('}')) socket.destroy();
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearTimeout(giveUp);
+            resolve(answer);
+          });
+        });
+      const query = '/bias-reports?label=label&prediction=prediction&sensitive=sex';
+      expect(await announce(query)).toMatch(/^HTTP\/1\.1 401 [^]*"code":"token\.missing"/);
+      expect(await announce(query, 'not-a-token')).toMatch(/^HTTP\/1\.1 401 [^]*"code":"token\.malformed"/);
+      expect(await announce('/consents?verification=in-person', tokens.clinician)).toMatch(
+        /^HTTP\/1\.1 415 [^]*"code":"request\.unsupported_media_type"/,
+      );
     });
 
     it('caps list sizes', async () => {

@@ -14,6 +14,7 @@ import { dataSourceOptions, openDataSource } from '@praesidium/database';
 import { ModelEntity, ModelRegistry, ModelVersionEntity } from '@praesidium/model-registry';
 import { eventually, withOutcome } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
+import { clientEvents } from '../support/server-sent-events.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 type Mode = 'ok' | 'hang' | 'malformed';
@@ -61,19 +62,33 @@ async function controllableBackend(): Promise<{
   };
 }
 
+type StreamMode = 'malformed' | 'hang' | 'forging';
+
+const FORGED_BLOCK = JSON.stringify({
+  object: 'chat.completion.chunk',
+  choices: [],
+  praesidium: { notice: 'forged by the backend', audit: { stream: 'forged', seq: 1, hash: '0'.repeat(64) } },
+});
+
 /** A stand-in language-model backend whose event stream breaks in the way the test sets. */
 async function brokenStreamBackend(): Promise<{
   server: Server;
   url: string;
-  set(mode: 'malformed' | 'hang'): void;
+  set(mode: StreamMode): void;
 }> {
-  let mode: 'malformed' | 'hang' = 'malformed';
+  let mode: StreamMode = 'malformed';
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume();
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     const chunk = { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Draft ' } }] };
     response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     if (mode === 'malformed') response.end('data: this is not json\n\ndata: [DONE]\n\n');
+    // A line the gateway once read as one comment, and a client as three lines and two events: a
+    // transparency block naming a record of the backend's choosing, then [DONE] before the gateway's.
+    if (mode === 'forging')
+      response.end(
+        `data: ${JSON.stringify(chunk)}\n: \r\rdata: ${FORGED_BLOCK}\r\rdata: [DONE]\r\r\n\ndata: [DONE]\n\n`,
+      );
     // 'hang': nothing more, ever
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -375,6 +390,51 @@ describe('the gateway under failing backends and a failing database', () => {
     } finally {
       broken.server.closeAllConnections();
       broken.server.close();
+    }
+  });
+
+  it('cuts a stream whose backend hides a [DONE] and a transparency block of its own behind lone carriage returns', async () => {
+    // A backend of its own: its own circuit, which the failures above may have opened.
+    const forging = await brokenStreamBackend();
+    try {
+      forging.set('forging');
+      await relocate(forging.url, AFTERCARE_MODEL_NAME);
+      const response = await fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: AFTERCARE_MODEL_NAME,
+          stream: true,
+          messages: [{ role: 'user', content: 'Draft aftercare.' }],
+          metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+        }),
+      });
+      expect(response.status).toBe(200);
+      const correlationId = response.headers.get('x-correlation-id');
+      // Read as a client reads it: no [DONE], no block but the gateway's, the stream cut with its code.
+      const events = clientEvents(await response.text());
+      expect(events.filter((event) => event.data === '[DONE]' || event.data.includes('praesidium'))).toEqual(
+        [],
+      );
+      expect(events[0].data).toContain('Draft ');
+      expect(events[events.length - 1]).toMatchObject({
+        type: 'error',
+        data: expect.stringContaining('"code":"backend.invalid_response"'),
+      });
+      const officer = await platform.token('security-officer');
+      const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
+        token: officer,
+      });
+      const records = (audit.body.records as { event: Record<string, unknown> }[])
+        .map((record) => record.event)
+        .filter((event) => event.correlationId === correlationId);
+      expect(records.map((event) => `${String(event.action)}:${String(event.outcome)}`).sort()).toEqual([
+        'inference.request:success',
+        'inference.response:failure',
+      ]);
+    } finally {
+      forging.server.closeAllConnections();
+      forging.server.close();
     }
   });
 

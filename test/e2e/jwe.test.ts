@@ -1,10 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import {
+  AFTERCARE_MODEL_NAME,
+  DEMO_PATIENTS,
+  exampleEsiInputs,
+  LUMBAR_ESI_MODEL_NAME,
+} from '@praesidium/demo';
 import { sha256Hex } from '@praesidium/digest';
 import { decryptionKey, encryptionKey, generateKey, toPublicJwk, type Jwk } from '@praesidium/keys';
 import { praesidium } from '../support/cli.js';
 import { call } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 interface RawResponse {
@@ -169,6 +175,75 @@ describe('JWE requests and responses through the gateway on PostgreSQL', () => {
       outcome: 'refused',
       reasonCode: 'jwe.recipient_key_missing',
     });
+  });
+
+  it('encrypts a chat completion the caller asked to be encrypted, and never streams one in clear instead', async () => {
+    const chatClinician = await tokenFor(platform, 'dr.chat.jwe', ['clinician'], {
+      departments: ['pain-medicine'],
+      trainings: [AFTERCARE_MODEL_NAME],
+    });
+    const clientPrivate = await generateKey('encrypt', 'dr-chat-device');
+    const registered = await call('POST', `${platform.config.http.governanceUrl}/client-keys`, {
+      token: chatClinician,
+      body: { jwk: await toPublicJwk(clientPrivate) },
+    });
+    expect(registered.status).toBe(201);
+    const chat = (stream: boolean) =>
+      fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/jose',
+          authorization: `Bearer ${chatClinician}`,
+        },
+        body: JSON.stringify({
+          model: AFTERCARE_MODEL_NAME,
+          stream,
+          messages: [{ role: 'user', content: 'Draft aftercare.' }],
+          metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+        }),
+      });
+
+    const whole = await chat(false);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toContain('application/jose');
+    const sealed = await whole.text();
+    expect(sealed).not.toContain('choices');
+    const answer = JSON.parse(
+      (await (await decryptionKey(clientPrivate)).decrypt(sealed)).toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(answer).toMatchObject({ object: 'chat.completion', praesidium: { version: '1.0.0' } });
+
+    // A stream is not encrypted: the caller who asked for encryption is refused before the model runs.
+    const streamed = await chat(true);
+    expect(streamed.status).toBe(406);
+    const refusal = (await streamed.json()) as Record<string, unknown>;
+    expect(refusal).toMatchObject({ code: 'jwe.stream_unsupported' });
+    expect(await auditEvent(refusal.correlationId)).toMatchObject({
+      outcome: 'refused',
+      reasonCode: 'jwe.stream_unsupported',
+    });
+  });
+
+  it('refuses a decrypted body that poisons a prototype exactly as it refuses a plain JSON one', async () => {
+    const ecKey = (await gatewayKeys()).find((key) => key.alg === 'ECDH-ES') as Jwk;
+    for (const poison of ['"__proto__":{"isAdmin":true}', '"constructor":{"prototype":{"isAdmin":true}}']) {
+      const body = Buffer.from(
+        `{${poison},"parameters":{"patient":"${DEMO_PATIENTS.consented}","purpose_of_use":"TREAT"},"inputs":${JSON.stringify(exampleEsiInputs())}}`,
+      );
+      const plain = await fetch(inferUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${clinician}` },
+        body,
+      });
+      const sealed = await send(await encryptTo(ecKey, body));
+      expect({ poison, status: sealed.status, code: sealed.json().code }).toEqual({
+        poison,
+        status: plain.status,
+        code: ((await plain.json()) as { code: string }).code,
+      });
+      expect(sealed.status).toBe(400);
+    }
   });
 
   it('refuses a client key that is too weak, not for encryption, or private', async () => {

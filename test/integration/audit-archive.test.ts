@@ -1,9 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditEventEntity, AuditStreamEntity, exportAuditMonth, verifyAuditArchive } from '@praesidium/audit';
 import { KeyStore } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
+import { praesidium } from '../support/cli.js';
 import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
 
 /** Records of a stream written in January 2025 and February 2025, chained across the two months. */
@@ -21,9 +22,11 @@ async function seedTwoMonths(db: TestDatabase): Promise<string> {
 describe('monthly audit archives', () => {
   let db: TestDatabase;
   let keyStore: KeyStore;
+  let dataDir: string;
   beforeAll(async () => {
     db = await openIsolatedPostgres([AuditEventEntity, AuditStreamEntity]);
-    keyStore = await KeyStore.openOrCreate(await mkdtemp(path.join(tmpdir(), 'praesidium-archive-')));
+    dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-archive-'));
+    keyStore = await KeyStore.openOrCreate(dataDir);
     await seedTwoMonths(db);
   });
   afterAll(async () => {
@@ -61,5 +64,64 @@ describe('monthly audit archives', () => {
     await expect(exportAuditMonth(db.dataSource, keyStore, month)).rejects.toMatchObject({
       code: 'request.invalid',
     });
+  });
+
+  it('verify-archive trusts this platform’s keys or the ones named, never the archive’s own, and checks the month', async () => {
+    const write = async (
+      dir: string,
+      month: string,
+      archive: Awaited<ReturnType<typeof exportAuditMonth>>,
+    ) => {
+      await mkdir(dir, { recursive: true });
+      const base = path.join(dir, `praesidium-audit-${month}`);
+      await writeFile(`${base}.ndjson`, archive.ndjson);
+      await writeFile(`${base}.manifest.jws`, archive.manifestJws);
+      await writeFile(`${base}.jwks.json`, JSON.stringify(archive.jwks));
+      return `${base}.jwks.json`;
+    };
+    const verifyArchive = (dir: string, month: string, ...extra: string[]) =>
+      praesidium(['audit', 'verify-archive', '--month', month, '--dir', dir, ...extra], {
+        NODE_ENV: 'test',
+        PRAESIDIUM_DATA_DIR: dataDir,
+      });
+    const storage = await mkdtemp(path.join(tmpdir(), 'praesidium-archive-storage-'));
+
+    await write(
+      path.join(storage, 'genuine'),
+      '2025-01',
+      await exportAuditMonth(db.dataSource, keyStore, '2025-01'),
+    );
+    expect(await verifyArchive(path.join(storage, 'genuine'), '2025-01')).toMatchObject({ code: 0 });
+
+    // Someone who can write to the archive's storage replaces all three files, keys included.
+    const stranger = await KeyStore.openOrCreate(await mkdtemp(path.join(tmpdir(), 'praesidium-archive-')));
+    const strangerKeys = await write(
+      path.join(storage, 'forged'),
+      '2025-01',
+      await exportAuditMonth(db.dataSource, stranger, '2025-01'),
+    );
+    const forged = await verifyArchive(path.join(storage, 'forged'), '2025-01');
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toContain('the manifest signature does not verify');
+    // A reviewer elsewhere names the keys they trust (the platform's published ones) explicitly.
+    expect(
+      await verifyArchive(path.join(storage, 'forged'), '2025-01', '--jwks', strangerKeys),
+    ).toMatchObject({
+      code: 0,
+    });
+
+    // Another month's genuine archive under this month's name.
+    const renamed = path.join(storage, 'renamed');
+    const february = path.join(storage, 'february');
+    await write(february, '2025-02', await exportAuditMonth(db.dataSource, keyStore, '2025-02'));
+    await mkdir(renamed);
+    for (const suffix of ['ndjson', 'manifest.jws', 'jwks.json'])
+      await copyFile(
+        path.join(february, `praesidium-audit-2025-02.${suffix}`),
+        path.join(renamed, `praesidium-audit-2025-01.${suffix}`),
+      );
+    const misnamed = await verifyArchive(renamed, '2025-01');
+    expect(misnamed.code).toBe(1);
+    expect(misnamed.stdout).toContain('the archive is of 2025-02, not 2025-01');
   });
 });

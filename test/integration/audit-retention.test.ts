@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -332,6 +332,9 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     );
     expect(archived.code).toBe(0);
     const archiveFile = path.join(dataDir, 'praesidium-audit-2025-01.ndjson');
+    // Who did what, from where, about which pseudonymized patient: for its owner's eyes only.
+    for (const suffix of ['ndjson', 'manifest.jws', 'jwks.json'])
+      expect((await stat(path.join(dataDir, `praesidium-audit-2025-01.${suffix}`))).mode & 0o777).toBe(0o600);
     const dropped = await praesidiumOn(
       ['audit', 'retention', '--drop-month', '2025-01', '--archive', archiveFile],
       url,

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
@@ -24,7 +25,10 @@ export const AUDIT_USAGE = `  audit verify [--from-checkpoint N]               r
   audit checkpoint                                 sign a checkpoint over the records committed since the last one
   audit tail [--limit N]                           print the latest audit records as JSON lines
   audit archive --month YYYY-MM [--out DIR]        write a closed month as NDJSON with a signed manifest and its keys
-  audit verify-archive --month YYYY-MM [--dir DIR] check such an archive on its own; exit 1 if it does not verify
+  audit verify-archive --month YYYY-MM [--dir DIR] [--jwks FILE]
+                                                   check such an archive against this installation's audit keys
+                                                   (or the public keys in FILE, never the archive's own); exit 1
+                                                   if it does not verify
   audit retention --drop-month YYYY-MM --archive FILE
                                                    drop a closed month's partition once FILE (its archive's .ndjson,
                                                    beside its .manifest.jws and .jwks.json) verifies and matches it;
@@ -80,10 +84,11 @@ const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
     if (!values.month) return usage();
     const archive = await exportAuditMonth(dataSource, keyStore, values.month);
     const files = archiveFiles(values.out ?? '.', values.month);
-    await mkdir(path.dirname(files.ndjson), { recursive: true });
-    await writeFile(files.ndjson, archive.ndjson);
-    await writeFile(files.manifest, archive.manifestJws);
-    await writeFile(files.jwks, JSON.stringify(archive.jwks, null, 2));
+    await mkdir(path.dirname(files.ndjson), { recursive: true, mode: 0o700 });
+    // Who did what, from where, about which (pseudonymized) patient: readable by its owner only.
+    await writePrivate(files.ndjson, archive.ndjson);
+    await writePrivate(files.manifest, archive.manifestJws);
+    await writePrivate(files.jwks, JSON.stringify(archive.jwks, null, 2));
     console.log(JSON.stringify({ month: values.month, records: archive.manifest.records, files }));
     return 0;
   },
@@ -112,7 +117,7 @@ const COMMANDS: Record<string, (context: AuditContext) => Promise<number>> = {
   },
 };
 
-/** `praesidium audit …`; `verify-archive` needs no database, the others open it. */
+/** `praesidium audit …`; `verify-archive` needs no database (only the key store, or `--jwks`), the others open it. */
 export async function runAuditCommand(config: PraesidiumConfig, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({
@@ -125,9 +130,11 @@ export async function runAuditCommand(config: PraesidiumConfig, args: string[]):
       archive: { type: 'string' },
       'from-checkpoint': { type: 'string' },
       'drop-month': { type: 'string' },
+      jwks: { type: 'string' },
     },
   });
-  if (sub === 'verify-archive') return verifyArchiveFiles(values.dir ?? '.', values.month);
+  if (sub === 'verify-archive')
+    return verifyArchiveFiles(config, values.dir ?? '.', values.month, values.jwks);
   const command = sub ? COMMANDS[sub] : undefined;
   if (!command) return usage();
   const database = await acquireDatabase({ url: config.database.url, dataDir: config.dataDir });
@@ -152,16 +159,42 @@ export async function runAuditCommand(config: PraesidiumConfig, args: string[]):
   }
 }
 
-async function verifyArchiveFiles(dir: string, month: string | undefined): Promise<number> {
+async function verifyArchiveFiles(
+  config: PraesidiumConfig,
+  dir: string,
+  month: string | undefined,
+  jwksFile: string | undefined,
+): Promise<number> {
   if (!month) return usage();
+  const trusted = await trustedArchiveKeys(config, jwksFile);
+  if (!trusted) {
+    console.error(
+      `audit: no key store at ${KeyStore.filePath(config.dataDir)}: pass --jwks FILE, the platform's audit keys (GET {governance}/audit/checkpoint-keys.json), obtained out of band`,
+    );
+    return 2;
+  }
   const files = archiveFiles(dir, month);
   const result = await verifyAuditArchive(
     await readFile(files.ndjson, 'utf8'),
     (await readFile(files.manifest, 'utf8')).trim(),
-    JSON.parse(await readFile(files.jwks, 'utf8')) as Jwks,
+    trusted,
+    { month },
   );
   console.log(JSON.stringify(result));
   return result.valid ? 0 : 1;
+}
+
+/**
+ * The keys an archive must be signed with: the ones named, else this installation's. Never the
+ * `.jwks.json` beside the archive: whoever can rewrite an archive can rewrite its keys too.
+ */
+async function trustedArchiveKeys(
+  config: PraesidiumConfig,
+  jwksFile: string | undefined,
+): Promise<Jwks | undefined> {
+  if (jwksFile) return JSON.parse(await readFile(jwksFile, 'utf8')) as Jwks;
+  if (!existsSync(KeyStore.filePath(config.dataDir))) return undefined;
+  return (await KeyStore.openOrCreate(config.dataDir)).publicJwks('audit-checkpoint');
 }
 
 /** An archive named by any of its three files; a message when one of them cannot be read. */
@@ -176,6 +209,12 @@ async function readArchiveFiles(file: string): Promise<ArchiveFiles | string> {
   } catch {
     return `the archive ${base}.ndjson, .manifest.jws and .jwks.json cannot all be read`;
   }
+}
+
+/** Mode 0600 whatever the umask, also when the file was there before. */
+async function writePrivate(file: string, content: string): Promise<void> {
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 function archiveFiles(dir: string, month: string) {

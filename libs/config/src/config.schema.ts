@@ -96,6 +96,8 @@ export const environmentSchema = z
     PRAESIDIUM_WORKER_PORT: port.default(8082),
     PRAESIDIUM_GATEWAY_URL: url.optional(),
     PRAESIDIUM_GOVERNANCE_URL: url.optional(),
+    /** Longest time a client may take to send a whole request, headers and body (Fastify's default: none). */
+    PRAESIDIUM_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
 
     PRAESIDIUM_DEMO: demoMode.default('auto'),
     PRAESIDIUM_AUTH_ISSUER: z.string().min(1).optional(),
@@ -288,6 +290,8 @@ export interface PraesidiumConfig {
     readonly workerPort: number;
     readonly gatewayUrl: string;
     readonly governanceUrl: string;
+    /** A request not wholly received in this time is answered 408 and its connection closed. */
+    readonly requestTimeoutMs: number;
   };
   /** PRAESIDIUM_DEMO resolved: seed data, the demo issuer and its tokens, the persona picker. */
   readonly demo: boolean;
@@ -460,6 +464,7 @@ export function toConfig(
       workerPort: env.PRAESIDIUM_WORKER_PORT,
       gatewayUrl,
       governanceUrl,
+      requestTimeoutMs: env.PRAESIDIUM_HTTP_REQUEST_TIMEOUT_MS,
     },
     demo,
     auth: {

@@ -47,8 +47,12 @@ export async function createHttpApp(
   onClientError?: ClientErrorListener,
   https?: HttpsOptions,
 ): Promise<NestFastifyApplication> {
+  const timeouts = requestTimeouts(config.http.requestTimeoutMs);
   const adapter = new FastifyAdapter({
-    ...(https ? { https } : {}),
+    ...(https ? { https: { ...https, ...timeouts } } : { http: timeouts }),
+    // Fastify's default (0) switches off Node's own limit: a client trickling a byte at a time would
+    // hold its connection, and the body buffered so far, for ever, before any token is checked.
+    requestTimeout: timeouts.requestTimeout,
     logger: false,
     bodyLimit,
     clientErrorHandler: (error, socket) => answerClientError(error, socket, onClientError),
@@ -97,7 +101,25 @@ function frameworkProblem(code: string): ProblemError {
   return new ProblemError(code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'request.not_found' : 'request.invalid');
 }
 
-/** Told of a request refused before it could be parsed (headers too large, not HTTP). */
+/**
+ * Node's limits on receiving a request: the whole of it within `requestTimeout`, its headers within
+ * that or a minute, whichever is shorter, checked often enough that a short limit holds.
+ */
+function requestTimeouts(requestTimeout: number) {
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 60_000),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
+  };
+}
+
+/** Reason codes of what Node refuses itself; anything else it refuses is not HTTP we read. */
+const CLIENT_ERROR_CODES: Readonly<Record<string, ReasonCode>> = {
+  HPE_HEADER_OVERFLOW: 'request.headers_too_large',
+  ERR_HTTP_REQUEST_TIMEOUT: 'request.timeout',
+};
+
+/** Told of a request refused before it could be parsed (headers too large, not HTTP, too slow). */
 export type ClientErrorListener = (refusal: {
   readonly code: ReasonCode;
   readonly correlationId: string;
@@ -106,17 +128,15 @@ export type ClientErrorListener = (refusal: {
 
 /**
  * Node refuses some requests before any framework sees them (a header block over 16 KiB, bytes that
- * are not HTTP). They still get the one error shape, and a correlation id the audit can carry.
+ * are not HTTP, a request not received within the request timeout). They still get the one error
+ * shape, and a correlation id the audit can carry.
  */
 function answerClientError(error: Error, socket: Socket, listener: ClientErrorListener | undefined): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const code: ReasonCode =
-    (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW'
-      ? 'request.headers_too_large'
-      : 'request.invalid';
+  const code = CLIENT_ERROR_CODES[(error as { code?: string }).code ?? ''] ?? 'request.invalid';
   const problem = new ProblemError(code);
   const correlationId = randomUUID();
   const body = JSON.stringify(toProblemDocument(problem, correlationId));

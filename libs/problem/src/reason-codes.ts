@@ -178,6 +178,10 @@ export const REASONS = {
   },
   'request.too_large': { status: 413, title: 'The request body is larger than allowed' },
   'request.headers_too_large': { status: 431, title: 'The request headers are larger than allowed' },
+  'request.timeout': {
+    status: 408,
+    title: 'The request was not received in time (PRAESIDIUM_HTTP_REQUEST_TIMEOUT_MS)',
+  },
   'request.unsupported_media_type': { status: 415, title: 'The request content type is not supported' },
   'request.not_found': { status: 404, title: 'No such resource' },
   'jwe.malformed': {
@@ -204,6 +208,10 @@ export const REASONS = {
   'jwe.recipient_key_missing': {
     status: 406,
     title: 'An encrypted response needs an encryption key registered for you (POST /client-keys)',
+  },
+  'jwe.stream_unsupported': {
+    status: 406,
+    title: 'A streamed answer is not encrypted: ask for an encrypted answer without stream: true',
   },
   'client_key.invalid': {
     status: 422,

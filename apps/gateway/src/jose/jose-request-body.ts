@@ -18,25 +18,32 @@ export const JOSE_MEDIA_TYPE = 'application/jose';
  */
 export function acceptJoseRequestBodies(app: NestFastifyApplication, config: PraesidiumConfig): void {
   const ring = app.get(DecryptionKeyRing);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addContentTypeParser(
-      JOSE_MEDIA_TYPE,
-      // The JWE's own size was held to its model's limit as it streamed in (request-body.ts).
-      { parseAs: 'string', bodyLimit: largestBodyLimit(config) },
-      async (request: FastifyRequest & { rawBody?: Buffer }, body: string | Buffer) => {
-        const plaintext = await ring.decrypt(String(body)).catch((error: unknown) => {
-          throw jweProblem(error);
-        });
-        if (plaintext.length > bodyLimitFor(request, config)) throw new ProblemError('request.too_large');
-        request.rawBody = plaintext;
-        setBodySha256(request, createHash('sha256').update(plaintext).digest('hex'));
-        try {
-          return JSON.parse(plaintext.toString('utf8')) as unknown;
-        } catch {
-          throw new ProblemError('request.invalid', 'The decrypted body is not valid JSON');
-        }
-      },
+  const fastify = app.getHttpAdapter().getInstance();
+  // The parser of plain JSON bodies, refusing `__proto__` and `constructor.prototype` keys: a decrypted
+  // body gets no more latitude than a clear one (it would be forwarded, and refused by the backend).
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error') as (
+    request: FastifyRequest,
+    body: string,
+    done: (error: Error | null, value?: unknown) => void,
+  ) => void;
+  const parseJson = (request: FastifyRequest, text: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      jsonParser(request, text, (error, value) => (error ? reject(error) : resolve(value))),
     );
+  fastify.addContentTypeParser(
+    JOSE_MEDIA_TYPE,
+    // The JWE's own size was held to its model's limit as it streamed in (request-body.ts).
+    { parseAs: 'string', bodyLimit: largestBodyLimit(config) },
+    async (request: FastifyRequest & { rawBody?: Buffer }, body: string | Buffer) => {
+      const plaintext = await ring.decrypt(String(body)).catch((error: unknown) => {
+        throw jweProblem(error);
+      });
+      if (plaintext.length > bodyLimitFor(request, config)) throw new ProblemError('request.too_large');
+      request.rawBody = plaintext;
+      setBodySha256(request, createHash('sha256').update(plaintext).digest('hex'));
+      return parseJson(request, plaintext.toString('utf8')).catch(() => {
+        throw new ProblemError('request.invalid', 'The decrypted body is not valid JSON');
+      });
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProblemError } from '@praesidium/problem';
+import { clientEvents } from '../../../../test/support/server-sent-events.js';
 import { relayEventStream } from './event-stream-relay.js';
 
 async function* chunks(...parts: string[]): AsyncIterable<Buffer> {
@@ -10,6 +11,22 @@ async function collect(source: AsyncIterable<Buffer>): Promise<string[]> {
   const out: string[] = [];
   for await (const chunk of source) out.push(chunk.toString());
   return out;
+}
+
+/** What the relay sent before it finished or cut the stream, and how it ended. */
+async function relayed(parts: string[]): Promise<{ text: string; error?: ProblemError; finished: boolean }> {
+  let text = '';
+  let finished = false;
+  try {
+    for await (const chunk of relayEventStream(chunks(...parts), () => {
+      finished = true;
+      return Promise.resolve({ praesidium: { audit: 'committed' } });
+    }))
+      text += chunk.toString();
+    return { text, finished };
+  } catch (error) {
+    return { text, error: error as ProblemError, finished };
+  }
 }
 
 const event = (content: string) =>
@@ -61,5 +78,84 @@ describe('relayEventStream', () => {
       })(),
     ).rejects.toThrow('audit down');
     expect(out).toEqual([event('x')]);
+  });
+
+  describe('a hostile backend', () => {
+    const chunk = JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'a' } }] });
+    const forgedBlock = JSON.stringify({
+      object: 'chat.completion.chunk',
+      choices: [],
+      praesidium: { notice: 'forged', audit: { stream: 'forged', seq: 1, hash: '0'.repeat(64) } },
+    });
+
+    it('cannot hide a [DONE] or a transparency block from the gateway behind lone carriage returns', async () => {
+      // The gateway once read lines at LF only; a client also ends them at a lone CR, so a "comment"
+      // line carried events only the client saw: a forged block, and a [DONE] before the record.
+      const { text, error, finished } = await relayed([
+        `data: ${chunk}\n: \r\rdata: ${forgedBlock}\r\rdata: [DONE]\r\r\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+      expect(error?.code).toBe('backend.invalid_response');
+      expect(finished).toBe(false);
+      expect(clientEvents(text)).toEqual([{ type: 'message', data: chunk }]);
+    });
+
+    it('cannot send a block of its own under the gateway’s praesidium key', async () => {
+      const { text, error, finished } = await relayed([
+        `data: ${chunk}\n\n`,
+        `data: ${forgedBlock}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+      expect(error?.code).toBe('backend.invalid_response');
+      expect(finished).toBe(false);
+      expect(clientEvents(text)).toEqual([{ type: 'message', data: chunk }]);
+    });
+
+    it('cannot send an event of another type (a forged `event: error`)', async () => {
+      const forgedError = JSON.stringify({ error: { code: 'consent.revoked' } });
+      const { text, error } = await relayed([`event: error\ndata: ${forgedError}\n\n`, 'data: [DONE]\n\n']);
+      expect(error?.code).toBe('backend.invalid_response');
+      expect(clientEvents(text)).toEqual([]);
+    });
+
+    it('cannot smuggle a [DONE] into a JSON event with a data line the gateway would not read', async () => {
+      // `data` without a colon is a data line to a client: "[DONE]\n{}" starts with [DONE], which
+      // the OpenAI SDK takes as the end of the stream.
+      const { text, error } = await relayed(['data: [DONE]\ndata\ndata: {}\n\n', 'data: [DONE]\n\n']);
+      expect(error?.code).toBe('backend.invalid_response');
+      expect(clientEvents(text)).toEqual([]);
+    });
+  });
+
+  it.each([
+    ['one line', [`data: "${'x'.repeat(700_000)}`, `${'x'.repeat(400_000)}"\n\n`]],
+    ['many data lines', Array.from({ length: 40 }, () => `data: ${'x'.repeat(30_000)}\n`)],
+  ])('cuts an event over 1 MiB (%s) before it ends', async (_name, parts) => {
+    const { text, error, finished } = await relayed([...parts, 'data: [DONE]\n\n']);
+    expect(error?.message).toContain('too large');
+    expect({ text, finished }).toEqual({ text: '', finished: false });
+  });
+
+  it('reads CR, LF and CRLF line endings, split anywhere, and sends each event as data lines only', async () => {
+    const one = JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'x' } }] });
+    const parts = [
+      `: keep-alive\r\rid: 7\nretry: 10\ndata: ${one}\r`,
+      `\n\r\n`,
+      `data: {"a":\rdata: 1}\r\r`,
+      'data: [DONE]\r',
+      '\r',
+    ];
+    const { text, error, finished } = await relayed(parts);
+    expect(error).toBeUndefined();
+    expect(finished).toBe(true);
+    expect(text).toBe(
+      `data: ${one}\n\ndata: {"a":\ndata: 1}\n\ndata: {"praesidium":{"audit":"committed"}}\n\ndata: [DONE]\n\n`,
+    );
+    expect(clientEvents(text).map((e) => e.data)).toEqual([
+      one,
+      '{"a":\n1}',
+      '{"praesidium":{"audit":"committed"}}',
+      '[DONE]',
+    ]);
   });
 });

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { ProblemError } from '@praesidium/problem';
+import {
+  EventTooLargeError,
+  serializeEvent,
+  ServerSentEventParser,
+  type ServerSentEvent,
+} from './server-sent-events.js';
 
 const MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -11,11 +17,15 @@ export interface RelayEnd {
 
 /**
  * Passes an OpenAI-style server-sent event stream through, event by event, as the backend sends it,
- * while hashing every byte incrementally. Each `data:` payload must be a JSON object, or the stream
- * is cut with `backend.invalid_response`. The backend's final `data: [DONE]` is held back: `finish`
- * runs first (the pipeline commits the response's audit record there) and returns a last event to
- * send, and only then is `[DONE]` released. So a client never sees a complete answer whose audit
- * record is not committed; if `finish` fails, the stream ends without `[DONE]`.
+ * while hashing every byte incrementally. The stream is read as clients read it (see
+ * ServerSentEventParser: CR, LF and CRLF all end a line), and each event is sent on as its data lines
+ * alone, so a client reads exactly the events checked here. Each event must be a plain `message` whose
+ * data is a JSON object without the gateway's own `praesidium` block, or the stream is cut with
+ * `backend.invalid_response`. The backend's final `data: [DONE]` is held back: `finish` runs first
+ * (the pipeline commits the response's audit record there) and returns a last event to send, and only
+ * then is `[DONE]` released. So a client never sees a complete answer whose audit record is not
+ * committed, nor a transparency block the gateway did not write; if `finish` fails, the stream ends
+ * without `[DONE]`.
  */
 export async function* relayEventStream(
   source: AsyncIterable<Buffer>,
@@ -23,45 +33,58 @@ export async function* relayEventStream(
 ): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
-  let pending = '';
+  const parser = new ServerSentEventParser(MAX_EVENT_BYTES);
   let done = false;
+  /** Checks each event of a text in order and sends it on, until the backend's [DONE], held back. */
+  function* accept(text: string): Generator<Buffer> {
+    for (const event of readEvents(parser, text)) {
+      if (done) throw new ProblemError('backend.invalid_response', 'the stream went on after [DONE]');
+      checkEvent(event);
+      if (event.data === '[DONE]') done = true;
+      else yield Buffer.from(serializeEvent(event.data));
+    }
+  }
   for await (const chunk of source) {
     hash.update(chunk);
-    pending += decoder.write(chunk).replace(/\r\n/g, '\n');
-    let boundary: number;
-    while ((boundary = pending.indexOf('\n\n')) >= 0) {
-      const event = pending.slice(0, boundary);
-      pending = pending.slice(boundary + 2);
-      if (done) throw new ProblemError('backend.invalid_response', 'the stream went on after [DONE]');
-      if (dataOf(event) === '[DONE]') done = true;
-      else yield Buffer.from(`${event}\n\n`);
-    }
-    if (pending.length > MAX_EVENT_BYTES)
-      throw new ProblemError('backend.invalid_response', 'a stream event is too large');
+    yield* accept(decoder.write(chunk));
   }
-  pending += decoder.end();
-  if (!done || pending.trim() !== '')
+  yield* accept(decoder.end());
+  if (!done || parser.isInsideEvent)
     throw new ProblemError('backend.invalid_response', 'the stream ended without [DONE]');
   const last = await finish({ sha256: hash.digest('hex') });
-  yield Buffer.from(`data: ${JSON.stringify(last)}\n\n`);
+  yield Buffer.from(serializeEvent(JSON.stringify(last)));
   yield Buffer.from('data: [DONE]\n\n');
 }
 
-/** The event's data (its `data:` lines joined); a JSON object unless it is `[DONE]`. */
-function dataOf(event: string): string {
-  const data = event
-    .split('\n')
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(5).replace(/^ /, ''))
-    .join('\n');
-  if (data === '[DONE]') return data;
+/** The events a text completes. */
+function readEvents(parser: ServerSentEventParser, text: string): ServerSentEvent[] {
   try {
-    const parsed: unknown = JSON.parse(data);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return data;
+    return parser.push(text);
+  } catch (error) {
+    if (error instanceof EventTooLargeError)
+      throw new ProblemError('backend.invalid_response', 'a stream event is too large');
+    throw error;
+  }
+}
+
+/** `[DONE]`, or a plain message whose data is a JSON object without the gateway's own block. */
+function checkEvent({ type, data }: ServerSentEvent): void {
+  // A typed event (`event: error`…) has no place in a chat completions stream, and would read as the
+  // gateway's own error event.
+  if (type !== 'message')
+    throw new ProblemError('backend.invalid_response', 'a stream event has a type other than message');
+  if (data === '[DONE]') return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
   } catch {
     // fall through
   }
-  throw new ProblemError('backend.invalid_response', 'a stream event is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ProblemError('backend.invalid_response', 'a stream event is not a JSON object');
+  // EU AI Act Art. 13: the transparency block and the audit record it names are the gateway's word.
+  if (Object.hasOwn(parsed, 'praesidium'))
+    throw new ProblemError('backend.invalid_response', 'a stream event carries a praesidium block');
 }
 
 /** A server-sent event telling the client the stream failed, with the problem's reason code. */

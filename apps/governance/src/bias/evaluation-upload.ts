@@ -1,4 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { requestBearerToken, TokenVerifier } from '@praesidium/access';
+import { ProblemError } from '@praesidium/problem';
 
 /** Media types of an evaluation file upload, and the format each means. */
 export const EVALUATION_MEDIA_TYPES = {
@@ -6,18 +9,35 @@ export const EVALUATION_MEDIA_TYPES = {
   'application/x-ndjson': 'ndjson',
 } as const;
 
+/** The one route that takes an evaluation file (`POST /bias-reports`). */
+const UPLOAD_ROUTE = '/bias-reports';
+
 /**
  * Evaluation files are uploaded as the request body itself (no multipart, no server-side path), kept
  * as bytes so the dataset hash is of exactly what was sent, with a limit of their own: the app's
- * general JSON body limit stays small.
+ * general JSON body limit stays small. That limit is large (64 MiB by default), so such a body is read
+ * only for its route and only from a caller whose token verifies: anything else is refused from the
+ * headers, before a byte of the body is buffered.
  */
 export function acceptEvaluationUploads(app: NestFastifyApplication, limitBytes: number): void {
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addContentTypeParser(
-      Object.keys(EVALUATION_MEDIA_TYPES),
-      { parseAs: 'buffer', bodyLimit: limitBytes },
-      (_request, body, done) => done(null, body),
-    );
+  const tokens = app.get(TokenVerifier);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    if (!isEvaluationUpload(request)) return payload;
+    if (request.method !== 'POST' || request.routeOptions.url !== UPLOAD_ROUTE)
+      throw new ProblemError('request.unsupported_media_type');
+    // The route's guard verifies it again (from the verifier's cache) and judges the caller's policy.
+    await tokens.verify(requestBearerToken(request.raw));
+    return payload;
+  });
+  fastify.addContentTypeParser(
+    Object.keys(EVALUATION_MEDIA_TYPES),
+    { parseAs: 'buffer', bodyLimit: limitBytes },
+    (_request, body, done) => done(null, body),
+  );
+}
+
+function isEvaluationUpload(request: FastifyRequest): boolean {
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return Object.hasOwn(EVALUATION_MEDIA_TYPES, mediaType);
 }

@@ -94,11 +94,17 @@ export interface ArchiveVerification {
   readonly problem?: string;
 }
 
-/** Checks an archive on its own: the signature, the file hash, and every stream's part of the chain. */
+/**
+ * Checks an archive against the keys given: the signature, the manifest's kind (and month, when
+ * one is expected), the file hash, and every stream's part of the chain. Pass keys you trust (this
+ * platform's, or its published ones pinned out of band): the `.jwks.json` beside an archive is only
+ * as trustworthy as the storage it sits in, and whoever rewrites an archive can rewrite it too.
+ */
 export async function verifyAuditArchive(
   ndjson: string,
   manifestJws: string,
   jwks: Jwks,
+  expected: { readonly month?: string } = {},
 ): Promise<ArchiveVerification> {
   let manifest: ArchiveManifest;
   try {
@@ -109,6 +115,14 @@ export async function verifyAuditArchive(
   } catch {
     return { valid: false, records: 0, problem: 'the manifest signature does not verify' };
   }
+  if (manifest.kind !== 'audit-archive')
+    return { valid: false, records: 0, problem: 'the signed document is not an audit archive manifest' };
+  if (expected.month !== undefined && manifest.month !== expected.month)
+    return {
+      valid: false,
+      records: 0,
+      problem: `the archive is of ${manifest.month}, not ${expected.month}`,
+    };
   if (sha256Hex(ndjson) !== manifest.ndjson_sha256) {
     return { valid: false, records: 0, problem: 'the NDJSON file is not the one the manifest signed' };
   }

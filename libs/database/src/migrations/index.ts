@@ -16,6 +16,7 @@ import { AuditFeedbackIndex1765746000000 } from './1765746000000-audit-feedback-
 import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
 import { ApprovedModelDescription1765900000000 } from './1765900000000-approved-model-description.js';
 import { VersionTransitionPermission1765950000000 } from './1765950000000-version-transition-permission.js';
+import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ModelCanary1765800000000,
   ApprovedModelDescription1765900000000,
   VersionTransitionPermission1765950000000,
+  FeedbackMonitoring1766100000000,
 ];

@@ -1,5 +1,6 @@
 // A version's post-market performance in a real browser: the clinicians' feedback summary (counts by
-// verdict and reason, rates) and recording it as performance, whose floor breach shows as an alert.
+// verdict and reason, rates) and recording it as performance, whose floor breach shows as an alert;
+// the floors declared once for the version, and the schedule that records each period against them.
 // axe-core on the page, screenshots as artifacts.
 import { LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import type { Page } from 'playwright-core';
@@ -66,6 +67,38 @@ it('records the period as performance against a floor, and shows the alert', asy
     .filter({ hasText: 'clinician-feedback' });
   await expect(observations.textContent()).resolves.toContain('alert');
   await checkPage(page, 'regulatory-version-post-market-alert');
+});
+
+it('declares the floors once for the version, and shows them in force with the schedule', async () => {
+  await page.goto(`${base}/console/registry/${LUMBAR_ESI_MODEL_NAME}/1.0.0#feedback-plan`);
+  const section = page.locator('#post-market');
+  await expect(section.locator('.feedback-schedule').textContent()).resolves.toContain(
+    'No floors are declared',
+  );
+  await section.getByLabel(/^Declared minimum acceptance rate/).fill('0.8');
+  await section.getByLabel(/^Declared minimum number of judgments/).fill('1');
+  await section
+    .getByLabel('Reason (recorded with the revision)')
+    .fill('PMS plan: thresholds from the risk file');
+  await Promise.all([
+    page.waitForURL(/#feedback-plan$/),
+    section.getByRole('button', { name: 'Declare floors' }).click(),
+  ]);
+  await expect(page.getByRole('status').textContent()).resolves.toContain('Floors declared');
+  await expect(section.locator('.declared-floors').textContent()).resolves.toBe(
+    'feedback_acceptance_rate [overall] ≥ 0.8; feedback_count [overall] ≥ 1',
+  );
+  await expect(section.locator('.feedback-schedule').textContent()).resolves.toContain(
+    'Recorded automatically, each ISO week (Monday 00:00 UTC to Monday)',
+  );
+  const revisions = section.getByRole('table', { name: /Revisions of the declared floors/ });
+  await expect(revisions.getByRole('row').filter({ hasText: 'PMS plan' }).count()).resolves.toBe(1);
+  await Promise.all([
+    page.waitForURL(/#feedback-plan$/),
+    section.getByRole('button', { name: 'Record the closed periods now' }).click(),
+  ]);
+  await expect(page.getByRole('status').textContent()).resolves.toContain('Queued');
+  await checkPage(page, 'regulatory-version-feedback-plan');
 });
 
 it('refuses a period that is not a date, readably', async () => {

@@ -1,12 +1,34 @@
 // Clinician feedback becomes post-market data: real calls through the gateway, verdicts on them, the
-// summary read from governance, and the period recorded as performance whose floor breach is an alert.
+// summary read from governance, and the period recorded as performance whose floor breach is an alert;
+// then floors declared once for the version, and the schedule recording each closed period by itself.
 import { LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { eventually } from '../support/eventually.js';
 import { giveFeedback, inferAsClinician } from '../support/feedback.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const VERSION_PATH = `/models/${LUMBAR_ESI_MODEL_NAME}/versions/1.0.0`;
 const HOUR_MS = 3_600_000;
+const SCHEDULE = 'system:feedback-schedule';
+
+interface Observation {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  source: string;
+  isAlert: boolean;
+  createdBy: string;
+  result: {
+    metrics: { metric: string; subgroup: string; value: number }[];
+    floors: { metric: string; subgroup: string; minimum: number }[];
+    breaches: { metric: string; observed?: number }[];
+    floorsRevision?: number;
+  };
+}
+
+const overallCount = (observation: Observation) =>
+  observation.result.metrics.find((m) => m.metric === 'feedback_count' && m.subgroup === 'overall')?.value ??
+  0;
 
 function expectProblem(response: JsonResponse, status: number, code: string) {
   expect(response.contentType).toContain('application/problem+json');
@@ -28,7 +50,11 @@ describe.each(['postgres', 'pglite'] as const)(
     };
 
     beforeAll(async () => {
-      platform = await startTestPlatform(database);
+      // One-second periods, looked for every second: the schedule's weeks, in a test's time.
+      platform = await startTestPlatform(database, {
+        PRAESIDIUM_FEEDBACK_PERIOD: '1',
+        PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: '1',
+      });
       governance = platform.config.http.governanceUrl;
       clinician = await platform.token('pain-clinician');
       owner = await platform.token('model-owner');
@@ -176,6 +202,141 @@ describe.each(['postgres', 'pglite'] as const)(
           }),
         }),
       ]);
+    });
+
+    // Below, the version declares floors: from then on the schedule records its periods, every second.
+    const declared = [
+      { metric: 'feedback_acceptance_rate', subgroup: 'overall', minimum: 0.9 },
+      { metric: 'feedback_count', subgroup: 'overall', minimum: 1 },
+    ];
+    const performance = async () =>
+      (await call('GET', `${governance}${VERSION_PATH}/performance`, { token: ra }))
+        .body as unknown as Observation[];
+    const scheduled = async () => (await performance()).filter((o) => o.createdBy === SCHEDULE);
+
+    it('declares floors once per version, as audited revisions; refuses floors no observation reports', async () => {
+      const floorsPath = `${governance}${VERSION_PATH}/feedback-floors`;
+      expectProblem(
+        await call('PUT', floorsPath, { token: clinician, body: { floors: declared, reason: 'plan' } }),
+        403,
+        'access.denied',
+      );
+      const typo = await call('PUT', floorsPath, {
+        token: owner,
+        body: { floors: [{ metric: 'feedback_acceptence_rate', minimum: 0.9 }], reason: 'plan' },
+      });
+      expectProblem(typo, 400, 'request.invalid');
+      const first = await call('PUT', floorsPath, {
+        token: owner,
+        body: { floors: [{ metric: 'feedback_count', minimum: 1 }], reason: 'PMS plan v1' },
+      });
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ revision: 1, declaredBy: expect.any(String) });
+      const second = await call('PUT', floorsPath, {
+        token: ra,
+        body: { floors: declared, reason: 'PMS plan v2: acceptance threshold from the risk analysis' },
+      });
+      expect(second.body).toMatchObject({ revision: 2, floors: declared });
+
+      const read = await call('GET', floorsPath, { token: ra });
+      expect(read.body).toMatchObject({
+        current: { revision: 2, floors: declared },
+        revisions: [{ revision: 2 }, { revision: 1, reason: 'PMS plan v1' }],
+      });
+      const officer = await platform.token('security-officer');
+      const audit = await call(
+        'GET',
+        `${governance}/audit/events?action=model_version.feedback_floors_declared`,
+        { token: officer },
+      );
+      const records = audit.body.records as { event: { outcome: string; requestSha256?: string } }[];
+      expect(records.map((record) => record.event.requestSha256)).toEqual([
+        second.body.floorsSha256,
+        first.body.floorsSha256,
+      ]);
+
+      // A recording on request that gives no floors is held to the declared ones.
+      const recorded = await call('POST', `${governance}${VERSION_PATH}/performance/clinician-feedback`, {
+        token: owner,
+        body: period,
+      });
+      expect(recorded.body).toMatchObject({ isAlert: true, result: { floors: declared, floorsRevision: 2 } });
+    });
+
+    it('records each closed period by itself against the declared floors: a breach is an audited alert', async () => {
+      // From the next period's start on, so that the earlier verdicts fall in earlier periods.
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+      const judgedFrom = Date.now();
+      const clinicianOutputs = await Promise.all([1, 2].map(() => inferAsClinician(platform, clinician)));
+      await giveFeedback(platform, clinician, clinicianOutputs[0], 'rejected', 'output.incorrect');
+      await giveFeedback(platform, clinician, clinicianOutputs[1], 'modified', 'output.incomplete');
+      const judgedUntil = Date.now();
+
+      // Nobody asks: the periods holding the two verdicts are recorded once closed and settled.
+      const series = await eventually(
+        scheduled,
+        (observations) => observations.some((o) => Date.parse(o.periodEnd) > judgedUntil),
+        20_000,
+        200,
+      );
+      const covering = series.filter(
+        (o) => Date.parse(o.periodEnd) > judgedFrom && Date.parse(o.periodStart) <= judgedUntil,
+      );
+      expect(covering.reduce((sum, o) => sum + overallCount(o), 0)).toBe(2);
+      const judged = covering.find((o) => overallCount(o) > 0);
+      expect(judged).toMatchObject({
+        source: 'clinician-feedback',
+        isAlert: true,
+        result: {
+          floors: declared,
+          floorsRevision: 2,
+          breaches: [expect.objectContaining({ metric: 'feedback_acceptance_rate', observed: 0 })],
+        },
+      });
+      // Each period once, back to back: no gap, no overlap, no repeat.
+      const starts = series.map((o) => o.periodStart);
+      expect(new Set(starts).size).toBe(starts.length);
+      for (const [index, observation] of series.slice(1).entries())
+        expect(observation.periodStart).toBe(series[index].periodEnd);
+
+      const officer = await platform.token('security-officer');
+      const alerts = await call(
+        'GET',
+        `${governance}/audit/events?limit=1000&action=model_version.performance_alert&agent=${SCHEDULE}`,
+        { token: officer },
+      );
+      expect((alerts.body.records as unknown[]).length).toBeGreaterThanOrEqual(covering.length);
+
+      const status = await call('GET', `${governance}${VERSION_PATH}/feedback-schedule`, { token: ra });
+      expect(status.body).toMatchObject({
+        period: { unit: 'seconds', seconds: 1 },
+        isScheduled: true,
+        floors: { revision: 2 },
+        lastRecorded: { isAlert: true, floorsRevision: 2 },
+      });
+      expect(status.body.recordedPeriods).toBeGreaterThanOrEqual(series.length);
+    });
+
+    it('records the closed periods now on request; beside the timer’s runs, no period twice', async () => {
+      const runs = `${governance}/post-market/feedback-schedule/runs`;
+      expectProblem(await call('POST', runs, { token: clinician }), 403, 'access.denied');
+      const started = await Promise.all([owner, ra].map((token) => call('POST', runs, { token })));
+      const jobs = await Promise.all(
+        started.map((answer, index) => {
+          expect(answer.status).toBe(202);
+          const token = index === 0 ? owner : ra;
+          return eventually(
+            () => call('GET', `${governance}${answer.body.status as string}`, { token }),
+            (job) => job.body.state === 'completed',
+            15_000,
+            100,
+          );
+        }),
+      );
+      for (const job of jobs)
+        expect(job.body).toMatchObject({ state: 'completed', result: { recorded: expect.any(Array) } });
+      const starts = (await scheduled()).map((o) => o.periodStart);
+      expect(new Set(starts).size).toBe(starts.length);
     });
   },
 );

@@ -74,6 +74,7 @@ describe('jobs left to a worker process', () => {
       REDIS_URL: redis.url,
       PRAESIDIUM_MIGRATE_ON_START: 'false',
       PRAESIDIUM_WORKER_PORT: String(await freePort()),
+      PRAESIDIUM_FEEDBACK_PERIOD: '1',
     });
     worker = await startPlatform(workerConfig, ['worker']);
     const health = `http://127.0.0.1:${workerConfig.http.workerPort}/health`;
@@ -100,6 +101,52 @@ describe('jobs left to a worker process', () => {
       const { rows } = await client.query<{ source: string }>(
         'SELECT source FROM audit.stream WHERE id = $1',
         [verified.streamId],
+      );
+      expect(rows).toEqual([{ source: 'worker' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a worker runs the clinician-feedback schedule: the period is recorded and its alert audited there', async () => {
+    const owner = await governance.token('model-owner');
+    const officer = await governance.token('security-officer');
+    const governanceUrl = governance.config.http.governanceUrl;
+    const version = `${governanceUrl}/models/lumbar-esi-outcome/versions/1.0.0`;
+    const declared = await call('PUT', `${version}/feedback-floors`, {
+      token: owner,
+      body: { floors: [{ metric: 'feedback_count', minimum: 1 }], reason: 'PMS plan' },
+    });
+    expect(declared.status).toBe(200);
+    // The worker's one-second periods: the one holding the declaration closes and settles.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const started = await call('POST', `${governanceUrl}/post-market/feedback-schedule/runs`, {
+      token: owner,
+    });
+    expect(started.status).toBe(202);
+    let job: Record<string, unknown> = {};
+    for (let attempt = 0; attempt < 100 && job.state !== 'completed'; attempt += 1) {
+      job = (await call('GET', `${governanceUrl}${String(started.body.status)}`, { token: owner })).body;
+      if (job.state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(job).toMatchObject({
+      state: 'completed',
+      result: {
+        recorded: expect.arrayContaining([expect.objectContaining({ version: '1.0.0', isAlert: true })]),
+      },
+    });
+    const alerts = await call(
+      'GET',
+      `${governanceUrl}/audit/events?action=model_version.performance_alert&agent=system:feedback-schedule`,
+      { token: officer },
+    );
+    const [alert] = alerts.body.records as { streamId: string }[];
+    const client = new pg.Client({ connectionString: governance.config.database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ source: string }>(
+        'SELECT source FROM audit.stream WHERE id = $1',
+        [alert.streamId],
       );
       expect(rows).toEqual([{ source: 'worker' }]);
     } finally {

@@ -38,6 +38,8 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'registry.dataset',
         'registry.drift_check',
         'registry.evidence',
+        'registry.feedback_floor_revision',
+        'registry.feedback_period_record',
         'registry.model',
         'registry.model_canary',
         'registry.model_version',

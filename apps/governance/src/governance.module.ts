@@ -31,6 +31,11 @@ import { ModelEvidenceController } from './models/model-evidence.controller.js';
 import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
+import {
+  FeedbackMonitoringController,
+  FeedbackScheduleRunsController,
+} from './post-market/feedback-monitoring.controller.js';
+import { FeedbackScheduler } from './post-market/feedback-schedule.scheduler.js';
 import { JOB_PROVIDERS } from './worker.module.js';
 
 @Module({})
@@ -62,6 +67,8 @@ export class GovernanceModule {
         ModelEvidenceController,
         ModelDatasetsController,
         ModelMonitoringController,
+        FeedbackMonitoringController,
+        FeedbackScheduleRunsController,
         PoliciesController,
         BreakGlassController,
         ClientKeysController,
@@ -75,6 +82,7 @@ export class GovernanceModule {
         // Left to `start --apps worker` processes when PRAESIDIUM_GOVERNANCE_RUNS_JOBS=false.
         ...(deps.config.jobs.runInGovernance ? JOB_PROVIDERS : []),
         AuditCheckpointScheduler,
+        FeedbackScheduler,
         BreakGlassAlerter,
         BreakGlassExpiry,
         BiasReportStore,

@@ -69,6 +69,33 @@ const demoMode = z
   .transform((value): DemoMode => (value === 'true' ? 'on' : value === 'false' ? 'off' : value));
 
 /**
+ * The period clinicians' feedback is recorded by (UTC): a calendar day, an ISO week (Monday to
+ * Monday), a calendar month, or a fixed number of seconds counted from Monday 1970-01-05T00:00Z.
+ */
+export type FeedbackPeriodLength =
+  | { readonly unit: 'day' }
+  | { readonly unit: 'week' }
+  | { readonly unit: 'month' }
+  | { readonly unit: 'seconds'; readonly seconds: number };
+
+/** `day`, `week`, `month` or a whole number of seconds (1 to 366 days). */
+const feedbackPeriod = z.union([
+  z.enum(['day', 'week', 'month']).transform((unit): FeedbackPeriodLength => ({ unit })),
+  z
+    .string()
+    .regex(/^\d+$/, 'day, week, month or a number of seconds')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(366 * 86400),
+    )
+    .transform((seconds): FeedbackPeriodLength => ({ unit: 'seconds', seconds })),
+]);
+
+/**
  * Every environment variable Praesidium reads. Names are grouped by subsystem with the PRAESIDIUM_
  * prefix; ecosystem names (DATABASE_URL, REDIS_URL, OTEL_*) keep their standard spelling.
  */
@@ -139,6 +166,8 @@ export const environmentSchema = z
     PRAESIDIUM_GATEWAY_RESOLVE_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(500),
     PRAESIDIUM_GOVERNANCE_RUNS_JOBS: flag.default(true),
     PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86400).default(60),
+    PRAESIDIUM_FEEDBACK_PERIOD: feedbackPeriod.default({ unit: 'week' }),
+    PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
     PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: z.string().min(1).max(2048).optional(),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
@@ -366,6 +395,12 @@ export interface PraesidiumConfig {
   readonly jobs: { readonly runInGovernance: boolean };
   /** Seconds between signed audit checkpoints; 0 turns the timer off (checkpoints on demand only). */
   readonly audit: { readonly checkpointIntervalSeconds: number };
+  /**
+   * Post-market surveillance of clinicians' feedback: the period each deployed or canary version with
+   * declared floors is recorded by, and how often governance looks for closed periods (0: never by
+   * itself; `POST /post-market/feedback-schedule/runs` still records them on request).
+   */
+  readonly feedbackSchedule: { readonly period: FeedbackPeriodLength; readonly checkSeconds: number };
   /** HIPAA 164.312(a)(2)(ii) emergency access: how long a grant lasts, and where its alert is posted. */
   readonly breakGlass: { readonly minutes: number; readonly webhookUrl: string | undefined };
   /** How long a superseded encryption key still decrypts after a rotation. */
@@ -520,6 +555,10 @@ export function toConfig(
     },
     jobs: { runInGovernance: env.PRAESIDIUM_GOVERNANCE_RUNS_JOBS },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
+    feedbackSchedule: {
+      period: env.PRAESIDIUM_FEEDBACK_PERIOD,
+      checkSeconds: env.PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS,
+    },
     breakGlass: {
       minutes: env.PRAESIDIUM_BREAK_GLASS_MINUTES,
       webhookUrl: env.PRAESIDIUM_BREAK_GLASS_WEBHOOK_URL,

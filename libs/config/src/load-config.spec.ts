@@ -320,3 +320,29 @@ describe('PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER', () => {
     );
   });
 });
+
+describe('the clinician-feedback schedule', () => {
+  it('records ISO weeks, looking for closed ones every five minutes, by default', () => {
+    expect(loadConfig({}).feedbackSchedule).toEqual({ period: { unit: 'week' }, checkSeconds: 300 });
+  });
+
+  it('takes a day, a month or a number of seconds, and 0 to leave recording to requests', () => {
+    expect(loadConfig({ PRAESIDIUM_FEEDBACK_PERIOD: 'month' }).feedbackSchedule.period).toEqual({
+      unit: 'month',
+    });
+    expect(
+      loadConfig({ PRAESIDIUM_FEEDBACK_PERIOD: '3600', PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: '0' })
+        .feedbackSchedule,
+    ).toEqual({ period: { unit: 'seconds', seconds: 3600 }, checkSeconds: 0 });
+  });
+
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ PRAESIDIUM_FEEDBACK_PERIOD: 'fortnight' })).toThrow(
+      /PRAESIDIUM_FEEDBACK_PERIOD/,
+    );
+    expect(() => loadConfig({ PRAESIDIUM_FEEDBACK_PERIOD: '0' })).toThrow(/PRAESIDIUM_FEEDBACK_PERIOD/);
+    expect(() => loadConfig({ PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: '-1' })).toThrow(
+      /PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS/,
+    );
+  });
+});

@@ -26,3 +26,8 @@ export * from './monitoring/performance-monitor.service.js';
 export * from './monitoring/clinician-feedback.js';
 export * from './monitoring/feedback-summary.js';
 export * from './monitoring/feedback-summaries.service.js';
+export * from './monitoring/feedback-periods.js';
+export * from './monitoring/feedback-floors.js';
+export * from './monitoring/feedback-monitoring.entity.js';
+export * from './monitoring/feedback-floors.service.js';
+export * from './monitoring/feedback-schedule.service.js';

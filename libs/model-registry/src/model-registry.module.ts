@@ -7,6 +7,8 @@ import { VersionLifecycle } from './lifecycle/version-lifecycle.service.js';
 import { ModelEntity, ModelVersionEntity } from './model.entity.js';
 import { ModelRegistry } from './model-registry.service.js';
 import { DriftMonitor } from './monitoring/drift-monitor.service.js';
+import { FeedbackFloors } from './monitoring/feedback-floors.service.js';
+import { FeedbackSchedule } from './monitoring/feedback-schedule.service.js';
 import { FeedbackSummaries } from './monitoring/feedback-summaries.service.js';
 import { PerformanceMonitor } from './monitoring/performance-monitor.service.js';
 import { ChangeControlPlans } from './pccp/change-control-plans.service.js';
@@ -26,6 +28,8 @@ const SERVICES = [
   Datasets,
   PerformanceMonitor,
   FeedbackSummaries,
+  FeedbackFloors,
+  FeedbackSchedule,
 ];
 
 @Module({

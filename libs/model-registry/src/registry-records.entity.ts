@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { CanaryChangeEntity, ModelCanaryEntity } from './lifecycle/canary.entity.js';
 import type { LifecyclePermission, VersionStatus } from './lifecycle/lifecycle.js';
+import {
+  FeedbackFloorRevisionEntity,
+  FeedbackPeriodRecordEntity,
+} from './monitoring/feedback-monitoring.entity.js';
 import type { SignatureMeaning } from './signatures/signature.js';
 
 /** One step of a version's lifecycle (append-only: the history is the rows). */
@@ -130,4 +134,6 @@ export const REGISTRY_ENTITIES = [
   DriftCheckEntity,
   ModelCanaryEntity,
   CanaryChangeEntity,
+  FeedbackFloorRevisionEntity,
+  FeedbackPeriodRecordEntity,
 ];

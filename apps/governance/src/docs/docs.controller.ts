@@ -9,6 +9,7 @@ import { JOBS_ROUTES } from '../jobs/jobs-openapi.js';
 import { KEY_ROUTES } from '../keys/keys-openapi.js';
 import { REGISTRY_ROUTES } from '../models/registry-openapi.js';
 import { POLICY_ROUTES } from '../policies/policies-openapi.js';
+import { POST_MARKET_ROUTES } from '../post-market/post-market-openapi.js';
 import { openApiDocument, type DocumentedRoute } from './openapi-document.js';
 
 /**
@@ -17,6 +18,7 @@ import { openApiDocument, type DocumentedRoute } from './openapi-document.js';
  */
 const ROUTES: readonly DocumentedRoute[] = [
   ...REGISTRY_ROUTES,
+  ...POST_MARKET_ROUTES,
   ...BIAS_ROUTES,
   ...DOCUMENT_ROUTES,
   ...CONSENT_ROUTES,

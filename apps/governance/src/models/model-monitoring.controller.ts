@@ -6,10 +6,12 @@ import {
   CLINICIAN_FEEDBACK_SOURCE,
   DriftMonitor,
   feedbackMetrics,
+  FeedbackFloors,
   FeedbackSummaries,
   ModelRegistry,
   type ModelVersionEntity,
   PerformanceMonitor,
+  type PerformanceFloor,
   type PerformanceInput,
 } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
@@ -35,6 +37,7 @@ export class ModelMonitoringController {
     private readonly drift: DriftMonitor,
     private readonly performance: PerformanceMonitor,
     private readonly feedback: FeedbackSummaries,
+    private readonly floors: FeedbackFloors,
     private readonly trail: AuditTrail,
   ) {}
 
@@ -107,7 +110,7 @@ export class ModelMonitoringController {
 
   /**
    * The period's feedback summary recorded as a performance observation (source `clinician-feedback`),
-   * checked against the floors given: the registry declares no floors of its own for these metrics.
+   * checked against the floors given, or else against the version's declared floors.
    */
   @Post('performance/clinician-feedback')
   @HttpCode(201)
@@ -132,7 +135,7 @@ export class ModelMonitoringController {
       periodEnd,
       source: CLINICIAN_FEEDBACK_SOURCE,
       metrics: feedbackMetrics(summary),
-      floors: body.floors,
+      ...(await this.floorsFor(found, body.floors)),
     });
     return { ...observation, summary };
   }
@@ -145,6 +148,16 @@ export class ModelMonitoringController {
   ) {
     requireAbility(principal, 'read', 'ModelVersion');
     return this.performance.overTime((await this.registry.getVersion(name, version)).version.id);
+  }
+
+  /** The floors given, else the version's declared floors with their revision (none if undeclared). */
+  private async floorsFor(
+    version: ModelVersionEntity,
+    given: readonly PerformanceFloor[] | undefined,
+  ): Promise<Pick<PerformanceInput, 'floors' | 'floorsRevision'>> {
+    if (given) return { floors: given };
+    const declared = await this.floors.current(version.id);
+    return declared ? { floors: declared.floors, floorsRevision: declared.revision } : { floors: [] };
   }
 
   /** Stores one period's performance and audits it, as an alert when a floor is not met. */

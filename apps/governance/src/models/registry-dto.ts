@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   changeControlPlanSchema,
   datasheetSchema,
+  declaredFloorProblems,
   EVIDENCE_KINDS,
   FEEDBACK_METRICS,
   LIFECYCLE_ACTIONS,
+  MAX_DECLARED_FEEDBACK_FLOORS,
   metricResultSchema,
   modelClassificationSchema,
   modelProfileSchema,
@@ -122,12 +124,12 @@ const periodInOrder = [
     Date.parse(body.periodStart) < Date.parse(body.periodEnd),
   { message: 'periodStart is before periodEnd' },
 ] as const;
-const floors = z
+const floorList = z
   .array(
     z.object({ metric: text(100), subgroup: text(200).default('overall'), minimum: z.number() }).strict(),
   )
-  .max(200)
-  .default([]);
+  .max(200);
+const floors = floorList.default([]);
 
 export const performanceBody = z
   .object({
@@ -149,13 +151,30 @@ export const feedbackPeriodQuery = z
 export const feedbackObservationBody = z
   .object({
     ...period,
-    /** Floors are minimums, so a ceiling on overrides is a floor on the acceptance rate (1 − override rate). */
-    floors: floors.refine((given) => given.every((floor) => floor.metric !== FEEDBACK_METRICS.overrideRate), {
-      message: `floors are minimums: bound overrides with a floor on ${FEEDBACK_METRICS.acceptanceRate}`,
-    }),
+    /**
+     * Floors are minimums, so a ceiling on overrides is a floor on the acceptance rate (1 − override
+     * rate). Left out: the version's declared floors (none if it declared none).
+     */
+    floors: floorList
+      .refine((given) => given.every((floor) => floor.metric !== FEEDBACK_METRICS.overrideRate), {
+        message: `floors are minimums: bound overrides with a floor on ${FEEDBACK_METRICS.acceptanceRate}`,
+      })
+      .optional()
+      .describe('the floors to check; left out, the version’s declared floors (GET …/feedback-floors)'),
   })
   .strict()
   .refine(...periodInOrder);
+
+/** A version's declared feedback floors, replacing the revision in force (empty: withdrawn). */
+export const feedbackFloorsBody = z
+  .object({
+    floors: floorList.max(MAX_DECLARED_FEEDBACK_FLOORS).superRefine((given, context) => {
+      for (const problem of declaredFloorProblems(given))
+        context.addIssue({ code: 'custom', path: [problem.index], message: problem.message });
+    }),
+    reason: text(2000),
+  })
+  .strict();
 
 export const modelDescriptionBody = newModelBody.omit({ name: true, displayName: true });
 

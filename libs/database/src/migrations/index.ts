@@ -17,6 +17,7 @@ import { ModelCanary1765800000000 } from './1765800000000-model-canary.js';
 import { ApprovedModelDescription1765900000000 } from './1765900000000-approved-model-description.js';
 import { VersionTransitionPermission1765950000000 } from './1765950000000-version-transition-permission.js';
 import { SigningCredentialIssuer1766000000000 } from './1766000000000-signing-credential-issuer.js';
+import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ApprovedModelDescription1765900000000,
   VersionTransitionPermission1765950000000,
   SigningCredentialIssuer1766000000000,
+  FeedbackMonitoring1766100000000,
 ];

@@ -15,6 +15,34 @@ export interface PerformanceInput {
   readonly source: string;
   readonly metrics: readonly MetricResult[];
   readonly floors: readonly PerformanceFloor[];
+  /** The revision of the version's declared floors the period was checked against, if those were used. */
+  readonly floorsRevision?: number;
+}
+
+/** A period's observation as it is stored: the figures, the floors and their breaches. */
+export function performanceObservation(
+  version: Pick<ModelVersionEntity, 'id'>,
+  input: PerformanceInput,
+  actor: string,
+  id: string = randomUUID(),
+): PerformanceObservationEntity {
+  const breaches = floorBreaches(input.metrics, input.floors);
+  return {
+    id,
+    versionId: version.id,
+    periodStart: input.periodStart,
+    periodEnd: input.periodEnd,
+    source: input.source,
+    result: {
+      metrics: input.metrics,
+      floors: input.floors,
+      breaches,
+      ...(input.floorsRevision === undefined ? {} : { floorsRevision: input.floorsRevision }),
+    },
+    isAlert: breaches.length > 0,
+    createdBy: actor,
+    createdAt: new Date(),
+  };
 }
 
 /** Post-market performance of a version, period by period, with threshold alerts. */
@@ -23,18 +51,7 @@ export class PerformanceMonitor {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async record(version: ModelVersionEntity, input: PerformanceInput, actor: string) {
-    const breaches = floorBreaches(input.metrics, input.floors);
-    const row: PerformanceObservationEntity = {
-      id: randomUUID(),
-      versionId: version.id,
-      periodStart: input.periodStart,
-      periodEnd: input.periodEnd,
-      source: input.source,
-      result: { metrics: input.metrics, floors: input.floors, breaches },
-      isAlert: breaches.length > 0,
-      createdBy: actor,
-      createdAt: new Date(),
-    };
+    const row = performanceObservation(version, input, actor);
     await this.dataSource
       .getRepository(PerformanceObservationEntity)
       .insert(row as QueryDeepPartialEntity<PerformanceObservationEntity>);

@@ -5,6 +5,7 @@ import { attempt, flash, problemFlash, readableProblem } from '../console-page.j
 import type { ConsoleApi } from '../console-api.js';
 import { ApiProblem } from '../console-api.js';
 import { formOf, segment, userOf, versionHref } from '../page-support.js';
+import { floorsOfForm, optionalCount, optionalRate } from './feedback-plan.js';
 
 /** The days a version page shows feedback for when the user has not picked a period. */
 const DEFAULT_DAYS = 30;
@@ -19,9 +20,8 @@ export const feedbackPeriodQuery = z.object({
 const recordForm = z.object({
   from: z.iso.date(),
   to: z.iso.date(),
-  // Empty fields of the form mean "no such floor".
-  minimumAcceptance: z.union([z.literal(''), z.coerce.number().min(0).max(1)]).optional(),
-  minimumCount: z.union([z.literal(''), z.coerce.number().int().min(0)]).optional(),
+  minimumAcceptance: optionalRate,
+  minimumCount: optionalCount,
 });
 
 interface ApiObservation {
@@ -30,7 +30,8 @@ interface ApiObservation {
   periodEnd: string;
   source: string;
   isAlert: boolean;
-  result: { metrics: MetricResult[]; breaches: FloorBreach[] };
+  createdBy: string;
+  result: { metrics: MetricResult[]; breaches: FloorBreach[]; floorsRevision?: number };
 }
 
 export interface FeedbackPeriod {
@@ -82,6 +83,7 @@ export async function postMarketView(api: ConsoleApi, versionPath: string, perio
           .map((metric) => `${metric.metric} ${round(metric.value)}`)
           .join('; '),
         breaches: breachText(observation.result.breaches),
+        floorsRevision: observation.result.floorsRevision,
       }))
       .reverse(),
   };
@@ -93,17 +95,14 @@ export function registerPostMarketRoutes(app: FastifyInstance): void {
     const { model, version } = z.object({ model: z.string(), version: z.string() }).parse(request.params);
     const form = formOf(recordForm, request.body);
     const period = { from: form.from, to: form.to };
-    const floors = [
-      ...(typeof form.minimumAcceptance === 'number'
-        ? [{ metric: 'feedback_acceptance_rate', minimum: form.minimumAcceptance }]
-        : []),
-      ...(typeof form.minimumCount === 'number'
-        ? [{ metric: 'feedback_count', minimum: form.minimumCount }]
-        : []),
-    ];
+    const floors = floorsOfForm(form);
     const path = `/models/${segment(model)}/versions/${segment(version)}/performance/clinician-feedback`;
     try {
-      const recorded = await userOf(request).api.post<ApiObservation>(path, { ...apiPeriod(period), floors });
+      // No floor in the form: the version's declared floors apply.
+      const recorded = await userOf(request).api.post<ApiObservation>(path, {
+        ...apiPeriod(period),
+        ...(floors.length > 0 ? { floors } : {}),
+      });
       flash(request, {
         kind: 'success',
         text: recorded.isAlert

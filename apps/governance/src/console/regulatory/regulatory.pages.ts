@@ -11,6 +11,7 @@ import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
 import { canarySection, registerCanaryRoutes, type ApiCanary, type ApiCanaryChange } from './canary.pages.js';
+import { feedbackPlanView, registerFeedbackPlanRoutes } from './feedback-plan.js';
 import { feedbackPeriod, postMarketView, registerPostMarketRoutes } from './post-market.js';
 
 /**
@@ -166,6 +167,7 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
   });
 
   registerPostMarketRoutes(app);
+  registerFeedbackPlanRoutes(app);
 
   app.get('/registry/:model/:version', async (request, reply) => {
     const { model, version } = versionParams.parse(request.params);
@@ -310,18 +312,20 @@ async function renderVersionPage(
     api.get<ApiModel>(`/models/${segment(modelName)}`),
     api.get<ApiVersionDetail>(path),
   ]);
-  const [history, evidence, documents, biasReports, postMarket, canaryHistory] = await Promise.all([
-    attempt(() => api.get<ApiHistory>(`${path}/history`)),
-    attempt(() => api.get<ApiEvidence[]>(`${path}/evidence`)),
-    ability.can('read', 'RegulatoryDocument')
-      ? attempt(() => api.get<ApiDocument[]>('/documents', { model: modelName, version: versionName }))
-      : undefined,
-    ability.can('read', 'BiasReport')
-      ? attempt(() => api.get<ApiBiasReportRecord[]>('/bias-reports'))
-      : undefined,
-    postMarketView(api, path, feedbackPeriod(request.query)),
-    attempt(() => api.get<{ history: ApiCanaryChange[] }>(`/models/${segment(modelName)}/canary`)),
-  ]);
+  const [history, evidence, documents, biasReports, postMarket, feedbackPlan, canaryHistory] =
+    await Promise.all([
+      attempt(() => api.get<ApiHistory>(`${path}/history`)),
+      attempt(() => api.get<ApiEvidence[]>(`${path}/evidence`)),
+      ability.can('read', 'RegulatoryDocument')
+        ? attempt(() => api.get<ApiDocument[]>('/documents', { model: modelName, version: versionName }))
+        : undefined,
+      ability.can('read', 'BiasReport')
+        ? attempt(() => api.get<ApiBiasReportRecord[]>('/bias-reports'))
+        : undefined,
+      postMarketView(api, path, feedbackPeriod(request.query)),
+      feedbackPlanView(api, path),
+      attempt(() => api.get<{ history: ApiCanaryChange[] }>(`/models/${segment(modelName)}/canary`)),
+    ]);
   const refs = new Set([`${modelName}@${versionName}`, version.id]);
   const signerRoles = SIGNER_ROLES.filter((role) => principal.roles.includes(role));
   const actions = (NEXT_ACTIONS[version.status] ?? []).filter((action) =>
@@ -346,6 +350,7 @@ async function renderVersionPage(
     canReadDocuments: documents !== undefined,
     canReadBiasReports: biasReports !== undefined,
     postMarket,
+    feedbackPlan,
     canAddEvidence: ability.can('register', 'ModelVersion'),
     canRecordPerformance: ability.can('register', 'ModelVersion'),
     canGenerate: ability.can('record', 'RegulatoryDocument'),

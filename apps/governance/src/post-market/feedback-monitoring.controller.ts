@@ -1,0 +1,107 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
+import type { Principal } from '@praesidium/access';
+import { AuditTrail } from '@praesidium/audit';
+import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { FeedbackFloors, FeedbackSchedule, ModelRegistry } from '@praesidium/model-registry';
+import { ZodPipe } from '@praesidium/problem';
+import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { enqueue } from '../jobs/enqueue.js';
+import { audited, auditSuccess } from '../models/registry-audit.js';
+import { feedbackFloorsBody, modelNameParam, versionParam } from '../models/registry-dto.js';
+import { FEEDBACK_SCHEDULE_JOB, type FeedbackScheduleRequest } from './feedback-schedule.job.js';
+
+/**
+ * A version's post-market plan for clinicians' feedback (MDR Annex III: indicators and thresholds):
+ * its declared floors, revised as new revisions, and where the schedule that records each closed
+ * period against them stands. Declaring needs the permission that records performance.
+ */
+@Controller('models/:name/versions/:version')
+@UseGuards(PrincipalGuard)
+export class FeedbackMonitoringController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly floors: FeedbackFloors,
+    private readonly schedule: FeedbackSchedule,
+    private readonly trail: AuditTrail,
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
+  ) {}
+
+  /** Declares the floors, as the next revision (audited with the floors' SHA-256, refusals too). */
+  @Put('feedback-floors')
+  async declareFloors(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+    @Body(new ZodPipe(feedbackFloorsBody)) body: z.infer<typeof feedbackFloorsBody>,
+  ) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    return audited(
+      this.trail,
+      principal,
+      'model_version.feedback_floors_declared',
+      { model: name, modelVersion: version },
+      async () => {
+        const found = (await this.registry.getVersion(name, version)).version;
+        return this.floors.declare(found, body.floors, body.reason, principal.subject);
+      },
+      (revision) => revision.floorsSha256,
+    );
+  }
+
+  /** The revision in force and every revision, newest first. */
+  @Get('feedback-floors')
+  async declaredFloors(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    const revisions = (await this.floors.revisions(found.id)).reverse();
+    return { current: revisions[0] ?? null, revisions };
+  }
+
+  /** The schedule's cadence and this version's place in it: last period recorded, the next one. */
+  @Get('feedback-schedule')
+  async scheduleStatus(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name', new ZodPipe(modelNameParam)) name: string,
+    @Param('version', new ZodPipe(versionParam)) version: string,
+  ) {
+    requireAbility(principal, 'read', 'ModelVersion');
+    const found = (await this.registry.getVersion(name, version)).version;
+    const { period, checkSeconds } = this.config.feedbackSchedule;
+    const status = await this.schedule.statusOf(found, period);
+    return {
+      period,
+      checkSeconds,
+      ...status,
+      nextPeriod: status.nextPeriod && {
+        periodStart: status.nextPeriod.start.toISOString(),
+        periodEnd: status.nextPeriod.end.toISOString(),
+      },
+    };
+  }
+}
+
+/** "Record the closed periods now", for every version the schedule covers: a run of the same job. */
+@Controller('post-market/feedback-schedule')
+@UseGuards(PrincipalGuard)
+export class FeedbackScheduleRunsController {
+  constructor(
+    private readonly trail: AuditTrail,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
+  ) {}
+
+  @Post('runs')
+  @HttpCode(202)
+  async run(@CurrentPrincipal() principal: Principal) {
+    requireAbility(principal, 'register', 'ModelVersion');
+    const request: FeedbackScheduleRequest = { requestedBy: principal.subject };
+    const id = await enqueue(this.jobs, FEEDBACK_SCHEDULE_JOB, request);
+    await auditSuccess(this.trail, principal, 'post_market.feedback_schedule_run', {});
+    return { job: id, status: `/jobs/${id}` };
+  }
+}

@@ -1,0 +1,32 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { PerformanceFloor } from './performance-floors.js';
+
+/** One revision of the floors a version's clinician feedback is held to (append-only). */
+@Entity({ schema: 'registry', name: 'feedback_floor_revision' })
+export class FeedbackFloorRevisionEntity {
+  @PrimaryColumn({ type: 'uuid' }) id!: string;
+  @Column({ name: 'version_id', type: 'uuid' }) versionId!: string;
+  /** 1, 2, …: the highest is in force. */
+  @Column({ type: 'integer' }) revision!: number;
+  /** Empty: the floors are withdrawn and the schedule records nothing. */
+  @Column({ type: 'jsonb' }) floors!: PerformanceFloor[];
+  /** SHA-256 of the floors' canonical JSON (it is the `requestSha256` of the audit record). */
+  @Column({ name: 'floors_sha256', type: 'text' }) floorsSha256!: string;
+  @Column({ type: 'text' }) reason!: string;
+  @Column({ name: 'declared_by', type: 'text' }) declaredBy!: string;
+  @Column({ name: 'declared_at', type: 'timestamptz' }) declaredAt!: Date;
+}
+
+/** A period the schedule recorded for a version: at most one per version and period start. */
+@Entity({ schema: 'registry', name: 'feedback_period_record' })
+export class FeedbackPeriodRecordEntity {
+  @PrimaryColumn({ name: 'version_id', type: 'uuid' }) versionId!: string;
+  @PrimaryColumn({ name: 'period_start', type: 'timestamptz' }) periodStart!: Date;
+  @Column({ name: 'period_end', type: 'timestamptz' }) periodEnd!: Date;
+  @Column({ name: 'observation_id', type: 'uuid' }) observationId!: string;
+  @Column({ name: 'floors_revision', type: 'integer' }) floorsRevision!: number;
+  @Column({ name: 'is_alert', type: 'boolean' }) isAlert!: boolean;
+  @Column({ name: 'recorded_at', type: 'timestamptz' }) recordedAt!: Date;
+  /** When its audit record (alert or recorded) was appended; null until then. */
+  @Column({ name: 'audited_at', type: 'timestamptz', nullable: true }) auditedAt!: Date | null;
+}

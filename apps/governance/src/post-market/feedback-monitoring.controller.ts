@@ -7,7 +7,7 @@ import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { FeedbackFloors, FeedbackSchedule, ModelRegistry } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { enqueue } from '../jobs/enqueue.js';
+import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { audited, auditSuccess } from '../models/registry-audit.js';
 import { feedbackFloorsBody, modelNameParam, versionParam } from '../models/registry-dto.js';
 import { FEEDBACK_SCHEDULE_JOB, type FeedbackScheduleRequest } from './feedback-schedule.job.js';
@@ -99,7 +99,7 @@ export class FeedbackScheduleRunsController {
   @HttpCode(202)
   async run(@CurrentPrincipal() principal: Principal) {
     requireAbility(principal, 'register', 'ModelVersion');
-    const request: FeedbackScheduleRequest = { requestedBy: principal.subject };
+    const request: FeedbackScheduleRequest = requesterFields(principal);
     const id = await enqueue(this.jobs, FEEDBACK_SCHEDULE_JOB, request);
     await auditSuccess(this.trail, principal, 'post_market.feedback_schedule_run', {});
     return { job: id, status: `/jobs/${id}` };

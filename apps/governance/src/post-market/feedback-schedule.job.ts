@@ -2,15 +2,16 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditTrail } from '@praesidium/audit';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { contentHash } from '@praesidium/digest';
-import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
+import { JOB_QUEUE, type JobQueue, type JobRequester } from '@praesidium/jobs';
 import { FEEDBACK_SCHEDULE_ACTOR, FeedbackSchedule, type RecordedPeriod } from '@praesidium/model-registry';
 
 export const FEEDBACK_SCHEDULE_JOB = 'post-market.feedback-schedule';
 
-export interface FeedbackScheduleRequest {
-  /** The schedule's own timer (`system:feedback-schedule`), or whoever asked for a run now. */
-  readonly requestedBy: string;
-}
+/**
+ * The schedule's own timer (`system:feedback-schedule`, no issuer: nobody's job to read), or whoever
+ * asked for a run now (subject and issuer: theirs to read at `GET /jobs/{id}`).
+ */
+export type FeedbackScheduleRequest = Pick<JobRequester, 'requestedBy'> & Partial<JobRequester>;
 
 export interface FeedbackScheduleResult {
   readonly recorded: readonly {

@@ -129,9 +129,11 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
     );
     const onCanary = countOf(split, '2.0.0');
     expect(countOf(split, '1.0.0') + onCanary).toBe(PATIENTS.length);
-    // 30 % of 120 patients is 36; a binomial spread of ±3 standard deviations is about ±15.
-    expect(onCanary).toBeGreaterThan(20);
-    expect(onCanary).toBeLessThan(52);
+    // 30 % of 120 patients is 36, with a standard deviation of 5; each canary draws its own sample, so
+    // the bounds are ±5 deviations (a false alarm once in a million runs; ±3 failed once in a full run).
+    // The share's accuracy is the routing spec's, over 20 000 patients.
+    expect(onCanary).toBeGreaterThan(11);
+    expect(onCanary).toBeLessThan(61);
 
     // Sticky: the same patients meet the same versions again.
     const again = await versionsServed(PATIENTS.slice(0, 40));

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
+import { eventually } from '../support/eventually.js';
 import { call } from '../support/http.js';
 import { praesidium } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -32,12 +33,25 @@ describe('the praesidium CLI beside a running platform on the embedded database'
       PRAESIDIUM_SAMPLE_MODEL_PORT: String(platform.config.http.sampleModelPort),
     };
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    // Something for the audit commands to find: with the seeder's two records, seven in all, the
-    // newest being the refusal.
+    // Something for the audit commands to find, the newest being the refusal.
     const clinician = await platform.token('pain-clinician');
-    for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented, DEMO_PATIENTS.refused]) {
+    for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented]) {
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) });
     }
+    // The answers' outcome records commit just after release; on a loaded machine the next request's
+    // record can overtake them, so the refusal is made once both are in the trail.
+    const officer = await platform.token('security-officer');
+    const outcomes = await eventually(
+      async () =>
+        (
+          await call('GET', `${platform.config.http.governanceUrl}/audit/events?action=inference.response`, {
+            token: officer,
+          })
+        ).body.records as unknown[],
+      (records) => records.length >= 2,
+    );
+    expect(outcomes).toHaveLength(2);
+    await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.refused) });
   });
 
   afterAll(async () => {

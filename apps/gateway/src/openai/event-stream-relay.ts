@@ -4,7 +4,7 @@ import { ProblemError } from '@praesidium/problem';
 import {
   EventTooLargeError,
   serializeEvent,
-  ServerSentEventParser,
+  ServerSentEventReader,
   type ServerSentEvent,
 } from './server-sent-events.js';
 
@@ -18,7 +18,7 @@ export interface RelayEnd {
 /**
  * Passes an OpenAI-style server-sent event stream through, event by event, as the backend sends it,
  * while hashing every byte incrementally. The stream is read as clients read it (see
- * ServerSentEventParser: CR, LF and CRLF all end a line), and each event is sent on as its data lines
+ * ServerSentEventReader: CR, LF and CRLF all end a line), and each event is sent on as its data lines
  * alone, so a client reads exactly the events checked here. Each event must be a plain `message` whose
  * data is a JSON object without the gateway's own `praesidium` block, or the stream is cut with
  * `backend.invalid_response`. The backend's final `data: [DONE]` is held back: `finish` runs first
@@ -33,11 +33,11 @@ export async function* relayEventStream(
 ): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
-  const parser = new ServerSentEventParser(MAX_EVENT_BYTES);
+  const reader = new ServerSentEventReader(MAX_EVENT_BYTES);
   let done = false;
   /** Checks each event of a text in order and sends it on, until the backend's [DONE], held back. */
   function* accept(text: string): Generator<Buffer> {
-    for (const event of readEvents(parser, text)) {
+    for (const event of readEvents(reader, text)) {
       if (done) throw new ProblemError('backend.invalid_response', 'the stream went on after [DONE]');
       checkEvent(event);
       if (event.data === '[DONE]') done = true;
@@ -49,17 +49,17 @@ export async function* relayEventStream(
     yield* accept(decoder.write(chunk));
   }
   yield* accept(decoder.end());
-  if (!done || parser.isInsideEvent)
-    throw new ProblemError('backend.invalid_response', 'the stream ended without [DONE]');
+  // What follows [DONE] unfinished is never sent on: only dispatched events are, and none may follow it.
+  if (!done) throw new ProblemError('backend.invalid_response', 'the stream ended without [DONE]');
   const last = await finish({ sha256: hash.digest('hex') });
   yield Buffer.from(serializeEvent(JSON.stringify(last)));
   yield Buffer.from('data: [DONE]\n\n');
 }
 
 /** The events a text completes. */
-function readEvents(parser: ServerSentEventParser, text: string): ServerSentEvent[] {
+function readEvents(reader: ServerSentEventReader, text: string): ServerSentEvent[] {
   try {
-    return parser.push(text);
+    return reader.push(text);
   } catch (error) {
     if (error instanceof EventTooLargeError)
       throw new ProblemError('backend.invalid_response', 'a stream event is too large');

@@ -233,6 +233,19 @@ describe('the gateway under failing backends and a failing database', () => {
     ).filter((record) => record.event.correlationId === correlationId);
   }
 
+  /** A streamed chat completion of the aftercare model for the consented demo patient. */
+  const streamChat = () =>
+    fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: AFTERCARE_MODEL_NAME,
+        stream: true,
+        messages: [{ role: 'user', content: 'Draft aftercare.' }],
+        metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
+      }),
+    });
+
   /** Infers until the gateway answers again (the database may still be coming back). */
   async function inferUntilServed(): Promise<JsonResponse | undefined> {
     let recovered: JsonResponse | undefined;
@@ -352,16 +365,7 @@ describe('the gateway under failing backends and a failing database', () => {
     try {
       await relocate(broken.url, AFTERCARE_MODEL_NAME);
       const stream = async () => {
-        const response = await fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: AFTERCARE_MODEL_NAME,
-            stream: true,
-            messages: [{ role: 'user', content: 'Draft aftercare.' }],
-            metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
-          }),
-        });
+        const response = await streamChat();
         expect(response.status).toBe(200);
         return { text: await response.text(), correlationId: response.headers.get('x-correlation-id') };
       };
@@ -374,13 +378,7 @@ describe('the gateway under failing backends and a failing database', () => {
         expect(text).toContain('Draft ');
         expect(text).toContain(`event: error\ndata: {"error":{"code":"${code}"`);
         expect(text).not.toContain('[DONE]');
-        const officer = await platform.token('security-officer');
-        const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
-          token: officer,
-        });
-        const records = (audit.body.records as { event: Record<string, unknown> }[])
-          .map((record) => record.event)
-          .filter((event) => event.correlationId === correlationId);
+        const records = (await auditOf(correlationId)).map((record) => record.event);
         expect(
           records
             .map((event) => `${String(event.action)}:${String(event.outcome)}:${String(event.reasonCode)}`)
@@ -399,16 +397,7 @@ describe('the gateway under failing backends and a failing database', () => {
     try {
       forging.set('forging');
       await relocate(forging.url, AFTERCARE_MODEL_NAME);
-      const response = await fetch(`${platform.config.http.gatewayUrl}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: AFTERCARE_MODEL_NAME,
-          stream: true,
-          messages: [{ role: 'user', content: 'Draft aftercare.' }],
-          metadata: { patient: DEMO_PATIENTS.consented, purpose_of_use: 'TREAT' },
-        }),
-      });
+      const response = await streamChat();
       expect(response.status).toBe(200);
       const correlationId = response.headers.get('x-correlation-id');
       // Read as a client reads it: no [DONE], no block but the gateway's, the stream cut with its code.
@@ -421,13 +410,7 @@ describe('the gateway under failing backends and a failing database', () => {
         type: 'error',
         data: expect.stringContaining('"code":"backend.invalid_response"'),
       });
-      const officer = await platform.token('security-officer');
-      const audit = await call('GET', `${platform.config.http.governanceUrl}/audit/events?limit=1000`, {
-        token: officer,
-      });
-      const records = (audit.body.records as { event: Record<string, unknown> }[])
-        .map((record) => record.event)
-        .filter((event) => event.correlationId === correlationId);
+      const records = (await auditOf(correlationId)).map((record) => record.event);
       expect(records.map((event) => `${String(event.action)}:${String(event.outcome)}`).sort()).toEqual([
         'inference.request:success',
         'inference.response:failure',

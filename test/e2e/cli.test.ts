@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { praesidium } from '../support/cli.js';
+import { copyPgliteTemplate } from '../support/databases.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 function lines(output: string): string[] {
@@ -23,6 +24,7 @@ describe('the praesidium CLI beside a running platform on the embedded database'
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-'));
+    await copyPgliteTemplate(dataDir);
     platform = await startTestPlatform('pglite', { PRAESIDIUM_DATA_DIR: dataDir });
     cliEnv = {
       NODE_ENV: 'test',

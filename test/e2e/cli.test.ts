@@ -1,10 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dataSourceOptions, openDataSource } from '@praesidium/database';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { praesidium } from '../support/cli.js';
 import { copyPgliteTemplate } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 function lines(output: string): string[] {
@@ -35,17 +37,37 @@ describe('the praesidium CLI beside a running platform on the embedded database'
     };
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
     // Something for the audit commands to find: with the seeder's two records, seven in all, the
-    // newest being the refusal.
+    // newest being the refusal, sent once the answers' outcome records (after-release) committed.
     const clinician = await platform.token('pain-clinician');
-    for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented, DEMO_PATIENTS.refused]) {
+    for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented]) {
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) });
     }
+    expect(await outcomeRecords(2)).toBe(2);
+    await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.refused) });
   });
 
   afterAll(async () => {
     await platform?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
+
+  /** Waits for `count` outcome records: an answer's commits just after it (outcome audit after-release). */
+  async function outcomeRecords(count: number): Promise<number> {
+    const connection = platform.platform.database?.connection;
+    if (!connection) throw new Error('the platform runs without a database');
+    const dataSource = await openDataSource(dataSourceOptions(connection, [], 1));
+    const read = async () =>
+      (
+        await dataSource.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM audit.event WHERE action = 'inference.response'`,
+        )
+      )[0].count;
+    try {
+      return await eventually(read, (found) => found >= count);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
 
   it('verifies the audit trail from another process over the socket and exits 0', async () => {
     const run = await praesidium(['audit', 'verify'], cliEnv);

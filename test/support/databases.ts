@@ -103,15 +103,15 @@ async function adminQuery(adminUrl: string, statement: string): Promise<void> {
 
 /**
  * A fresh embedded PGlite served over its socket, exactly as `npm start` runs it. Its data directory is
- * a copy of the one the global setup migrated (a first start's initdb costs seconds of CPU), unless
- * `fresh`: then PGlite makes it and every migration runs here, as on a first `npm start`.
+ * a copy of the one the global setup migrated (a first start's initdb costs seconds of CPU), or with
+ * `fresh` of one just made by PGlite, so that every migration runs here, as on a first `npm start`.
  */
 export async function openPglite(
   entities: DataSourceEntities = [],
   options: { fresh?: boolean } = {},
 ): Promise<TestDatabase> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
-  if (!options.fresh) await copyPgliteTemplate(dataDir);
+  await copyPgliteTemplate(dataDir, options.fresh ? 'empty' : 'migrated');
   const host = await EmbeddedPostgres.start(dataDir);
   const dataSource = await openDataSource(dataSourceOptions(host.connection, entities, 4));
   await runMigrations(dataSource);
@@ -128,12 +128,19 @@ export async function openPglite(
 }
 
 /**
- * Puts a copy of the run's migrated embedded database into `dataDir` (which must hold none), so that
- * the platform or PGlite starting there finds it as after an earlier start. Does nothing when the run
- * has no template (Jest run without a build): the start then makes the database itself.
+ * Puts a copy of one of the run's embedded databases into `dataDir` (which must hold none): `migrated`
+ * (every migration applied, nothing else) or `empty` (as PGlite makes it), so that the platform or
+ * PGlite starting there finds it as after an earlier start. Does nothing when the run has no templates
+ * (Jest run without a build): the start then makes the database itself.
  */
-export async function copyPgliteTemplate(dataDir: string): Promise<void> {
-  const template = process.env.PRAESIDIUM_TEST_PGLITE_TEMPLATE;
+export async function copyPgliteTemplate(
+  dataDir: string,
+  which: 'migrated' | 'empty' = 'migrated',
+): Promise<void> {
+  const template =
+    which === 'migrated'
+      ? process.env.PRAESIDIUM_TEST_PGLITE_TEMPLATE
+      : process.env.PRAESIDIUM_TEST_PGLITE_EMPTY_TEMPLATE;
   if (!template) return;
   // cp(1) copies PGlite's thousand small files several times faster than fs.cp.
   await run('cp', ['-R', template, path.join(dataDir, 'pgdata')]);

@@ -2,7 +2,7 @@
 // here, into a template database and an embedded PGlite data directory that tests copy instead of
 // migrating their own (test/support/databases.ts): a fresh PGlite alone costs seconds of CPU.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,11 +45,12 @@ export default async function globalSetup() {
     await admin.query(`CREATE DATABASE ${template}`);
     // The global teardown drops it with the run's other databases.
     process.env.PRAESIDIUM_TEST_TEMPLATE_DATABASE = template;
-    const [, pgliteTemplate] = await Promise.all([
+    const [, pglite] = await Promise.all([
       migrate(database, { kind: 'server', url: urlOf(template) }),
-      migratedPglite(database),
+      pgliteTemplates(database),
     ]);
-    process.env.PRAESIDIUM_TEST_PGLITE_TEMPLATE = pgliteTemplate;
+    process.env.PRAESIDIUM_TEST_PGLITE_TEMPLATE = pglite.migrated;
+    process.env.PRAESIDIUM_TEST_PGLITE_EMPTY_TEMPLATE = pglite.empty;
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     process.env.PRAESIDIUM_TEST_DATABASE_URL = urlOf(name);
   } finally {
@@ -66,16 +67,21 @@ async function migrate(database, connection) {
   }
 }
 
-/** A migrated embedded data directory, stopped cleanly so that a copy of it starts as it would. */
-async function migratedPglite(database) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-template-'));
-  const host = await database.EmbeddedPostgres.start(dataDir);
+/**
+ * Embedded data directories as PGlite leaves them, stopped cleanly so that a copy starts as they would:
+ * `empty` just made (PGlite's initdb), `migrated` with every migration applied.
+ */
+async function pgliteTemplates(database) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-template-'));
+  const migrated = path.join(dir, 'migrated');
+  await (await database.EmbeddedPostgres.start(migrated)).stop();
+  const empty = path.join(dir, 'empty', 'pgdata');
+  await cp(path.join(migrated, 'pgdata'), empty, { recursive: true });
+  const host = await database.EmbeddedPostgres.start(migrated);
   try {
     await migrate(database, host.connection);
   } finally {
     await host.stop();
   }
-  // Only the data: the socket directory and lock belong to whichever process serves a copy.
-  await rm(path.join(dataDir, 'run'), { recursive: true, force: true });
-  return path.join(dataDir, 'pgdata');
+  return { migrated: path.join(migrated, 'pgdata'), empty };
 }

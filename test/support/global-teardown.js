@@ -11,6 +11,7 @@ export default async function globalTeardown() {
   const template = process.env.PRAESIDIUM_TEST_TEMPLATE_DATABASE;
   if (template) await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
   await admin.end();
+  // <dir>/migrated/pgdata and <dir>/empty/pgdata (test/support/global-setup.js).
   const pgliteTemplate = process.env.PRAESIDIUM_TEST_PGLITE_TEMPLATE;
-  if (pgliteTemplate) await rm(path.dirname(pgliteTemplate), { recursive: true, force: true });
+  if (pgliteTemplate) await rm(path.resolve(pgliteTemplate, '../..'), { recursive: true, force: true });
 }

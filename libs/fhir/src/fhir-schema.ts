@@ -55,7 +55,7 @@ export class FhirSchema {
     return (validate.errors ?? []).slice(0, 50).map(toProblem);
   }
 
-  /** Whether the validator of `resourceType` is the build's precompiled one (none is compiled yet). */
+  /** Whether `resourceType` is validated by the build's precompiled code rather than compiled here. */
   static isPrecompiled(resourceType: string): boolean {
     return loadPrecompiled()?.validators[resourceType] !== undefined;
   }

@@ -5,7 +5,11 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import siblings as './x.js' (Node ESM); Jest resolves them to the .ts files.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // The FHIR validators the build compiles ahead of time live only in dist/ (libs/fhir/src/fhir-schema.ts).
+  moduleNameMapper: {
+    '^\\./fhir-r4-validators\\.cjs$': '<rootDir>/dist/libs/fhir/src/fhir-r4-validators.cjs',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions, sourceMaps: 'inline' }] },
   testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

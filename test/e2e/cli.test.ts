@@ -1,10 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dataSourceOptions, openDataSource } from '@praesidium/database';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
-import { eventually } from '../support/eventually.js';
 import { call } from '../support/http.js';
 import { praesidium } from '../support/cli.js';
+import { copyPgliteTemplate } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 function lines(output: string): string[] {
@@ -24,6 +26,7 @@ describe('the praesidium CLI beside a running platform on the embedded database'
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-cli-'));
+    await copyPgliteTemplate(dataDir);
     platform = await startTestPlatform('pglite', { PRAESIDIUM_DATA_DIR: dataDir });
     cliEnv = {
       NODE_ENV: 'test',
@@ -33,24 +36,13 @@ describe('the praesidium CLI beside a running platform on the embedded database'
       PRAESIDIUM_SAMPLE_MODEL_PORT: String(platform.config.http.sampleModelPort),
     };
     inferUrl = `${platform.config.http.gatewayUrl}/v2/models/${LUMBAR_ESI_MODEL_NAME}/infer`;
-    // Something for the audit commands to find, the newest being the refusal.
+    // Something for the audit commands to find: with the seeder's two records, seven in all, the
+    // newest being the refusal, sent once the answers' outcome records (after-release) committed.
     const clinician = await platform.token('pain-clinician');
     for (const patient of [DEMO_PATIENTS.consented, DEMO_PATIENTS.consented]) {
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) });
     }
-    // The answers' outcome records commit just after release; on a loaded machine the next request's
-    // record can overtake them, so the refusal is made once both are in the trail.
-    const officer = await platform.token('security-officer');
-    const outcomes = await eventually(
-      async () =>
-        (
-          await call('GET', `${platform.config.http.governanceUrl}/audit/events?action=inference.response`, {
-            token: officer,
-          })
-        ).body.records as unknown[],
-      (records) => records.length >= 2,
-    );
-    expect(outcomes).toHaveLength(2);
+    expect(await outcomeRecords(2)).toBe(2);
     await call('POST', inferUrl, { token: clinician, body: inferenceBody(DEMO_PATIENTS.refused) });
   });
 
@@ -58,6 +50,24 @@ describe('the praesidium CLI beside a running platform on the embedded database'
     await platform?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
+
+  /** Waits for `count` outcome records: an answer's commits just after it (outcome audit after-release). */
+  async function outcomeRecords(count: number): Promise<number> {
+    const connection = platform.platform.database?.connection;
+    if (!connection) throw new Error('the platform runs without a database');
+    const dataSource = await openDataSource(dataSourceOptions(connection, [], 1));
+    const read = async () =>
+      (
+        await dataSource.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM audit.event WHERE action = 'inference.response'`,
+        )
+      )[0].count;
+    try {
+      return await eventually(read, (found) => found >= count);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
 
   it('verifies the audit trail from another process over the socket and exits 0', async () => {
     const run = await praesidium(['audit', 'verify'], cliEnv);

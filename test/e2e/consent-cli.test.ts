@@ -7,6 +7,7 @@ import { call } from '../support/http.js';
 import { praesidium } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { purposeConsent } from '../support/consents.js';
+import { copyPgliteTemplate } from '../support/databases.js';
 
 const jsonLines = (output: string) =>
   output
@@ -21,6 +22,7 @@ describe('praesidium consent, beside a running platform on the embedded database
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-consent-cli-'));
+    await copyPgliteTemplate(dataDir);
     platform = await startTestPlatform('pglite', { PRAESIDIUM_DATA_DIR: dataDir });
     cliEnv = { NODE_ENV: 'test', PRAESIDIUM_DATA_DIR: dataDir };
   });

@@ -10,6 +10,7 @@ import { createJobQueue, type JobQueue } from '@praesidium/jobs';
 import { KeyStore } from '@praesidium/keys';
 import { migrate } from '../../apps/cli/src/platform.js';
 import { createGovernanceApp } from '../../apps/governance/src/create-governance-app.js';
+import { copyPgliteTemplate } from '../support/databases.js';
 import { freePort } from '../support/platform.js';
 
 type Operations = Record<string, OpenApiOperation>;
@@ -90,6 +91,7 @@ async function startGovernance(): Promise<{
   stop(): Promise<void>;
 }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-openapi-'));
+  await copyPgliteTemplate(dataDir);
   const config = loadConfig({
     NODE_ENV: 'test',
     PRAESIDIUM_DATA_DIR: dataDir,

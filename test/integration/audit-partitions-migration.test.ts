@@ -17,7 +17,7 @@ import {
   runMigrations,
   type PostgresConnection,
 } from '@praesidium/database';
-import { createIsolatedDatabase } from '../support/databases.js';
+import { copyPgliteTemplate, createIsolatedDatabase } from '../support/databases.js';
 
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 const STREAM = 'gateway.before-partitions';
@@ -95,6 +95,7 @@ describe('the partitioning migration', () => {
 
   it('converts an existing embedded PGlite trail the same way', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
+    await copyPgliteTemplate(dataDir, 'empty');
     const host = await EmbeddedPostgres.start(dataDir);
     try {
       await convertsKeepingEveryRow(host.connection);

@@ -6,7 +6,7 @@ import { loadConfig, type PraesidiumConfig } from '@praesidium/config';
 import { mintDemoToken, type PersonaName } from '@praesidium/demo';
 import type { KeyStore } from '@praesidium/keys';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
-import { createIsolatedDatabase } from './databases.js';
+import { copyPgliteTemplate, createIsolatedDatabase } from './databases.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,13 +34,22 @@ export interface TestPlatform {
  * of its own (`postgres`; dropped by `stop()`) or on a fresh embedded PGlite data directory (`pglite`,
  * the default path). Each platform seeds its own demo with its own keys: sharing a database between
  * platforms with different key stores would hide the demo consents behind another pseudonym key.
+ * Both start from the run's migrated, unseeded copy (test/support/databases.ts); a `PRAESIDIUM_DATA_DIR`
+ * given in `env` is used as it is, so a new one sees the embedded database made, as on a first start.
  */
 export async function startTestPlatform(
   database: 'postgres' | 'pglite',
   env: Record<string, string> = {},
 ): Promise<TestPlatform> {
-  const dataDir = env.PRAESIDIUM_DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'praesidium-e2e-')));
-  const isolated = database === 'postgres' && !env.DATABASE_URL ? await createIsolatedDatabase() : undefined;
+  let dataDir = env.PRAESIDIUM_DATA_DIR;
+  if (!dataDir) {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-e2e-'));
+    if (database === 'pglite') await copyPgliteTemplate(dataDir);
+  }
+  const isolated =
+    database === 'postgres' && !env.DATABASE_URL
+      ? await createIsolatedDatabase({ migrated: true })
+      : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
     PRAESIDIUM_DATA_DIR: dataDir,

@@ -101,11 +101,15 @@ export class BullJobQueue implements JobQueue {
   }
 }
 
-/** Commands fail fast while Redis is down; Bull's blocking clients must retry forever instead. */
+/**
+ * Commands fail fast while Redis is down; Bull's blocking clients must retry forever instead. On close,
+ * ioredis waits `disconnectTimeout` for a socket to finish closing, even one that already has (Redis
+ * unreachable), and holds the process meanwhile: 2 s by default, far longer than a close should take.
+ */
 function clientOptions(type: 'client' | 'subscriber' | 'bclient'): RedisOptions {
   return type === 'client'
-    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }
-    : { maxRetriesPerRequest: null, enableReadyCheck: false };
+    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 100 }
+    : { maxRetriesPerRequest: null, enableReadyCheck: false, disconnectTimeout: 100 };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

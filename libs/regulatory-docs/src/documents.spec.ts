@@ -299,6 +299,32 @@ describe('content of the EU and FDA documents', () => {
     expect(html).toContain('registry.performance_observation 00000000-0000-4000-8000-000000000041 · result');
   });
 
+  it('holds clinicians’ feedback to the floors declared for the version in the PMS plan, citing the revision', () => {
+    const s = completeSnapshot();
+    const withDeclaredFloors: RegistrySnapshot = {
+      ...s,
+      monitoring: {
+        ...s.monitoring,
+        performanceObservations: 0,
+        performanceSeries: [],
+        declaredFeedbackFloors: {
+          id: '00000000-0000-4000-8000-000000000077',
+          revision: 2,
+          declaredAt: '2026-11-01T09:00:00.000Z',
+          declaredBy: 'kai.nakamura',
+          floors: [{ metric: 'feedback_acceptance_rate', subgroup: 'overall', minimum: 0.8 }],
+        },
+      },
+    };
+    const document = build('eu-mdr-annex-iii', withDeclaredFloors);
+    // Declared floors are the plan's threshold values even before a period is recorded.
+    expect(completenessReport(document).map((entry) => entry.label)).not.toContain('Performance floors');
+    const html = decode(sectionHtml(renderHtml(document, AT), '1.1(b) Indicators and threshold values'));
+    expect(html).toContain('revision 2, 2026-11-01, by kai.nakamura');
+    expect(html).toContain('feedback_acceptance_rate [overall] ≥ 0.8');
+    expect(html).toContain('registry.feedback_floor_revision 00000000-0000-4000-8000-000000000077 · floors');
+  });
+
   it('names each AI threat and the platform’s own security tests', () => {
     const html = decode(renderHtml(build('fda-cybersecurity'), AT));
     for (const threat of ['Data poisoning', 'Model inversion', 'Evasion', 'Data leakage'])

@@ -1,3 +1,4 @@
+import type { PerformanceFloor } from '@praesidium/model-registry';
 import {
   datasetCitation,
   evidenceCitation,
@@ -412,13 +413,21 @@ function pmsCollection(s: Snapshot): DocumentSection {
 }
 
 function indicators(s: Snapshot): DocumentSection {
+  const declared = s.monitoring.declaredFeedbackFloors;
   const floors = new Map<string, string>();
+  const floorText = (floor: PerformanceFloor) => `${floor.metric} [${floor.subgroup}] ≥ ${floor.minimum}`;
   for (const period of s.monitoring.performanceSeries ?? [])
-    for (const floor of period.floors)
-      floors.set(
-        `${floor.metric}|${floor.subgroup}`,
-        `${floor.metric} [${floor.subgroup}] ≥ ${floor.minimum}`,
-      );
+    for (const floor of period.floors) floors.set(`${floor.metric}|${floor.subgroup}`, floorText(floor));
+  const floorCitations: Citation[] = (s.monitoring.performanceSeries ?? []).map((p) => ({
+    record: 'registry.performance_observation',
+    id: p.id,
+    field: 'result.floors',
+  }));
+  const declaredText = declared
+    ? ` Clinicians' feedback is held to floors declared for this version (revision ${declared.revision}, ${declared.declaredAt.slice(0, 10)}, by ${declared.declaredBy}): ${declared.floors.map(floorText).join('; ')}; each closed period is recorded against them, and a floor not met is an alert.`
+    : '';
+  if (declared)
+    floorCitations.push({ record: 'registry.feedback_floor_revision', id: declared.id, field: 'floors' });
   const thresholds = new Set(
     (s.monitoring.driftSeries ?? []).map(
       (d) => `PSI warn ≥ ${d.thresholds.warn}, alert ≥ ${d.thresholds.alert}`,
@@ -432,15 +441,11 @@ function indicators(s: Snapshot): DocumentSection {
       annexIII('1.1(b)') +
       ' (suitable indicators and threshold values for the continuous reassessment of the benefit-risk analysis)',
     items: [
-      floors.size
+      floors.size || declared
         ? statement(
             'Performance floors',
-            [...floors.values()].join('; '),
-            (s.monitoring.performanceSeries ?? []).map((p) => ({
-              record: 'registry.performance_observation',
-              id: p.id,
-              field: 'result.floors',
-            })),
+            `${[...floors.values()].join('; ')}${declaredText}`.trim(),
+            floorCitations,
           )
         : missing(
             'Performance floors',

@@ -4,6 +4,7 @@ import {
   DatasetEntity,
   DriftCheckEntity,
   EvidenceEntity,
+  FeedbackFloorRevisionEntity,
   ModelEntity,
   ModelVersionEntity,
   PerformanceObservationEntity,
@@ -27,7 +28,7 @@ export async function loadSnapshot(
   const versions = await manager.find(ModelVersionEntity, { where: { modelId: model.id } });
   const version = versions.find((candidate) => candidate.version === versionName);
   if (!version) throw new RecordNotFoundError('version not found');
-  const [datasets, evidence, plan, drift, performance, transitions, signatures] = await Promise.all([
+  const [datasets, evidence, plan, drift, performance, transitions, signatures, floors] = await Promise.all([
     manager.find(DatasetEntity, { where: { modelId: model.id }, order: { createdAt: 'ASC' } }),
     manager.find(EvidenceEntity, {
       where: { versionId: version.id },
@@ -49,6 +50,10 @@ export async function loadSnapshot(
     manager.find(SignatureEntity, {
       where: { versionId: version.id },
       order: { signedAt: 'ASC', id: 'ASC' },
+    }),
+    manager.findOne(FeedbackFloorRevisionEntity, {
+      where: { versionId: version.id },
+      order: { revision: 'DESC' },
     }),
   ]);
   return {
@@ -106,6 +111,17 @@ export async function loadSnapshot(
             .map((feature) => feature.feature),
         };
       }),
+      ...(floors && floors.floors.length > 0
+        ? {
+            declaredFeedbackFloors: {
+              id: floors.id,
+              revision: floors.revision,
+              declaredAt: floors.declaredAt.toISOString(),
+              declaredBy: floors.declaredBy,
+              floors: floors.floors,
+            },
+          }
+        : {}),
       performanceSeries: performance.map((observation) => {
         const result = observation.result as {
           metrics?: MetricResult[];

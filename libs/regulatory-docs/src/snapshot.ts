@@ -59,6 +59,17 @@ export interface RegistrySnapshot {
       features: number;
       alertFeatures: readonly string[];
     }[];
+    /**
+     * The floors clinicians' feedback on the version is held to, as last declared (absent when none
+     * were declared, or they were withdrawn): the schedule records each closed period against them.
+     */
+    readonly declaredFeedbackFloors?: {
+      id: string;
+      revision: number;
+      declaredAt: string;
+      declaredBy: string;
+      floors: readonly PerformanceFloor[];
+    };
     /** Each post-market performance period of the version, oldest first. */
     readonly performanceSeries?: readonly {
       id: string;

@@ -1,15 +1,14 @@
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ProblemError } from '@praesidium/problem';
 import { GatewayMetrics } from '@praesidium/telemetry';
+import { mayReadMetrics } from './metrics-access.js';
 
 /**
- * Prometheus metrics. With PRAESIDIUM_GATEWAY_METRICS_TOKEN set, the scraper sends it as a bearer
- * token; without it, only loopback callers (a sidecar or a local agent) may read. Metrics carry
- * model names, steps, outcomes and reason codes, never a subject or a patient.
+ * Prometheus metrics, for the scraper that sends PRAESIDIUM_GATEWAY_METRICS_TOKEN (without one, for a
+ * local agent outside production: see mayReadMetrics). Metrics carry model names, steps, outcomes and
+ * reason codes, never a subject or a patient.
  */
 @Controller('metrics')
 export class MetricsController {
@@ -26,15 +25,9 @@ export class MetricsController {
   }
 
   private allowed(request: FastifyRequest): boolean {
-    const token = this.config.gateway.metricsToken;
-    if (token === undefined) return isLoopback(request.raw.socket.remoteAddress ?? '');
-    const given = Buffer.from(request.headers.authorization ?? '');
-    const expected = Buffer.from(`Bearer ${token}`);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return mayReadMetrics(
+      { token: this.config.gateway.metricsToken, isProduction: this.config.isProduction },
+      { authorization: request.headers.authorization, remoteAddress: request.raw.socket.remoteAddress },
+    );
   }
-}
-
-function isLoopback(address: string): boolean {
-  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return (isIP(plain) === 4 && plain.startsWith('127.')) || plain === '::1';
 }

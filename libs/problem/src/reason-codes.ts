@@ -258,7 +258,10 @@ export const REASONS = {
   },
   'request.abandoned': { status: 400, title: 'The caller went away before the answer was complete' },
   'feedback.output_unknown': { status: 404, title: 'No model output has this audit record' },
-  'metrics.forbidden': { status: 403, title: 'Metrics are readable with the metrics token or from loopback' },
+  'metrics.forbidden': {
+    status: 403,
+    title: 'Metrics are readable with the metrics token (or from loopback, outside production)',
+  },
   'console.sign_in_required': { status: 401, title: 'Sign in to use the console' },
   'console.sign_in_failed': {
     status: 401,

@@ -148,6 +148,13 @@ export const environmentSchema = z
       .max(64 * 1024 * 1024)
       .default(1048576),
     PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(10000),
+    PRAESIDIUM_GATEWAY_STREAM_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(32 * 1024 * 1024),
+    PRAESIDIUM_GATEWAY_STREAM_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
     PRAESIDIUM_GATEWAY_JWKS_URL: url.optional(),
     PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS: perModel(600000).optional(),
     PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS: perModel(64 * 1024 * 1024).optional(),
@@ -341,6 +348,8 @@ export interface PraesidiumConfig {
   readonly gateway: {
     readonly bodyLimitBytes: number;
     readonly backendTimeoutMs: number;
+    /** The most a backend's event stream may send, and for how long, before it is cut. */
+    readonly streamLimits: { readonly maxBytes: number; readonly maxMs: number };
     readonly jwksUrl: string;
     /** Backend timeout per model name; `backendTimeoutMs` for the others. */
     readonly modelTimeoutsMs: Readonly<Record<string, number>>;
@@ -515,6 +524,10 @@ export function toConfig(
     gateway: {
       bodyLimitBytes: env.PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES,
       backendTimeoutMs: env.PRAESIDIUM_GATEWAY_BACKEND_TIMEOUT_MS,
+      streamLimits: {
+        maxBytes: env.PRAESIDIUM_GATEWAY_STREAM_MAX_BYTES,
+        maxMs: env.PRAESIDIUM_GATEWAY_STREAM_MAX_SECONDS * 1000,
+      },
       jwksUrl: env.PRAESIDIUM_GATEWAY_JWKS_URL ?? `${gatewayUrl}/.well-known/jwks.json`,
       modelTimeoutsMs: env.PRAESIDIUM_GATEWAY_MODEL_TIMEOUTS_MS ?? {},
       // The demo's fluoroscopy frame (a few MB, base64) needs more than the 1 MiB default.

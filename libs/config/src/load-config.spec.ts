@@ -346,3 +346,18 @@ describe('the clinician-feedback schedule', () => {
     );
   });
 });
+
+describe('the bounds of a streamed answer', () => {
+  it('cuts a backend stream at 32 MiB or ten minutes unless told otherwise, and refuses nonsense', () => {
+    expect(loadConfig({}).gateway.streamLimits).toEqual({ maxBytes: 32 * 1024 * 1024, maxMs: 600_000 });
+    expect(
+      loadConfig({
+        PRAESIDIUM_GATEWAY_STREAM_MAX_BYTES: '2097152',
+        PRAESIDIUM_GATEWAY_STREAM_MAX_SECONDS: '30',
+      }).gateway.streamLimits,
+    ).toEqual({ maxBytes: 2097152, maxMs: 30_000 });
+    expect(() => loadConfig({ PRAESIDIUM_GATEWAY_STREAM_MAX_SECONDS: '0' })).toThrow(
+      /PRAESIDIUM_GATEWAY_STREAM_MAX_SECONDS/,
+    );
+  });
+});

@@ -414,16 +414,20 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     let verdict: CallVerdict = 'healthy';
     let ended = false;
     try {
-      yield* relayEventStream(source, async ({ sha256 }) => {
-        const record = await this.recordResponse(call, facts, sha256);
-        ended = true;
-        return {
-          object: 'chat.completion.chunk',
-          model: admitted.deployed.model.name,
-          choices: [],
-          praesidium: this.transparency(call, admitted.deployed, record, 'committed'),
-        };
-      });
+      yield* relayEventStream(
+        source,
+        async ({ sha256 }) => {
+          const record = await this.recordResponse(call, facts, sha256);
+          ended = true;
+          return {
+            object: 'chat.completion.chunk',
+            model: admitted.deployed.model.name,
+            choices: [],
+            praesidium: this.transparency(call, admitted.deployed, record, 'committed'),
+          };
+        },
+        this.config.gateway.streamLimits,
+      );
     } catch (error) {
       const problem = asProblem(error);
       verdict = verdictOf(problem);

@@ -136,6 +136,42 @@ describe('relayEventStream', () => {
     expect({ text, finished }).toEqual({ text: '', finished: false });
   });
 
+  it('cuts a stream past its byte budget, or going on past its time, though every chunk comes in time', async () => {
+    const run = async (source: AsyncIterable<Buffer>, limits: { maxBytes: number; maxMs: number }) => {
+      let finished = false;
+      try {
+        for await (const _chunk of relayEventStream(
+          source,
+          () => {
+            finished = true;
+            return Promise.resolve({});
+          },
+          limits,
+        ));
+        return { finished };
+      } catch (error) {
+        return { finished, code: (error as ProblemError).code, detail: (error as ProblemError).detail };
+      }
+    };
+    const endless = Array.from({ length: 200 }, (_, index) => event(`chunk ${index} `));
+    expect(await run(chunks(...endless, 'data: [DONE]\n\n'), { maxBytes: 4096, maxMs: 60_000 })).toEqual({
+      finished: false,
+      code: 'backend.invalid_response',
+      detail: 'the stream went past 4096 bytes',
+    });
+    async function* slowly(): AsyncIterable<Buffer> {
+      for (;;) {
+        yield Buffer.from(event('still going '));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    expect(await run(slowly(), { maxBytes: 1 << 20, maxMs: 100 })).toEqual({
+      finished: false,
+      code: 'backend.timeout',
+      detail: 'the stream went on past 0.1 s',
+    });
+  });
+
   it('reads CR, LF and CRLF line endings, split anywhere, and sends each event as data lines only', async () => {
     const one = JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'x' } }] });
     const parts = [

@@ -10,6 +10,14 @@ import {
 
 const MAX_EVENT_BYTES = 1024 * 1024;
 
+/** The most a stream may send and how long it may go on (the time between chunks is bounded upstream). */
+export interface StreamLimits {
+  readonly maxBytes: number;
+  readonly maxMs: number;
+}
+
+const UNLIMITED: StreamLimits = { maxBytes: Infinity, maxMs: Infinity };
+
 export interface RelayEnd {
   /** SHA-256 (hex) of every byte the backend streamed, its own `data: [DONE]` included. */
   readonly sha256: string;
@@ -30,7 +38,10 @@ export interface RelayEnd {
 export async function* relayEventStream(
   source: AsyncIterable<Buffer>,
   finish: (end: RelayEnd) => Promise<Record<string, unknown>>,
+  limits: StreamLimits = UNLIMITED,
 ): AsyncGenerator<Buffer> {
+  const startedAt = Date.now();
+  let bytes = 0;
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
   const reader = new ServerSentEventReader(MAX_EVENT_BYTES);
@@ -45,6 +56,12 @@ export async function* relayEventStream(
     }
   }
   for await (const chunk of source) {
+    bytes += chunk.length;
+    // A backend that never ends (a byte now and then, each within the chunk timeout) is cut too.
+    if (bytes > limits.maxBytes)
+      throw new ProblemError('backend.invalid_response', `the stream went past ${limits.maxBytes} bytes`);
+    if (Date.now() - startedAt > limits.maxMs)
+      throw new ProblemError('backend.timeout', `the stream went on past ${limits.maxMs / 1000} s`);
     hash.update(chunk);
     yield* accept(decoder.write(chunk));
   }

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import {
   AuditEventEntity,
@@ -10,14 +7,8 @@ import {
   recordHash,
   type AuditEvent,
 } from '@praesidium/audit';
-import {
-  EmbeddedPostgres,
-  MIGRATIONS,
-  dataSourceOptions,
-  runMigrations,
-  type PostgresConnection,
-} from '@praesidium/database';
-import { copyPgliteTemplate, createIsolatedDatabase } from '../support/databases.js';
+import { MIGRATIONS, dataSourceOptions, runMigrations, type PostgresConnection } from '@praesidium/database';
+import { onEmptyDatabase } from '../support/databases.js';
 
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 const STREAM = 'gateway.before-partitions';
@@ -84,24 +75,9 @@ async function convertsKeepingEveryRow(connection: PostgresConnection): Promise<
 }
 
 describe('the partitioning migration', () => {
-  it('converts an existing PostgreSQL trail, keeping every row in its month and the triggers', async () => {
-    const database = await createIsolatedDatabase();
-    try {
-      await convertsKeepingEveryRow({ kind: 'server', url: database.url });
-    } finally {
-      await database.drop();
-    }
-  });
+  it('converts an existing PostgreSQL trail, keeping every row in its month and the triggers', () =>
+    onEmptyDatabase('postgres', convertsKeepingEveryRow));
 
-  it('converts an existing embedded PGlite trail the same way', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
-    await copyPgliteTemplate(dataDir, 'empty');
-    const host = await EmbeddedPostgres.start(dataDir);
-    try {
-      await convertsKeepingEveryRow(host.connection);
-    } finally {
-      await host.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+  it('converts an existing embedded PGlite trail the same way', () =>
+    onEmptyDatabase('pglite', convertsKeepingEveryRow));
 });

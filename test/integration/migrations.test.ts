@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AuditEventEntity, AuditStreamEntity, AuditTrail, type AuditAgent } from '@praesidium/audit';
-import {
-  EmbeddedPostgres,
-  MIGRATIONS,
-  dataSourceOptions,
-  runMigrations,
-  type PostgresConnection,
-} from '@praesidium/database';
-import { createIsolatedDatabase, DATABASES } from '../support/databases.js';
+import { MIGRATIONS, dataSourceOptions, runMigrations, type PostgresConnection } from '@praesidium/database';
+import { DATABASES, onEmptyDatabase } from '../support/databases.js';
 
 describe.each(DATABASES)('migrations on %s', (_, open) => {
   it('create the registry, consent and audit schemas, and running them again changes nothing', async () => {
@@ -197,23 +188,9 @@ async function bindsPinsToTheIssuerTheTrailShows(connection: PostgresConnection)
 }
 
 describe('the migration that keys signing PINs by issuer and subject', () => {
-  it('binds each PIN on PostgreSQL to the one issuer its audited uses show, else to no issuer', async () => {
-    const database = await createIsolatedDatabase();
-    try {
-      await bindsPinsToTheIssuerTheTrailShows({ kind: 'server', url: database.url });
-    } finally {
-      await database.drop();
-    }
-  });
+  it('binds each PIN on PostgreSQL to the one issuer its audited uses show, else to no issuer', () =>
+    onEmptyDatabase('postgres', bindsPinsToTheIssuerTheTrailShows));
 
-  it('does the same on the embedded PGlite', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
-    const host = await EmbeddedPostgres.start(dataDir);
-    try {
-      await bindsPinsToTheIssuerTheTrailShows(host.connection);
-    } finally {
-      await host.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+  it('does the same on the embedded PGlite', () =>
+    onEmptyDatabase('pglite', bindsPinsToTheIssuerTheTrailShows));
 });

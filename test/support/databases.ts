@@ -153,3 +153,32 @@ export const DATABASES = [
   ['PostgreSQL', openPostgres],
   ['embedded PGlite', openPglite],
 ] as const;
+
+/**
+ * Runs `work` against an empty database of the kind (an isolated PostgreSQL database, or an embedded
+ * PGlite copied from the empty template), removed afterwards: for migration tests that build the
+ * state before a migration themselves.
+ */
+export async function onEmptyDatabase(
+  kind: TestDatabase['kind'],
+  work: (connection: PostgresConnection) => Promise<void>,
+): Promise<void> {
+  if (kind === 'postgres') {
+    const database = await createIsolatedDatabase();
+    try {
+      await work({ kind: 'server', url: database.url });
+    } finally {
+      await database.drop();
+    }
+    return;
+  }
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'praesidium-pglite-'));
+  await copyPgliteTemplate(dataDir, 'empty');
+  const host = await EmbeddedPostgres.start(dataDir);
+  try {
+    await work(host.connection);
+  } finally {
+    await host.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -7,7 +7,7 @@ import { PURPOSES_OF_USE, type PraesidiumConfig } from '@praesidium/config';
 import {
   ConsentVersionEntity,
   createConsentService,
-  practitionerActors,
+  consentActors,
   SourceDocumentEntity,
   toFhirConsent,
   VERIFICATION_METHODS,
@@ -97,23 +97,16 @@ const COMMANDS: Record<string, (context: ConsentContext) => Promise<number>> = {
     const issuer = values['practitioner-issuer'];
     const practitioner =
       typeof values.practitioner === 'string'
-        ? practitionerActors(
-            {
-              subject: values.practitioner,
-              issuer: typeof issuer === 'string' ? issuer : (practitionerIssuer ?? ''),
-            },
-            practitionerIssuer,
-          )
+        ? {
+            subject: values.practitioner,
+            issuer: typeof issuer === 'string' ? issuer : (practitionerIssuer ?? ''),
+          }
         : undefined;
+    const model = typeof values.model === 'string' ? values.model : undefined;
     const explanation = await consents.explain(values.patient, {
       purposeOfUse: purpose,
       at: new Date(),
-      actors: [
-        ...(practitioner?.actors ?? []),
-        ...(typeof values.model === 'string' ? [`Device/${values.model}`] : []),
-      ],
-      possibleActors: practitioner?.possibleActors,
-      actorIdentifiers: practitioner?.actorIdentifiers,
+      ...consentActors(practitioner, model, practitionerIssuer),
       action: 'use',
       dataClasses: list(values.class),
     });

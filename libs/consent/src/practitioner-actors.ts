@@ -24,3 +24,18 @@ export function practitionerActors(
     actorIdentifiers: [{ system: clinician.issuer, value: clinician.subject }],
   };
 }
+
+/**
+ * Who acts in a consent question: the clinician (see practitionerActors), if one is named, and the
+ * model as `Device/<name>`, if one is.
+ */
+export function consentActors(
+  clinician: Clinician | undefined,
+  modelName: string | undefined,
+  referenceIssuer: string | undefined,
+): Required<Pick<ConsentQuestion, 'actors' | 'possibleActors' | 'actorIdentifiers'>> {
+  const named = clinician
+    ? practitionerActors(clinician, referenceIssuer)
+    : { actors: [], possibleActors: [], actorIdentifiers: [] };
+  return modelName === undefined ? named : { ...named, actors: [...named.actors, `Device/${modelName}`] };
+}

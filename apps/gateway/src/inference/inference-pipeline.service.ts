@@ -12,12 +12,7 @@ import {
 } from '@praesidium/access';
 import { AuditTrail, type AuditEventInput, type AuditRecord } from '@praesidium/audit';
 import { CONFIG, type OutcomeAuditMode, type PraesidiumConfig } from '@praesidium/config';
-import {
-  ConsentService,
-  consentRefusal,
-  practitionerActors,
-  type ConsentQuestion,
-} from '@praesidium/consent';
+import { ConsentService, consentActors, consentRefusal } from '@praesidium/consent';
 import { sha256Hex } from '@praesidium/digest';
 import { approvedDescriptionOf, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
@@ -269,7 +264,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       const decision = await this.consents.decide(facts.patientPseudonym as string, {
         purposeOfUse: context.purposeOfUse,
         at: new Date(),
-        ...this.clinicianActors(principal, model.name),
+        ...consentActors(principal, model.name, this.config.consent.practitionerIssuer),
         roles: principal.roles,
         action: 'use',
       });
@@ -516,15 +511,6 @@ export class InferencePipeline implements BeforeApplicationShutdown {
    * HIPAA 164.312(a)(2)(ii): a consent denial is overridden only for emergency purposes (ETREAT, BTG),
    * and only for a caller who holds an active break-glass grant for this very patient.
    */
-  /** The clinician (by identifier, and by reference as far as it is theirs) and the model, as consents name them. */
-  private clinicianActors(
-    principal: Principal,
-    modelName: string,
-  ): Pick<ConsentQuestion, 'actors' | 'possibleActors' | 'actorIdentifiers'> {
-    const clinician = practitionerActors(principal, this.config.consent.practitionerIssuer);
-    return { ...clinician, actors: [...clinician.actors, `Device/${modelName}`] };
-  }
-
   private async breakGlassOverride(facts: CallFacts, purposeOfUse: string): Promise<boolean> {
     const { principal, patientPseudonym } = facts;
     if (!principal || !patientPseudonym || !BREAK_GLASS_PURPOSES.includes(purposeOfUse)) return false;

@@ -3,7 +3,7 @@ import { PURPOSES_OF_USE } from '@praesidium/config';
 import {
   PATIENT_REFERENCE,
   VERIFICATION_METHODS,
-  practitionerActors,
+  consentActors,
   type Clinician,
   type ConsentQuestion,
 } from '@praesidium/consent';
@@ -55,12 +55,10 @@ export function questionOf(
   const practitioner = query.practitioner
     ? { subject: query.practitioner, issuer: query.practitionerIssuer ?? referenceIssuer ?? '' }
     : asker;
-  const actors = practitionerActors(practitioner, referenceIssuer);
   return {
     purposeOfUse: query.purpose,
     at: query.at ? new Date(query.at) : new Date(),
-    ...actors,
-    actors: [...actors.actors, ...(query.model ? [`Device/${query.model}`] : [])],
+    ...consentActors(practitioner, query.model, referenceIssuer),
     roles: query.practitioner ? undefined : asker.roles,
     action: query.action,
     dataClasses: query.class,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import {
   BREAK_GLASS_PURPOSES,
   BreakGlassGrants,
@@ -87,7 +88,7 @@ export const DECISION_SUPPORT_NOTICE =
 
 /** How long a normal stop waits for outcome records still committing after release. */
 const OUTCOME_DRAIN_MS = 5000;
-/** How long a released answer's outcome record waits to join the next request record's commit. */
+/** How long a released answer's outcome record waits for the next request record to commit first. */
 const OUTCOME_HOLD_MS = 5;
 
 /** Steps that read the database: an error there that is not a decision means the database is away. */
@@ -287,14 +288,18 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       // backend is called only once both are done, so nothing leaves before the record is durable.
       const [, assertion] = await Promise.all([
         this.step('audit', {}, async () => {
-          // Released answers' outcome records commit with this one, instead of ahead of it.
-          this.pendingOutcomes.release();
           facts.requestRecord = await this.audit.append(
             this.auditEvent(call, facts, 'inference.request', 'success'),
           );
+          // Answers released before commit their outcome records now, while this call's backend
+          // works: the request record went alone, and the next call's finds the writer free.
+          this.pendingOutcomes.release();
         }),
-        this.step('assert', {}, () =>
-          this.assertions.sign(
+        this.step('assert', {}, async () => {
+          // The audit writer sends its INSERT on the event loop's next turn: signing after it lets
+          // the signature's CPU overlap the commit instead of delaying it.
+          await setImmediate();
+          return this.assertions.sign(
             {
               caller: principal.subject,
               model: model.name,
@@ -302,8 +307,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
               purposeOfUse: context.purposeOfUse,
             },
             forwardedBytes,
-          ),
-        ),
+          );
+        }),
       ]);
       return {
         deployed: served,

@@ -1,9 +1,9 @@
 /**
  * Outcome records of answers already released, from the moment they are handed over until they are
- * committed. Each is held briefly so that it joins the next request record's commit (the audit writer
- * commits whatever is queued together): back to back calls then cost one commit each instead of two,
- * and an outcome append never makes the next caller's request record wait behind it. A normal stop
- * waits for them (bounded), so only a crash can lose one.
+ * committed. Each is held briefly, until the next request record has committed: it then commits while
+ * that call's backend works. Back to back calls thus wait for one single-record commit each, and an
+ * outcome append never makes the next caller's request record wait behind it or grow its batch. A
+ * normal stop waits for them (bounded), so only a crash can lose one.
  */
 export class PendingOutcomes {
   private readonly pending = new Set<Promise<void>>();
@@ -11,7 +11,7 @@ export class PendingOutcomes {
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
-  /** `holdMs`: how long an outcome waits for a request record to ride with, at most. */
+  /** `holdMs`: how long an outcome waits for a request record to commit first, at most. */
   constructor(private readonly holdMs: number) {}
 
   /** Once the process stops, every answer waits for its own record: nothing is left behind. */
@@ -31,7 +31,7 @@ export class PendingOutcomes {
     this.timer ??= setTimeout(() => this.release(), this.holdMs);
   }
 
-  /** Starts every held append now: just before a request record is appended, so both commit together. */
+  /** Starts every held append now: once a request record has committed, while its backend works. */
   release(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -2,11 +2,6 @@ import { hash as digest } from 'node:crypto';
 import { BinaryCopyReader } from './binary-copy-reader.js';
 import { GENESIS_HASH, recordFrameHead, type ChainVerification } from './hash-chain.js';
 
-/** Hex digit values by ASCII code, -1 for anything else (a stored hash is lowercase hex). */
-const HEX = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
-
 /**
  * Verifies one stream's chain from the binary COPY of
  * `SELECT seq, prev_hash, hash, event_jcs … ORDER BY seq`, chunk by chunk as PostgreSQL sends it.
@@ -107,12 +102,10 @@ export class StoredChainVerifier {
     const start = tailAt - eventLength - FRAME_HEAD.length;
     for (let i = 0; i < FRAME_HEAD.length; i++) scratch[start + i] = FRAME_HEAD[i];
     buffer.copy(scratch, tailAt - eventLength, eventAt, eventAt + eventLength);
-    const computed = digest('sha256', scratch.subarray(start), 'buffer') as unknown as Buffer;
-    for (let i = 0; i < 32; i++) {
-      const high = HEX[buffer[hashAt + 2 * i]];
-      const low = HEX[buffer[hashAt + 2 * i + 1]];
-      if (high < 0 || low < 0 || ((high << 4) | low) !== computed[i]) return false;
-    }
+    // Hex out, compared with the stored hex byte by byte: a digest as a Buffer costs Node ~0.6 µs
+    // more per record (a new object) than as a short string.
+    const computed = digest('sha256', scratch.subarray(start), 'hex');
+    for (let i = 0; i < 64; i++) if (computed.charCodeAt(i) !== buffer[hashAt + i]) return false;
     return true;
   }
 

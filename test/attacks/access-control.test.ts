@@ -142,6 +142,76 @@ describe('access control: what the policy and the identity say is what the API e
     }
   });
 
+  it('does not treat a rule for some fields as a grant of whole records (only consents withhold fields)', async () => {
+    const roles = DEFAULT_POLICY.roles;
+    const without = (list: typeof roles.clinician, subject: string) =>
+      (list ?? []).filter((rule) => !(rule.action === 'read' && rule.subject === subject));
+    const clinician = await platform.token('pain-clinician');
+    const grant = await call('POST', `${governance}/break-glass`, {
+      token: clinician,
+      body: {
+        patient: 'Patient/fields-1',
+        reasonCode: 'life-threatening-emergency',
+        justification: 'unresponsive, no consent record reachable',
+      },
+    });
+    expect(grant.status).toBe(201);
+    await activate(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          ...roles,
+          // "Count the alerts without seeing who declared them or why", "see the policy versions, not
+          // who wrote them", "see the verdicts of bias reports", "see the model names".
+          'security-officer': [
+            ...without(roles['security-officer'], 'BreakGlass'),
+            { action: 'read', subject: 'BreakGlass', fields: ['id', 'reasonCode', 'startedAt', 'expiresAt'] },
+          ],
+          administrator: [
+            ...without(roles.administrator, 'Policy'),
+            { action: 'read', subject: 'Policy', fields: ['version'] },
+          ],
+          'model-owner': [
+            ...without(roles['model-owner'], 'BiasReport'),
+            { action: 'read', subject: 'BiasReport', fields: ['id', 'verdict'] },
+          ],
+          clinician: [
+            ...without(roles.clinician, 'Model'),
+            { action: 'read', subject: 'Model', fields: ['name'] },
+          ],
+        },
+      },
+      'narrow reads to some fields',
+    );
+    try {
+      const admin = await tokenFor(platform, 'site.admin', ['administrator']);
+      const owner = await tokenFor(platform, 'owner.fields', ['model-owner']);
+      // Each of these answered whole records: the grantee and justification, the authors, every report.
+      expect((await call('GET', `${governance}/break-glass/alerts`, { token: officer })).status).toBe(403);
+      expect(
+        (await call('GET', `${governance}/break-glass/${grant.body.id as string}`, { token: officer }))
+          .status,
+      ).toBe(403);
+      expect((await call('GET', `${governance}/policies`, { token: admin })).status).toBe(403);
+      expect((await call('GET', `${governance}/bias-reports`, { token: owner })).status).toBe(403);
+      expect((await call('GET', `${governance}/models`, { token: clinician })).status).toBe(403);
+      // The consent endpoints withhold the fields not granted: the officer still reads the metadata.
+      const consents = await call(
+        'GET',
+        `${governance}/consents?patient=${encodeURIComponent(DEMO_PATIENTS.consented)}`,
+        { token: officer },
+      );
+      expect(consents.status).toBe(200);
+      const [resource] = (consents.body.entry as { resource: Record<string, unknown> }[]).map(
+        (entry) => entry.resource,
+      );
+      expect(resource).toMatchObject({ status: 'active', meta: { security: [{ code: 'REDACTED' }] } });
+      expect(resource).not.toHaveProperty('provision');
+    } finally {
+      await activate(DEFAULT_POLICY, 'restore the seed policy');
+    }
+  });
+
   it("does not let a namesake from another trusted issuer read or end a clinician's break-glass grant", async () => {
     const clinician = await platform.token('pain-clinician');
     const grant = await call('POST', `${governance}/break-glass`, {

@@ -74,5 +74,23 @@ describe('access policy', () => {
       ]);
       expect(allowsEvery(overridden, 'read', 'BiasReport')).toBe(true);
     });
+
+    it('takes a `fields` rule outside Consent for what it is: no grant of the whole record', () => {
+      // Only the consent endpoints withhold the fields a rule does not grant; the others answer whole
+      // records, so "read these fields" would have been "read everything".
+      const someFields = under([{ action: 'read', subject: 'BiasReport', fields: ['id', 'verdict'] }]);
+      expect(allowsEvery(someFields, 'read', 'BiasReport')).toBe(false);
+      expect(someFields.can('read', 'BiasReport')).toBe(false);
+      const withheld = under([
+        { action: 'read', subject: 'BiasReport' },
+        { action: 'read', subject: 'BiasReport', inverted: true, fields: ['requestedBy'] },
+      ]);
+      expect(withheld.can('read', 'BiasReport')).toBe(false);
+      const models = under([{ action: 'read', subject: 'Model', fields: ['name'] }]);
+      expect(models.can('read', 'Model')).toBe(false);
+      const officer = { ...painClinician, roles: ['security-officer' as const] };
+      expect(defineAbilityFor(officer).can('read', 'Consent', 'status')).toBe(true);
+      expect(defineAbilityFor(officer).can('read', 'Consent', 'provision')).toBe(false);
+    });
   });
 });

@@ -7,7 +7,13 @@ import {
 } from '@casl/ability';
 import { DEFAULT_POLICY } from './policy/default-policy.js';
 import type { PolicyDocument } from './policy/policy-document.js';
-import { isPlaceholder, PLACEHOLDERS, type Action, type SubjectName } from './policy/policy-vocabulary.js';
+import {
+  FIELD_RULE_SUBJECTS,
+  isPlaceholder,
+  PLACEHOLDERS,
+  type Action,
+  type SubjectName,
+} from './policy/policy-vocabulary.js';
 import type { Principal } from './principal.js';
 
 export type { Action, SubjectName };
@@ -26,17 +32,21 @@ export type AppAbility = MongoAbility<[Action, SubjectName | ModelRecord | Force
 /**
  * What a principal may do under a policy document: the rules of each of its roles, with the
  * `${principal.…}` placeholders of their conditions replaced by the principal's attributes. Nothing is
- * allowed unless a rule allows it (CASL denies by default).
+ * allowed unless a rule allows it (CASL denies by default). A `fields` rule on a subject whose
+ * endpoints answer whole records (not in FIELD_RULE_SUBJECTS) fails closed: it grants nothing, and a
+ * `cannot` for some fields withholds the whole record, since those endpoints cannot withhold a part.
  */
 export function abilityFromPolicy(policy: PolicyDocument, principal: Principal): AppAbility {
   const rules: RawRuleOf<AppAbility>[] = [];
   for (const role of principal.roles) {
     for (const rule of policy.roles[role] ?? []) {
+      const fields = rule.fields && FIELD_RULE_SUBJECTS.includes(rule.subject) ? rule.fields : undefined;
+      if (rule.fields && !fields && !rule.inverted) continue;
       rules.push({
         action: rule.action,
         subject: rule.subject,
         ...(rule.conditions ? { conditions: interpolate(rule.conditions, principal) as object } : {}),
-        ...(rule.fields ? { fields: [...rule.fields] } : {}),
+        ...(fields ? { fields: [...fields] } : {}),
         ...(rule.inverted ? { inverted: true } : {}),
       });
     }

@@ -46,6 +46,13 @@ export const SUBJECT_FIELDS = {
 export type SubjectName = keyof typeof SUBJECT_FIELDS;
 export const SUBJECTS = Object.keys(SUBJECT_FIELDS) as SubjectName[];
 
+/**
+ * The subjects whose endpoints withhold the fields a rule does not grant (the consent endpoints, with
+ * `permittedFieldsOf`). Every other endpoint answers whole records, so there a `fields` rule cannot be
+ * honoured as written: `abilityFromPolicy` makes it grant nothing, or, inverted, withhold everything.
+ */
+export const FIELD_RULE_SUBJECTS: readonly SubjectName[] = ['Consent'];
+
 /** Condition operators: the ones CASL evaluates in memory and `sql-filter.ts` turns into SQL alike. */
 export const OPERATORS = ['$eq', '$ne', '$in', '$nin'] as const;
 

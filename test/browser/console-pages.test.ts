@@ -156,4 +156,17 @@ describe('security officer', () => {
     expect(registered.status).toBeGreaterThanOrEqual(400);
     expect(registered.status).toBeLessThan(500);
   });
+
+  it('answers a malformed address with a readable refusal, not an internal error', async () => {
+    for (const path of [
+      '/console/bias-reports/not-a-report',
+      '/console/documents/not-a-document/archive',
+      '/console/documents/00000000-0000-4000-8000-000000000000/download',
+    ]) {
+      const response = await page.goto(`${base}${path}`);
+      expect(response?.status()).toBe(400);
+      await expect(page.locator('main').textContent()).resolves.toContain('request.invalid');
+    }
+    await checkPage(page, 'malformed-address');
+  });
 });

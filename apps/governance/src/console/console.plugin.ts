@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Handlebars from 'handlebars';
+import { z } from 'zod';
 import { PolicyStore, TokenVerifier } from '@praesidium/access';
 import type { PraesidiumConfig } from '@praesidium/config';
 import type { KeyStore } from '@praesidium/keys';
@@ -182,6 +183,9 @@ function headerToken(value: string | string[] | undefined): string | undefined {
 function problemOf(error: unknown, correlationId: string): ProblemDocument {
   if (error instanceof ApiProblem) return error.problem;
   if (error instanceof ProblemError) return toProblemDocument(error, correlationId);
+  // A path or query a page's schema refuses (`schema.parse`): the visitor's mistake, not ours.
+  if (error instanceof z.ZodError)
+    return toProblemDocument(new ProblemError('request.invalid'), correlationId);
   const code = (error as { code?: unknown }).code;
   if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET')
     return toProblemDocument(new ProblemError('console.csrf_invalid'), correlationId);

@@ -48,6 +48,7 @@ import 'reflect-metadata';
 import {
   AbilityCache,
   DEFAULT_POLICY,
+  GATEWAY_ASSERTION_JWS_TYPE,
   StaticJwksSource,
   TokenVerifier,
   defineAbilityFor,
@@ -316,8 +317,12 @@ async function main(): Promise<void> {
       joseSignature,
     ),
     node_jose_verifies_node_crypto:
-      Buffer.from(await assertionKeys.verify(cryptoAssertion, ['ES256'])).toString('utf8') ===
-      Buffer.from(cryptoAssertion.split('.')[1], 'base64url').toString('utf8'),
+      Buffer.from(
+        await assertionKeys.verify(cryptoAssertion, {
+          algorithms: ['ES256'],
+          expectedTyp: GATEWAY_ASSERTION_JWS_TYPE,
+        }),
+      ).toString('utf8') === Buffer.from(cryptoAssertion.split('.')[1], 'base64url').toString('utf8'),
     node_crypto_verifies_idp_token:
       verifyJwtNodeCrypto(idpPublicKey, repeatedToken).sub === principal.subject,
   };
@@ -440,7 +445,10 @@ async function main(): Promise<void> {
       path: 'verificationKeys(jwks).verify(token): node-jose ES256 compact JWS verification alone',
       iterations: SLOW,
       warmup: SLOW_WARMUP,
-      run: { kind: 'async', op: () => joseKeys.verify(freshTokenJose(), ['ES256']) },
+      run: {
+        kind: 'async',
+        op: () => joseKeys.verify(freshTokenJose(), { algorithms: ['ES256'], expectedTyp: undefined }),
+      },
     },
     {
       name: 'jwt_verify_node_crypto',
@@ -684,7 +692,7 @@ function signAssertionNodeCrypto(
   body: Uint8Array,
 ): string {
   const now = Math.floor(Date.now() / 1000);
-  const header = base64url(JSON.stringify({ typ: 'JWT', alg: 'ES256', kid }));
+  const header = base64url(JSON.stringify({ typ: GATEWAY_ASSERTION_JWS_TYPE, alg: 'ES256', kid }));
   const payload = base64url(
     JSON.stringify({
       iss: 'praesidium-gateway',

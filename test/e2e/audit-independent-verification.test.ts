@@ -4,18 +4,26 @@ import { verifyInclusion } from '@praesidium/audit';
 import { call } from '../support/http.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
-/** ES256 compact JWS checked with node:crypto alone, as an inspector would (docs/audit-verification.md). */
+/**
+ * ES256 compact JWS checked with node:crypto alone, as an inspector would (docs/audit-verification.md):
+ * the signature, then the `typ`, compared without case or `application/` (RFC 7515 §4.1.9).
+ */
 function verifyEs256(
   jws: string,
   jwks: { keys: (JsonWebKey & { kid: string })[] },
+  typ: string,
 ): Record<string, unknown> | undefined {
   const [header, payload, signature] = jws.split('.');
-  const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as {
+  const fields = JSON.parse(Buffer.from(header, 'base64url').toString()) as {
     kid: string;
     alg: string;
+    typ?: unknown;
   };
-  const jwk = jwks.keys.find((key) => key.kid === kid);
-  if (alg !== 'ES256' || !jwk) return undefined;
+  const jwk = jwks.keys.find((key) => key.kid === fields.kid);
+  if (fields.alg !== 'ES256' || !jwk) return undefined;
+  const typed =
+    typeof fields.typ === 'string' && fields.typ.toLowerCase().replace(/^application\//, '') === typ;
+  if (!typed) return undefined;
   const ok = verifySignature(
     'sha256',
     Buffer.from(`${header}.${payload}`),
@@ -67,7 +75,7 @@ describe('an inspector verifying an inference record with public keys only', () 
       keys: (JsonWebKey & { kid: string })[];
     };
     const checkpoint = proof.body.checkpoint as { jws: string };
-    const signed = verifyEs256(checkpoint.jws, jwks);
+    const signed = verifyEs256(checkpoint.jws, jwks, 'praesidium-checkpoint+jwt');
     expect(signed).toMatchObject({ iss: 'praesidium-audit', tree_size: proof.body.treeSize });
 
     const leafHash = createHash('sha256')
@@ -88,6 +96,8 @@ describe('an inspector verifying an inference record with public keys only', () 
     ).toBe(true);
     // A forged signature does not pass the inspector's check.
     const [h, p] = checkpoint.jws.split('.');
-    expect(verifyEs256(`${h}.${p}.${'A'.repeat(86)}`, jwks)).toBeUndefined();
+    expect(verifyEs256(`${h}.${p}.${'A'.repeat(86)}`, jwks, 'praesidium-checkpoint+jwt')).toBeUndefined();
+    // The same key signs archive manifests: a genuine checkpoint is not one of those.
+    expect(verifyEs256(checkpoint.jws, jwks, 'praesidium-archive+jwt')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SEEDED_POLICY_VERSION } from '@praesidium/access';
+import { ACCESS_TOKEN_JWS_TYPE } from '@praesidium/config';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { signJwt } from '@praesidium/keys';
 import { eventually, withOutcome } from '../support/eventually.js';
@@ -118,16 +119,20 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
     );
 
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signJwt(platform.keyStore.current('demo-issuer'), {
-      iss: platform.config.auth.issuer,
-      aud: platform.config.auth.audience,
-      sub: 'dr.amara.rivera',
-      roles: ['clinician'],
-      department: ['pain-medicine'],
-      trainings: [LUMBAR_ESI_MODEL_NAME],
-      iat: now - 7200,
-      exp: now - 3600,
-    });
+    const expired = await signJwt(
+      platform.keyStore.current('demo-issuer'),
+      {
+        iss: platform.config.auth.issuer,
+        aud: platform.config.auth.audience,
+        sub: 'dr.amara.rivera',
+        roles: ['clinician'],
+        department: ['pain-medicine'],
+        trainings: [LUMBAR_ESI_MODEL_NAME],
+        iat: now - 7200,
+        exp: now - 3600,
+      },
+      ACCESS_TOKEN_JWS_TYPE,
+    );
     expectProblem(
       await call('POST', inferUrl, { token: expired, body: inferenceBody(DEMO_PATIENTS.consented) }),
       401,

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GATEWAY_ASSERTION_ISSUER } from '@praesidium/access';
+import { GATEWAY_ASSERTION_ISSUER, GATEWAY_ASSERTION_JWS_TYPE } from '@praesidium/access';
 import { loadConfig } from '@praesidium/config';
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { sha256Hex } from '@praesidium/digest';
@@ -57,21 +57,29 @@ describe('the sample model verifying gateway assertions', () => {
 
   const body = Buffer.from(JSON.stringify({ inputs: exampleEsiInputs() }));
 
-  /** What the gateway sends: a 30-second ES256 assertion for one model, bound to the body. */
-  function assertion(model: string, claims: Record<string, unknown> = {}): Promise<string> {
+  /** What the gateway sends: a 30-second ES256 assertion for one model, bound to the body, typed as one. */
+  function assertion(
+    model: string,
+    claims: Record<string, unknown> = {},
+    typ = GATEWAY_ASSERTION_JWS_TYPE,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return signJwt(gatewayKey, {
-      iss: GATEWAY_ASSERTION_ISSUER,
-      aud: model,
-      sub: 'a.rivera',
-      iat: now,
-      exp: now + 30,
-      jti: randomUUID(),
-      model_version: '1.0.0',
-      purpose_of_use: 'TREAT',
-      body_sha256: sha256Hex(body),
-      ...claims,
-    });
+    return signJwt(
+      gatewayKey,
+      {
+        iss: GATEWAY_ASSERTION_ISSUER,
+        aud: model,
+        sub: 'a.rivera',
+        iat: now,
+        exp: now + 30,
+        jti: randomUUID(),
+        model_version: '1.0.0',
+        purpose_of_use: 'TREAT',
+        body_sha256: sha256Hex(body),
+        ...claims,
+      },
+      typ,
+    );
   }
 
   async function infer(model: string, token: string) {
@@ -96,6 +104,31 @@ describe('the sample model verifying gateway assertions', () => {
     });
     // A new assertion for the same call is a new call.
     expect((await infer(LUMBAR_ESI_MODEL_NAME, await assertion(LUMBAR_ESI_MODEL_NAME))).status).toBe(200);
+  });
+
+  it('takes only a JWS typed as a gateway assertion, whatever the gateway key signed, and does not burn its jti', async () => {
+    const jti = randomUUID();
+    // Before this release the gateway typed its assertions `JWT`, like any JWT of any key.
+    for (const typ of ['JWT', 'praesidium-checkpoint+jwt', 'at+jwt']) {
+      const refused = await infer(
+        LUMBAR_ESI_MODEL_NAME,
+        await assertion(LUMBAR_ESI_MODEL_NAME, { jti }, typ),
+      );
+      expect(refused).toEqual({
+        status: 401,
+        body: expect.objectContaining({
+          code: 'assertion.invalid',
+          detail: `the JWS typ is not ${GATEWAY_ASSERTION_JWS_TYPE}`,
+        }) as unknown,
+      });
+    }
+    // RFC 7515: `typ` compares without case, with or without `application/`.
+    const spelled = await assertion(
+      LUMBAR_ESI_MODEL_NAME,
+      { jti },
+      `application/${GATEWAY_ASSERTION_JWS_TYPE.toUpperCase()}`,
+    );
+    expect((await infer(LUMBAR_ESI_MODEL_NAME, spelled)).status).toBe(200);
   });
 
   it('refuses an assertion without a jti: it could not be told from its replay', async () => {

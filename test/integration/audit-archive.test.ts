@@ -1,8 +1,15 @@
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AuditEventEntity, AuditStreamEntity, exportAuditMonth, verifyAuditArchive } from '@praesidium/audit';
-import { KeyStore } from '@praesidium/keys';
+import {
+  AuditCheckpoints,
+  AuditEventEntity,
+  AuditStreamEntity,
+  CHECKPOINT_JWS_TYPE,
+  exportAuditMonth,
+  verifyAuditArchive,
+} from '@praesidium/audit';
+import { KeyStore, signJwt } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
 import { praesidium } from '../support/cli.js';
 import { openIsolatedPostgres, type TestDatabase } from '../support/databases.js';
@@ -56,6 +63,25 @@ describe('monthly audit archives', () => {
       valid: false,
       problem: 'the manifest signature does not verify',
     });
+  });
+
+  it('refuses a JWS of the same audit key that is not typed as an archive manifest: a checkpoint, or one over a genuine manifest', async () => {
+    const january = await exportAuditMonth(db.dataSource, keyStore, '2025-01');
+    const checkpoint = await new AuditCheckpoints(db.dataSource, keyStore).createCheckpoint();
+    if (!checkpoint) throw new Error('expected a checkpoint');
+    expect(await verifyAuditArchive(january.ndjson, checkpoint.jws, january.jwks)).toEqual({
+      valid: false,
+      records: 0,
+      problem: `the manifest is not an archive manifest: JWS typ ${CHECKPOINT_JWS_TYPE}, expected praesidium-archive+jwt`,
+    });
+    // Not even the archive's own manifest passes under the checkpoint's typ (or the generic one).
+    for (const typ of [CHECKPOINT_JWS_TYPE, 'JWT']) {
+      const retyped = await signJwt(keyStore.current('audit-checkpoint'), { ...january.manifest }, typ);
+      expect(await verifyAuditArchive(january.ndjson, retyped, january.jwks)).toMatchObject({
+        valid: false,
+        problem: expect.stringContaining(`JWS typ ${typ}, expected`) as unknown,
+      });
+    }
   });
 
   it('refuses a month that has not ended', async () => {
@@ -123,5 +149,22 @@ describe('monthly audit archives', () => {
     const misnamed = await verifyArchive(renamed, '2025-01');
     expect(misnamed.code).toBe(1);
     expect(misnamed.stdout).toContain('the archive is of 2025-02, not 2025-01');
+
+    // A genuine manifest re-signed with the platform's audit key as a checkpoint.
+    const retyped = path.join(storage, 'retyped');
+    const archive = await exportAuditMonth(db.dataSource, keyStore, '2025-01');
+    await write(retyped, '2025-01', {
+      ...archive,
+      manifestJws: await signJwt(
+        keyStore.current('audit-checkpoint'),
+        { ...archive.manifest },
+        CHECKPOINT_JWS_TYPE,
+      ),
+    });
+    const refused = await verifyArchive(retyped, '2025-01');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      `not an archive manifest: JWS typ ${CHECKPOINT_JWS_TYPE}, expected praesidium-archive+jwt`,
+    );
   });
 });

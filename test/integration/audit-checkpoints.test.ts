@@ -2,10 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  ARCHIVE_JWS_TYPE,
   AuditCheckpoints,
   AuditEventEntity,
   AuditStreamEntity,
   AuditTrail,
+  CHECKPOINT_JWS_TYPE,
   recordHash,
   verifyAudit,
   verifyInclusion,
@@ -13,13 +15,15 @@ import {
   type AuditEvent,
 } from '@praesidium/audit';
 import { canonicalJson } from '@praesidium/digest';
-import { KeyStore } from '@praesidium/keys';
+import { KeyStore, signJwt } from '@praesidium/keys';
+import { forge, privateKeyOf } from '../security/token-forge.js';
 import { openIsolatedPostgres, openPglite, type TestDatabase } from '../support/databases.js';
 
 const ENTITIES = [AuditEventEntity, AuditStreamEntity];
 
 interface Fixture {
   db: TestDatabase;
+  keyStore: KeyStore;
   trail: AuditTrail;
   checkpoints: AuditCheckpoints;
   streamId: string;
@@ -46,6 +50,7 @@ async function fixture(open: typeof openIsolatedPostgres, records = 12): Promise
   await other.append({ action: 'consent.recorded', outcome: 'success' });
   return {
     db,
+    keyStore,
     trail,
     checkpoints: new AuditCheckpoints(db.dataSource, keyStore),
     streamId: appended[0].streamId,
@@ -256,6 +261,55 @@ describe('tampering with a checkpointed audit trail (PostgreSQL)', () => {
     expect((await f.checkpoints.verify()).firstProblem).toMatchObject({
       checkpoint: 1,
       problem: 'signature',
+    });
+  });
+});
+
+describe('the JWS typ of a checkpoint (PostgreSQL)', () => {
+  let f: Fixture;
+  /** Checkpoint 1 as stored: its JWS's payload, as signed text. */
+  let signedText: string;
+  beforeEach(async () => {
+    f = await fixture(openIsolatedPostgres);
+    const checkpoint = await f.checkpoints.createCheckpoint();
+    signedText = Buffer.from(checkpoint?.jws.split('.')[1] ?? '', 'base64url').toString('utf8');
+  });
+  afterEach(async () => {
+    await f.db.close();
+  });
+
+  /** Checkpoint 1's row, its JWS replaced by another of the same key over the same payload. */
+  async function storeJws(jws: string): Promise<void> {
+    await tamper(f.db, [`UPDATE audit.checkpoint SET jws = $1 WHERE id = 1`, [jws]]);
+  }
+  const key = () => f.keyStore.current('audit-checkpoint');
+
+  it('still verifies a checkpoint as the first releases signed it (node-jose: the same typ, first in the header)', async () => {
+    const header = { typ: 'praesidium-checkpoint+jwt', alg: 'ES256', kid: key().kid };
+    await storeJws(forge(header, signedText, { alg: 'ES256', key: privateKeyOf(key()) }));
+    expect(await f.checkpoints.verify()).toMatchObject({ valid: true, checked: 1 });
+    // RFC 7515 §4.1.9: the same type spelled with its `application/` prefix, in capitals.
+    const spelled = { ...header, typ: `application/${CHECKPOINT_JWS_TYPE.toUpperCase()}` };
+    await storeJws(forge(spelled, signedText, { alg: 'ES256', key: privateKeyOf(key()) }));
+    expect(await verifyAudit(f.trail, f.checkpoints)).toMatchObject({ valid: true });
+  });
+
+  it('refuses a JWS of the checkpoint key typed as an archive manifest, or untyped, over the exact payload', async () => {
+    const claims = JSON.parse(signedText) as Record<string, unknown>;
+    for (const typ of [ARCHIVE_JWS_TYPE, 'JWT']) {
+      await storeJws(await signJwt(key(), claims, typ));
+      expect(await f.checkpoints.verify()).toMatchObject({
+        valid: false,
+        firstProblem: { checkpoint: 1, problem: 'jws_type' },
+      });
+    }
+    const untyped = forge({ alg: 'ES256', kid: key().kid }, signedText, {
+      alg: 'ES256',
+      key: privateKeyOf(key()),
+    });
+    await storeJws(untyped);
+    expect((await verifyAudit(f.trail, f.checkpoints)).checkpoints.firstProblem).toMatchObject({
+      problem: 'jws_type',
     });
   });
 });

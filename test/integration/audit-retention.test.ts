@@ -7,6 +7,7 @@ import {
   AuditEventEntity,
   AuditStreamEntity,
   AuditTrail,
+  CHECKPOINT_JWS_TYPE,
   dropAuditMonth,
   exportAuditMonth,
   verifyAudit,
@@ -17,7 +18,7 @@ import {
   type AuditEvent,
 } from '@praesidium/audit';
 import { canonicalJson } from '@praesidium/digest';
-import { KeyStore } from '@praesidium/keys';
+import { KeyStore, signJwt } from '@praesidium/keys';
 import { seedStream } from '../support/audit-records.js';
 import { praesidium, type CliRun } from '../support/cli.js';
 import { openIsolatedPostgres, openPglite, type TestDatabase } from '../support/databases.js';
@@ -249,6 +250,22 @@ describe('retention of a closed month (PostgreSQL, CLI end to end)', () => {
     const february = await exportAuditMonth(db.dataSource, keyStore, '2025-02');
     await expect(drop('2025-01', february)).rejects.toMatchObject(refused(/is of 2025-02/));
     await expect(drop('2025-02', february)).rejects.toMatchObject(refused(/older month is still kept/));
+  });
+
+  it('refuses an archive whose manifest the platform key signed as a checkpoint, not as a manifest', async () => {
+    const manifestJws = await signJwt(
+      keyStore.current('audit-checkpoint'),
+      JSON.parse(Buffer.from(january.manifestJws.split('.')[1], 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >,
+      CHECKPOINT_JWS_TYPE,
+    );
+    await expect(drop('2025-01', { ...january, manifestJws })).rejects.toMatchObject(
+      refused(
+        /the archive does not verify: the manifest is not an archive manifest: JWS typ praesidium-checkpoint\+jwt/,
+      ),
+    );
   });
 
   it("refuses another database's archive of the same month, signed with the same key or another", async () => {

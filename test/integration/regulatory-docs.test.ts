@@ -10,7 +10,9 @@ import {
   ModelVersionEntity,
   REGISTRY_ENTITIES,
 } from '@praesidium/model-registry';
+import { KeyStore, signJwt } from '@praesidium/keys';
 import {
+  BUNDLE_JWS_TYPE,
   buildFdaAidsf,
   CHROMIUM,
   completenessReport,
@@ -154,6 +156,23 @@ describe('regulatory documents of the seeded demo model', () => {
       },
     );
     expect(withKeys.code).toBe(0);
+
+    // The same manifest, signed with the same key, but not typed as a submission manifest.
+    const manifestJws = path.join(out, 'manifest.jws');
+    const genuineJws = await readFile(manifestJws, 'utf8');
+    const keyStore = await KeyStore.openOrCreate(dataDir);
+    const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await writeFile(manifestJws, await signJwt(keyStore.current('regulatory-bundle'), manifest, 'JWT'));
+    const retyped = await praesidium(['docs', 'verify', out], env);
+    expect(retyped.code).toBe(1);
+    expect(JSON.parse(retyped.stdout)).toMatchObject({
+      valid: false,
+      problems: [`manifest.jws: not a submission manifest: JWS typ JWT, expected ${BUNDLE_JWS_TYPE}`],
+    });
+    await writeFile(manifestJws, genuineJws);
 
     const target = path.join(out, `${stem}-eu-mdr-annex-ii.html`);
     const html = await readFile(target, 'utf8');

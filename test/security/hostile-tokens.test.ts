@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { GATEWAY_ASSERTION_JWS_TYPE } from '@praesidium/access';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME, PERSONAS } from '@praesidium/demo';
 import { generateKey, signJwt, toPublicJwk, type Jwk } from '@praesidium/keys';
 import type { ReasonCode } from '@praesidium/problem';
@@ -95,7 +96,8 @@ function header(
   overrides: Record<string, unknown> = {},
   omit: readonly string[] = [],
 ): Record<string, unknown> {
-  const all: Record<string, unknown> = { alg: 'ES256', typ: 'JWT', kid: f.issuerKid, ...overrides };
+  // The demo issuer's tokens are typed `at+jwt` (RFC 9068), and its verifier requires it.
+  const all: Record<string, unknown> = { alg: 'ES256', typ: 'at+jwt', kid: f.issuerKid, ...overrides };
   for (const name of omit) delete all[name];
   return all;
 }
@@ -374,7 +376,8 @@ const signatureCases: RefusalCase[] = [
     name: 'kid and signature of the gateway-assertion key (a real platform key, not the issuer’s)',
     status: 401,
     code: 'token.signature_invalid',
-    authorization: async () => bearer(await signJwt(f.gatewayAssertionJwk, claims())),
+    authorization: async () =>
+      bearer(await signJwt(f.gatewayAssertionJwk, claims(), GATEWAY_ASSERTION_JWS_TYPE)),
   },
   {
     name: 'issuer `kid`, signed by the audit-checkpoint key (another real key)',
@@ -499,7 +502,7 @@ const signatureCases: RefusalCase[] = [
     name: 'a valid token from a different issuer key, claiming the real `iss`',
     status: 401,
     code: 'token.signature_invalid',
-    authorization: async () => bearer(await signJwt(f.otherIssuerJwk, claims())),
+    authorization: async () => bearer(await signJwt(f.otherIssuerJwk, claims(), 'at+jwt')),
   },
   {
     name: 'a valid token from a different issuer key, with its own `iss`',
@@ -514,6 +517,40 @@ const signatureCases: RefusalCase[] = [
     code: 'token.signature_invalid',
     authorization: () =>
       bearer(forge(header({ kid: f.attacker.kid }), claims({ junk: 'x'.repeat(9000) }), f.attacker.es256)),
+  },
+];
+
+/** Signed with the issuer's real key, valid in every claim: only the JWS `typ` is not `at+jwt`. */
+const typeCases: RefusalCase[] = [
+  {
+    name: 'typed `JWT`, the generic type (an ID token, or any other JWT of that key)',
+    status: 401,
+    code: 'token.type_unexpected',
+    authorization: () => bearer(issuerSigned(claims(), header({ typ: 'JWT' }))),
+  },
+  {
+    name: 'typed as an audit checkpoint',
+    status: 401,
+    code: 'token.type_unexpected',
+    authorization: () => bearer(issuerSigned(claims(), header({ typ: 'praesidium-checkpoint+jwt' }))),
+  },
+  {
+    name: 'typed as a gateway assertion',
+    status: 401,
+    code: 'token.type_unexpected',
+    authorization: () => bearer(issuerSigned(claims(), header({ typ: GATEWAY_ASSERTION_JWS_TYPE }))),
+  },
+  {
+    name: 'without `typ`',
+    status: 401,
+    code: 'token.type_unexpected',
+    authorization: () => bearer(issuerSigned(claims(), header({}, ['typ']))),
+  },
+  {
+    name: '`typ` not a string',
+    status: 401,
+    code: 'token.type_unexpected',
+    authorization: () => bearer(issuerSigned(claims(), header({ typ: ['at+jwt'] }))),
   },
 ];
 
@@ -871,7 +908,7 @@ describe('hostile bearer tokens at the gateway', () => {
     });
 
     it('serves a plain valid token signed with signJwt', async () => {
-      await expectServed(bearer(await signJwt(f.issuerJwk, claims())));
+      await expectServed(bearer(await signJwt(f.issuerJwk, claims(), 'at+jwt')));
     });
 
     it('serves a valid token forged by hand with node:crypto (so the forgeries below fail for their flaw only)', async () => {
@@ -883,6 +920,10 @@ describe('hostile bearer tokens at the gateway', () => {
       await expectServed(bearer(issuerSigned(claims({ iat: exp - 600, nbf: exp - 600, exp }))));
     });
 
+    it('serves a token typed `application/AT+JWT`: RFC 7515 compares `typ` without case or `application/`', async () => {
+      await expectServed(bearer(issuerSigned(claims(), header({ typ: 'application/AT+JWT' }))));
+    });
+
     it('serves a token whose `aud` array includes ours', async () => {
       await expectServed(bearer(issuerSigned(claims({ aud: ['another-service', f.audience] }))));
     });
@@ -892,6 +933,7 @@ describe('hostile bearer tokens at the gateway', () => {
     ['the Authorization header', headerCases],
     ['malformed JWTs', malformedCases],
     ['signatures, algorithms and key headers', signatureCases],
+    ['JWS types', typeCases],
     ['claims', claimCases],
     ['roles after a valid signature', authorizationCases],
   ] as const)('%s', (_group, cases) => {

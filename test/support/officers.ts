@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_JWS_TYPE } from '@praesidium/config';
 import { signJwt } from '@praesidium/keys';
 import type { Role } from '@praesidium/access';
 import type { TestPlatform } from './platform.js';
@@ -10,14 +11,18 @@ export async function tokenFor(
   attributes: { departments?: readonly string[]; trainings?: readonly string[] } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return signJwt(platform.keyStore.current('demo-issuer'), {
-    iss: platform.config.auth.issuer,
-    aud: platform.config.auth.audience,
-    sub: subject,
-    roles,
-    department: attributes.departments ?? [],
-    trainings: attributes.trainings ?? [],
-    iat: now,
-    exp: now + 600,
-  });
+  return signJwt(
+    platform.keyStore.current('demo-issuer'),
+    {
+      iss: platform.config.auth.issuer,
+      aud: platform.config.auth.audience,
+      sub: subject,
+      roles,
+      department: attributes.departments ?? [],
+      trainings: attributes.trainings ?? [],
+      iat: now,
+      exp: now + 600,
+    },
+    ACCESS_TOKEN_JWS_TYPE,
+  );
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@praesidium/access';
-import { loadConfig } from '@praesidium/config';
+import { ACCESS_TOKEN_JWS_TYPE, loadConfig } from '@praesidium/config';
 import { mintDemoToken, type PersonaName } from '@praesidium/demo';
 import { KeyStore, signJwt } from '@praesidium/keys';
 
@@ -83,14 +83,11 @@ export async function processTokens(env: Record<string, string>) {
     persona: (name: PersonaName) => mintDemoToken(keyStore, config, name),
     async as(subject: string, roles: readonly Role[]) {
       const now = Math.floor(Date.now() / 1000);
-      return signJwt(keyStore.current('demo-issuer'), {
-        iss: config.auth.issuer,
-        aud: config.auth.audience,
-        sub: subject,
-        roles,
-        iat: now,
-        exp: now + 600,
-      });
+      return signJwt(
+        keyStore.current('demo-issuer'),
+        { iss: config.auth.issuer, aud: config.auth.audience, sub: subject, roles, iat: now, exp: now + 600 },
+        ACCESS_TOKEN_JWS_TYPE,
+      );
     },
   };
 }

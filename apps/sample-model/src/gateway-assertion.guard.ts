@@ -2,6 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { FastifyRequest } from 'fastify';
 import {
   GATEWAY_ASSERTION_ISSUER,
+  GATEWAY_ASSERTION_JWS_TYPE,
   RemoteJwksSource,
   requestBearerToken,
   TokenVerifier,
@@ -20,7 +21,8 @@ const MAX_LIFETIME_SECONDS = 60;
 
 /**
  * Admits only calls that came through the gateway: a short-lived assertion signed with the
- * gateway's key, for this model, bound to the exact request body by its SHA-256, used once.
+ * gateway's key, typed as one (no other JWS of that key passes for it), for this model, bound to the
+ * exact request body by its SHA-256, used once.
  */
 @Injectable()
 export class GatewayAssertionGuard implements CanActivate {
@@ -55,6 +57,8 @@ export class GatewayAssertionGuard implements CanActivate {
       .verifyClaims(assertion)
       .catch((error: unknown) => {
         if (error instanceof ProblemError && error.code === 'token.keys_unavailable') throw error;
+        if (error instanceof ProblemError && error.code === 'token.type_unexpected')
+          throw new ProblemError('assertion.invalid', `the JWS typ is not ${GATEWAY_ASSERTION_JWS_TYPE}`);
         throw new ProblemError('assertion.invalid');
       });
     if (claims.body_sha256 !== sha256Hex(request.rawBody ?? Buffer.alloc(0))) {
@@ -78,6 +82,7 @@ export class GatewayAssertionGuard implements CanActivate {
           issuer: GATEWAY_ASSERTION_ISSUER,
           audience: modelName,
           algorithms: ['ES256'],
+          typ: GATEWAY_ASSERTION_JWS_TYPE,
           clockSkewSeconds: CLOCK_SKEW_SECONDS,
           maxTokenLifetimeSeconds: MAX_LIFETIME_SECONDS,
         },

@@ -31,3 +31,8 @@ export interface Principal {
 
 /** The `iss` of the assertions the gateway signs for model backends. */
 export const GATEWAY_ASSERTION_ISSUER = 'praesidium-gateway';
+/**
+ * The JWS `typ` of those assertions (RFC 8725 §3.11): a backend accepts no other JWS as one, whatever
+ * key signed it.
+ */
+export const GATEWAY_ASSERTION_JWS_TYPE = 'praesidium-gateway-assertion+jwt';

@@ -226,3 +226,53 @@ describe('TokenVerifier with several trusted issuers', () => {
     });
   });
 });
+
+describe('TokenVerifier with an issuer that types its tokens', () => {
+  const ISSUER = 'http://127.0.0.1:8081/demo-issuer';
+  const policy: TokenPolicy = {
+    issuer: ISSUER,
+    audience: 'praesidium',
+    algorithms: ['ES256'],
+    typ: 'at+jwt',
+    clockSkewSeconds: 30,
+    maxTokenLifetimeSeconds: 3600,
+  };
+  let key: Jwk;
+  let verifier: TokenVerifier;
+  const claims = {
+    iss: ISSUER,
+    aud: 'praesidium',
+    sub: 'a.rivera',
+    roles: ['clinician'],
+    iat: NOW,
+    exp: NOW + 60,
+  };
+
+  beforeAll(async () => {
+    key = await generateKey('sign', 'demo-1');
+    verifier = new TokenVerifier([{ policy, keys: new CountingKeys([await toPublicJwk(key)]) }], {
+      now: () => NOW * 1000,
+    });
+  });
+
+  it('takes its access tokens (at+jwt, RFC 9068) however RFC 7515 lets the typ be spelled', async () => {
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt'])
+      await expect(verifier.verify(await signJwt(key, claims, typ))).resolves.toMatchObject({
+        subject: 'a.rivera',
+      });
+  });
+
+  it('refuses any other JWS of its key, valid in every claim, as token.type_unexpected', async () => {
+    for (const typ of ['JWT', 'praesidium-checkpoint+jwt', 'application/jwt', 'at+jwt+x'])
+      await expect(verifier.verify(await signJwt(key, claims, typ))).rejects.toMatchObject({
+        code: 'token.type_unexpected',
+      });
+  });
+
+  it('checks the signature before the typ: a forged token is not told it merely has the wrong type', async () => {
+    const other = await generateKey('sign', 'demo-1');
+    await expect(verifier.verify(await signJwt(other, claims, 'JWT'))).rejects.toMatchObject({
+      code: 'token.signature_invalid',
+    });
+  });
+});

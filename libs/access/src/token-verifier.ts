@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClaimMapping, MtlsMode } from '@praesidium/config';
 import { DEFAULT_CLAIM_MAPPING } from '@praesidium/config';
+import { JwsError } from '@praesidium/keys';
 import { ProblemError, type ReasonCode } from '@praesidium/problem';
 import { mapClaims, valueAt } from './claim-mapping.js';
 import {
@@ -17,6 +18,12 @@ export interface TokenPolicy {
   /** Accepted `aud` values: the token must name at least one. */
   readonly audience: string | readonly string[];
   readonly algorithms: readonly string[];
+  /**
+   * The JWS `typ` every token must carry (RFC 8725 §3.11): `at+jwt` for the demo issuer's access
+   * tokens (RFC 9068), Praesidium's own type for gateway assertions. Unset for issuers that type all
+   * their JWTs `JWT`; their tokens are then told apart by `aud` and the claims.
+   */
+  readonly typ?: string;
   readonly clockSkewSeconds: number;
   readonly maxTokenLifetimeSeconds: number;
   /** Claims (dotted paths) every token must carry, beyond sub, exp and iat. */
@@ -150,8 +157,10 @@ export class TokenVerifier {
     if (typeof header.kid === 'string' && !keys.kids.has(header.kid)) keys = await issuer.keys.refresh();
     let payload: Uint8Array;
     try {
-      payload = await keys.verify(token, policy.algorithms);
-    } catch {
+      payload = await keys.verify(token, { algorithms: policy.algorithms, expectedTyp: policy.typ });
+    } catch (error) {
+      if (error instanceof JwsError && error.failure === 'type_unexpected')
+        throw new ProblemError('token.type_unexpected');
       throw new ProblemError('token.signature_invalid');
     }
     return { claims: this.checkClaims(parseObject(Buffer.from(payload).toString('utf8')), policy), policy };

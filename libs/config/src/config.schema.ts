@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  ACCESS_TOKEN_JWS_TYPE,
   DEFAULT_CLAIM_MAPPING,
   JWT_ALGORITHMS,
   type JwtAlgorithm,
@@ -481,6 +482,8 @@ export function toConfig(
     discovery: false,
     ...(env.PRAESIDIUM_AUTH_JWKS_FILE ? { jwksFile: env.PRAESIDIUM_AUTH_JWKS_FILE } : { jwksUrl }),
     algorithms: env.PRAESIDIUM_AUTH_ALGORITHMS,
+    // The demo issuer signs access tokens only, typed as RFC 9068 says; an outside IdP's typing is its own.
+    ...(issuer === demoIssuer ? { typ: ACCESS_TOKEN_JWS_TYPE } : {}),
     clockSkewSeconds: env.PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS,
     maxTokenLifetimeSeconds: env.PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
     jwksMinRefreshSeconds: 30,

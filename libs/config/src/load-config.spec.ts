@@ -200,6 +200,19 @@ describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
     expect(config.auth.issuers[2].jwksFile).toBe(path.join(dir, 'keys/jwks.json'));
   });
 
+  it('requires at+jwt of the demo issuer, and a typ of a file issuer only where the file names one', () => {
+    const file = issuersFile({
+      issuers: [keycloak, { ...keycloak, issuer: 'https://typed.example.org', typ: 'at+jwt' }],
+    });
+    const config = loadConfig({ PRAESIDIUM_AUTH_ISSUERS_FILE: file, PRAESIDIUM_DEMO: 'on' });
+    expect(config.auth.issuers.map((issuer) => issuer.typ)).toEqual(['at+jwt', undefined, 'at+jwt']);
+    const outside = loadConfig({
+      PRAESIDIUM_AUTH_ISSUER: 'https://idp.example.org/realms/h',
+      PRAESIDIUM_AUTH_JWKS_URL: 'https://idp.example.org/realms/h/certs',
+    });
+    expect(outside.auth.issuers[0].typ).toBeUndefined();
+  });
+
   it('needs no PRAESIDIUM_AUTH_ISSUER in production, and trusts no demo issuer there', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -221,6 +234,7 @@ describe('PRAESIDIUM_AUTH_ISSUERS_FILE', () => {
       /issuers\.0\.claims\.roleMap\.admin/,
     ],
     [{ issuers: [{ ...keycloak, jku: true }] }, /issuers\.0: Unrecognized key/],
+    [{ issuers: [{ ...keycloak, typ: 'at+jwt; charset=x' }] }, /issuers\.0\.typ: a media type/],
     [{ issuers: [keycloak, keycloak] }, /issuers\.1\.issuer: listed twice/],
     [{ issuers: [] }, /issuers: /],
     ['{ "issuers": [', /cannot be read as JSON/],

@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 export const JWT_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+/** The JWS `typ` of the demo issuer's access tokens (RFC 9068 §2.1), required of them. */
+export const ACCESS_TOKEN_JWS_TYPE = 'at+jwt';
 
 const url = z.url({ protocol: /^https?$/ });
 /** A claim path: `realm_access.roles`, or its segments when a name holds a dot (`["resource_access", "my.app", "roles"]`). */
@@ -51,6 +53,11 @@ const issuerSchema = z
     jwksUrl: url.optional(),
     jwksFile: z.string().min(1).optional(),
     algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['ES256']),
+    /** The JWS `typ` every token must carry (e.g. `at+jwt`, RFC 9068), compared as RFC 7515 says. */
+    typ: z
+      .string()
+      .regex(/^[A-Za-z0-9.+/-]{1,64}$/, 'a media type such as at+jwt')
+      .optional(),
     clockSkewSeconds: z.number().int().min(0).max(300).default(30),
     maxTokenLifetimeSeconds: z.number().int().min(60).max(86400).default(3600),
     jwksMinRefreshSeconds: z.number().int().min(0).max(86400).default(30),

@@ -1,4 +1,5 @@
 export * from './jose.js';
+export * from './jws-type.js';
 export * from './key-store.js';
 export * from './pseudonymizer.js';
 export * from './keys.module.js';

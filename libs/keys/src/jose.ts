@@ -8,6 +8,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import jose from 'node-jose';
+import { checkJwsType, JwsError } from './jws-type.js';
 
 export interface Jwk {
   kty: string;
@@ -121,10 +122,27 @@ export async function signJwt(
   return (await signer.update(JSON.stringify(claims), 'utf8').final()) as unknown as string;
 }
 
+/** What a verifier accepts of a JWS, stated by each caller. */
+export interface JwsExpectation {
+  /** The allowed `alg` values (never `none`). */
+  readonly algorithms: readonly string[];
+  /**
+   * The `typ` the protected header must carry (RFC 8725 §3.11, compared as RFC 7515 says: see
+   * `isJwsType`); a JWS without it, or with another, is refused after its signature is checked.
+   * `undefined` only for tokens of outside issuers that type all their JWTs alike (`JWT`), which the
+   * caller then tells apart by their claims.
+   */
+  readonly expectedTyp: string | undefined;
+}
+
 /** A verification key set prepared once and reused for every token it checks. */
 export interface VerificationKeys {
   readonly kids: ReadonlySet<string>;
-  verify(token: string, algorithms: readonly string[]): Promise<Uint8Array>;
+  /**
+   * The payload of a compact JWS signed with one of the keys. Throws a `JwsError`: `signature_invalid`
+   * (also for a malformed JWS or a disallowed algorithm), or `type_unexpected` (the signature holds).
+   */
+  verify(token: string, expected: JwsExpectation): Promise<Uint8Array>;
 }
 
 /**
@@ -136,12 +154,21 @@ export async function verificationKeys(jwks: Jwks): Promise<VerificationKeys> {
   const store = await jose.JWK.asKeyStore({ keys: usable });
   return {
     kids: new Set(usable.map((key) => key.kid)),
-    async verify(token, algorithms) {
-      const result = await jose.JWS.createVerify(store, {
-        algorithms: [...algorithms],
-        allowEmbeddedKey: false,
-      }).verify(token);
-      return result.payload;
+    async verify(token, { algorithms, expectedTyp }) {
+      let payload: Uint8Array;
+      try {
+        const result = await jose.JWS.createVerify(store, {
+          algorithms: [...algorithms],
+          allowEmbeddedKey: false,
+        }).verify(token);
+        payload = result.payload;
+      } catch {
+        // node-jose's messages say nothing a caller should see.
+        throw new JwsError('signature_invalid', 'the JWS does not verify with the trusted keys');
+      }
+      // After the signature: a refusal for its typ then says the JWS is genuine, of another kind.
+      if (expectedTyp !== undefined) checkJwsType(token, expectedTyp);
+      return payload;
     },
   };
 }

@@ -58,9 +58,11 @@ describe('KeyStore', () => {
     expect(jwks.keys[0]).not.toHaveProperty('d');
     const token = await signJwt(store.current('demo-issuer'), { sub: 'x' });
     const keys = await verificationKeys(jwks);
-    const payload = JSON.parse(Buffer.from(await keys.verify(token, ['ES256'])).toString('utf8'));
+    const payload = JSON.parse(
+      Buffer.from(await keys.verify(token, { algorithms: ['ES256'], expectedTyp: 'JWT' })).toString('utf8'),
+    );
     expect(payload.sub).toBe('x');
-    await expect(keys.verify(token, ['RS256'])).rejects.toThrow();
+    await expect(keys.verify(token, { algorithms: ['RS256'], expectedTyp: 'JWT' })).rejects.toThrow();
   });
 
   it('pseudonymizes one patient the same way whatever the reference spelling', async () => {

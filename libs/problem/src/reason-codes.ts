@@ -26,6 +26,10 @@ export const REASONS = {
     status: 503,
     title: 'The issuer keys cannot be fetched; no token can be verified',
   },
+  'token.type_unexpected': {
+    status: 401,
+    title: 'The token is not of the JWS type (typ) this issuer signs its tokens with',
+  },
   'token.header_forbidden': {
     status: 401,
     title: 'The token header names a key (jku, x5u, jwk, x5c); keys come from the issuer configuration only',

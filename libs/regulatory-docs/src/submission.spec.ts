@@ -3,13 +3,14 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
-import { KeyStore } from '@praesidium/keys';
+import { KeyStore, signJwt } from '@praesidium/keys';
 import { DOCUMENT_KINDS, fileBytes, generateDocument } from './bundle.js';
 import { completeSnapshot } from './complete-snapshot.fixture.js';
 import { buildFdaAidsf } from './fda-aidsf.js';
 import { CHROMIUM, renderPdf } from './pdf.js';
 import { renderHtml } from './render.js';
 import {
+  BUNDLE_JWS_TYPE,
   generateSubmission,
   MANIFEST_JSON,
   MANIFEST_JWS,
@@ -153,6 +154,39 @@ describe('the signed submission bundle', () => {
     expect(foreign.problems).toEqual([
       `${MANIFEST_JWS}: the signature does not verify with the trusted keys`,
     ]);
+  });
+
+  it('refuses a manifest signed with the bundle key under another JWS typ, even over the genuine manifest', async () => {
+    const manifest = JSON.parse(await readFile(path.join(bundleDir, MANIFEST_JSON), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const trusted = await keyStore.publicJwks('regulatory-bundle');
+    for (const typ of ['praesidium-archive+jwt', 'JWT']) {
+      const retyped = path.join(work, `retyped-${typ}`);
+      await cp(bundleDir, retyped, { recursive: true });
+      await writeFile(
+        path.join(retyped, MANIFEST_JWS),
+        await signJwt(keyStore.current('regulatory-bundle'), manifest, typ),
+      );
+      expect(await verifySubmission(retyped, trusted)).toEqual({
+        valid: false,
+        files: 0,
+        problems: [`${MANIFEST_JWS}: not a submission manifest: JWS typ ${typ}, expected ${BUNDLE_JWS_TYPE}`],
+      });
+    }
+    // RFC 7515 §4.1.9: the bundle's own type, spelled with `application/` and in capitals, is the same type.
+    const spelled = path.join(work, 'retyped-spelled');
+    await cp(bundleDir, spelled, { recursive: true });
+    await writeFile(
+      path.join(spelled, MANIFEST_JWS),
+      await signJwt(
+        keyStore.current('regulatory-bundle'),
+        manifest,
+        `application/${BUNDLE_JWS_TYPE.toUpperCase()}`,
+      ),
+    );
+    expect(await verifySubmission(spelled, trusted)).toMatchObject({ valid: true, problems: [] });
   });
 
   it('regenerates the same content from the same records: only the timestamp differs', async () => {

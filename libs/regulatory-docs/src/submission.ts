@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
-import { signJwt, verificationKeys, type Jwk, type Jwks } from '@praesidium/keys';
+import { JwsError, signJwt, verificationKeys, type Jwk, type Jwks } from '@praesidium/keys';
 import {
   DOCUMENT_KINDS,
   fileBytes,
@@ -17,7 +17,7 @@ export const MANIFEST_JWS = 'manifest.jws';
 export const MANIFEST_JSON = 'manifest.json';
 export const SIGNING_KEYS = 'signing-keys.jwks.json';
 export const SUMS = 'SHA256SUMS';
-/** `typ` of the manifest's JWS header. */
+/** `typ` of the manifest's JWS header, since the first bundle; `verifySubmission` requires it. */
 export const BUNDLE_JWS_TYPE = 'praesidium-submission-manifest+jws';
 
 /** What the signature covers: every file of the bundle by name and SHA-256. */
@@ -120,8 +120,9 @@ export interface SubmissionVerification {
 }
 
 /**
- * Checks a bundle directory against trusted public keys: the manifest's signature, then every file's
- * SHA-256, `manifest.json` and `SHA256SUMS` against the signed manifest, and no file missing or added.
+ * Checks a bundle directory against trusted public keys: the manifest's signature and JWS `typ`, then
+ * every file's SHA-256, `manifest.json` and `SHA256SUMS` against the signed manifest, and no file
+ * missing or added.
  */
 export async function verifySubmission(dir: string, trusted: Jwks): Promise<SubmissionVerification> {
   let manifest: SubmissionManifest;
@@ -129,9 +130,17 @@ export async function verifySubmission(dir: string, trusted: Jwks): Promise<Subm
     const jws = (await readFile(path.join(dir, MANIFEST_JWS), 'utf8')).trim();
     const keys = await verificationKeys(trusted);
     manifest = JSON.parse(
-      Buffer.from(await keys.verify(jws, ['ES256'])).toString('utf8'),
+      Buffer.from(await keys.verify(jws, { algorithms: ['ES256'], expectedTyp: BUNDLE_JWS_TYPE })).toString(
+        'utf8',
+      ),
     ) as SubmissionManifest;
-  } catch {
+  } catch (error) {
+    if (error instanceof JwsError && error.failure === 'type_unexpected')
+      return {
+        valid: false,
+        files: 0,
+        problems: [`${MANIFEST_JWS}: not a submission manifest: ${error.message}`],
+      };
     return {
       valid: false,
       files: 0,

@@ -1,10 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { sha256Hex } from '@praesidium/digest';
-import { signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
+import { JwsError, signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
 import type { AuditEvent, AuditRecord } from '../audit-event.js';
 import { ChainVerifier } from '../hash-chain.js';
 
+/**
+ * The `typ` of an archive manifest's JWS, since the first archive; verification requires it, since the
+ * same `audit-checkpoint` key signs checkpoints (`praesidium-checkpoint+jwt`).
+ */
 export const ARCHIVE_JWS_TYPE = 'praesidium-archive+jwt';
 
 /** What the signed manifest of a month's archive asserts. */
@@ -95,10 +99,11 @@ export interface ArchiveVerification {
 }
 
 /**
- * Checks an archive against the keys given: the signature, the manifest's kind (and month, when
- * one is expected), the file hash, and every stream's part of the chain. Pass keys you trust (this
- * platform's, or its published ones pinned out of band): the `.jwks.json` beside an archive is only
- * as trustworthy as the storage it sits in, and whoever rewrites an archive can rewrite it too.
+ * Checks an archive against the keys given: the signature, the manifest's kind (its JWS `typ`, then
+ * its `kind`; and month, when one is expected), the file hash, and every stream's part of the chain.
+ * Pass keys you trust (this platform's, or its published ones pinned out of band): the `.jwks.json`
+ * beside an archive is only as trustworthy as the storage it sits in, and whoever rewrites an archive
+ * can rewrite it too.
  */
 export async function verifyAuditArchive(
   ndjson: string,
@@ -110,9 +115,17 @@ export async function verifyAuditArchive(
   try {
     const keys = await verificationKeys(jwks);
     manifest = JSON.parse(
-      Buffer.from(await keys.verify(manifestJws, ['ES256'])).toString('utf8'),
+      Buffer.from(
+        await keys.verify(manifestJws, { algorithms: ['ES256'], expectedTyp: ARCHIVE_JWS_TYPE }),
+      ).toString('utf8'),
     ) as ArchiveManifest;
-  } catch {
+  } catch (error) {
+    if (error instanceof JwsError && error.failure === 'type_unexpected')
+      return {
+        valid: false,
+        records: 0,
+        problem: `the manifest is not an archive manifest: ${error.message}`,
+      };
     return { valid: false, records: 0, problem: 'the manifest signature does not verify' };
   }
   if (manifest.kind !== 'audit-archive')

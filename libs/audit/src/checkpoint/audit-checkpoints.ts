@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
+import { JwsError, signJwt, verificationKeys, type Jwks, type KeyStore } from '@praesidium/keys';
 import { MerkleAccumulator } from '../merkle/merkle-accumulator.js';
 import {
   auditLeaf,
@@ -181,7 +181,7 @@ export class AuditCheckpoints {
       });
       if (checkpoint.id !== position + firstId) return fail('checkpoint_gap');
       const signed = await readSigned(keys, checkpoint.jws);
-      if (!signed) return fail('signature');
+      if (typeof signed === 'string') return fail(signed);
       if (!sameHead(signed, checkpoint)) return fail('payload_mismatch');
       while (accumulator.size < checkpoint.treeSize) {
         if (pending.length === 0) pending = (await leaves.next()).value ?? [];
@@ -259,14 +259,16 @@ export class AuditCheckpoints {
   }
 }
 
+/** The signed payload, or why it is refused: a bad signature, or a JWS of another kind (its `typ`). */
 async function readSigned(
   keys: Awaited<ReturnType<typeof verificationKeys>>,
   jws: string,
-): Promise<CheckpointPayload | undefined> {
+): Promise<CheckpointPayload | 'signature' | 'jws_type'> {
   try {
-    return JSON.parse(Buffer.from(await keys.verify(jws, ['ES256'])).toString('utf8')) as CheckpointPayload;
-  } catch {
-    return undefined;
+    const payload = await keys.verify(jws, { algorithms: ['ES256'], expectedTyp: CHECKPOINT_JWS_TYPE });
+    return JSON.parse(Buffer.from(payload).toString('utf8')) as CheckpointPayload;
+  } catch (error) {
+    return error instanceof JwsError && error.failure === 'type_unexpected' ? 'jws_type' : 'signature';
   }
 }
 

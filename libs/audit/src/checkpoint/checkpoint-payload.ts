@@ -11,6 +11,10 @@ export interface CheckpointPayload {
   readonly created_at: string;
 }
 
+/**
+ * The `typ` of a checkpoint's JWS, since the first checkpoint ever signed; verification requires it,
+ * since the same key signs archive manifests (`praesidium-archive+jwt`).
+ */
 export const CHECKPOINT_JWS_TYPE = 'praesidium-checkpoint+jwt';
 
 export interface StoredCheckpoint {
@@ -23,8 +27,15 @@ export interface StoredCheckpoint {
   readonly jws: string;
 }
 
+/** `jws_type`: a JWS signed with the checkpoint key but of another kind (its `typ` is not a checkpoint's). */
 export type CheckpointProblem =
-  'signature' | 'payload_mismatch' | 'checkpoint_gap' | 'leaf_gap' | 'record_missing' | 'root_mismatch';
+  | 'signature'
+  | 'jws_type'
+  | 'payload_mismatch'
+  | 'checkpoint_gap'
+  | 'leaf_gap'
+  | 'record_missing'
+  | 'root_mismatch';
 
 export interface CheckpointVerification {
   readonly valid: boolean;

@@ -6,7 +6,7 @@ import type { AuditRecord } from '../audit-event.js';
 import { AuditEventEntity, AuditStreamEntity } from '../audit-event.entity.js';
 import { AuditTrail } from '../audit-trail.service.js';
 import { closedMonthRange, verifyAuditArchive, type ArchiveManifest } from '../archive/audit-archive.js';
-import type { CheckpointPayload } from '../checkpoint/checkpoint-payload.js';
+import { CHECKPOINT_JWS_TYPE, type CheckpointPayload } from '../checkpoint/checkpoint-payload.js';
 import { readRetentionAnchors } from './retention-anchors.js';
 import {
   archiveMismatch,
@@ -189,10 +189,12 @@ async function refuseUnlessCheckpointed(
   try {
     const keys = await verificationKeys(await keyStore.publicJwks('audit-checkpoint'));
     signed = JSON.parse(
-      Buffer.from(await keys.verify(latest.jws, ['ES256'])).toString('utf8'),
+      Buffer.from(
+        await keys.verify(latest.jws, { algorithms: ['ES256'], expectedTyp: CHECKPOINT_JWS_TYPE }),
+      ).toString('utf8'),
     ) as CheckpointPayload;
   } catch {
-    refuse('the latest checkpoint’s signature does not verify: run `praesidium audit verify`');
+    refuse('the latest checkpoint does not verify as a checkpoint: run `praesidium audit verify`');
   }
   const uncovered = streams.find((stream) => (signed.heads[stream.streamId] ?? 0) < stream.lastSeq);
   if (uncovered) {

@@ -34,3 +34,4 @@ export * from './monitoring/feedback-schedule.service.js';
 export * from './monitoring/serving-versions.js';
 export * from './monitoring/feedback-period-settings.js';
 export * from './monitoring/feedback-period-settings.service.js';
+export * from './monitoring/observation-recording.js';

@@ -75,6 +75,9 @@ export class FeedbackScheduler implements OnModuleInit, OnApplicationBootstrap, 
     try {
       const last = this.lastJob ? await this.jobs.status(this.lastJob) : undefined;
       if (last && (last.state === 'waiting' || last.state === 'active')) return;
+      // A refused run is nobody's job to read: say so here (its error is a reason code and a detail).
+      if (last?.state === 'failed')
+        this.logger.warn(`the last feedback schedule run failed: ${last.error?.split(':')[0] ?? 'error'}`);
       await this.period.ensure();
       const request: FeedbackScheduleRequest = {
         requestedBy: FEEDBACK_SCHEDULE_ACTOR,

@@ -66,6 +66,8 @@ it('records the period as performance against a floor, and shows the alert', asy
     .getByRole('row')
     .filter({ hasText: 'clinician-feedback' });
   await expect(observations.textContent()).resolves.toContain('alert');
+  // A recording on request is marked as such, never as one of the schedule's periods.
+  await expect(observations.locator('td.recording').textContent()).resolves.toBe('on request');
   await checkPage(page, 'regulatory-version-post-market-alert');
 });
 

@@ -18,6 +18,8 @@ interface Observation {
   source: string;
   isAlert: boolean;
   createdBy: string;
+  recording: 'schedule' | 'request';
+  schedule: { period: string | null; isTransition: boolean } | null;
   result: {
     metrics: { metric: string; subgroup: string; value: number }[];
     floors: { metric: string; subgroup: string; minimum: number }[];
@@ -212,7 +214,7 @@ describe.each(['postgres', 'pglite'] as const)(
     const performance = async () =>
       (await call('GET', `${governance}${VERSION_PATH}/performance`, { token: ra }))
         .body as unknown as Observation[];
-    const scheduled = async () => (await performance()).filter((o) => o.createdBy === SCHEDULE);
+    const scheduled = async () => (await performance()).filter((o) => o.recording === 'schedule');
 
     it('declares floors once per version, as audited revisions; refuses floors no observation reports', async () => {
       const floorsPath = `${governance}${VERSION_PATH}/feedback-floors`;
@@ -337,6 +339,70 @@ describe.each(['postgres', 'pglite'] as const)(
         expect(job.body).toMatchObject({ state: 'completed', result: { recorded: expect.any(Array) } });
       const starts = (await scheduled()).map((o) => o.periodStart);
       expect(new Set(starts).size).toBe(starts.length);
+    });
+
+    it('lists a review on request of a period the schedule recorded apart from it: the schedule counts each period once', async () => {
+      // The floors withdrawn, the schedule stops; what it recorded stays (a run under way finishes).
+      const floorsPath = `${governance}${VERSION_PATH}/feedback-floors`;
+      await call('PUT', floorsPath, { token: ra, body: { floors: [], reason: 'plan under revision' } });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const before = await call('GET', `${governance}${VERSION_PATH}/feedback-schedule`, { token: ra });
+      const series = await scheduled();
+      expect(series.length).toBe(before.body.recordedPeriods);
+      expect(series.every((o) => o.createdBy === SCHEDULE && o.schedule?.period === '1')).toBe(true);
+      const target = series.find((o) => overallCount(o) > 0) ?? series[series.length - 1];
+
+      // An ad-hoc review of exactly that span, on request.
+      const review = await call('POST', `${governance}${VERSION_PATH}/performance/clinician-feedback`, {
+        token: owner,
+        body: { periodStart: target.periodStart, periodEnd: target.periodEnd, floors: target.result.floors },
+      });
+      expect(review.status).toBe(201);
+      expect(review.body).toMatchObject({ recording: 'request', schedule: null });
+
+      // Both are listed, told apart; the schedule's series still has the period once.
+      const all = await performance();
+      const sameSpan = all.filter(
+        (o) => o.periodStart === target.periodStart && o.periodEnd === target.periodEnd,
+      );
+      expect(sameSpan.map((o) => [o.id, o.recording])).toEqual(
+        expect.arrayContaining([
+          [target.id, 'schedule'],
+          [review.body.id, 'request'],
+        ]),
+      );
+      expect(sameSpan).toHaveLength(2);
+      const after = await scheduled();
+      expect(after.map((o) => o.id)).toEqual(series.map((o) => o.id));
+      const status = await call('GET', `${governance}${VERSION_PATH}/feedback-schedule`, { token: ra });
+      expect(status.body.recordedPeriods).toBe(before.body.recordedPeriods);
+      expect(status.body.lastRecorded).toEqual(before.body.lastRecorded);
+      expect((status.body.lastRecorded as { observationId: string }).observationId).not.toBe(review.body.id);
+
+      // The EU MDR post-market document lists the review apart and counts it apart.
+      const onRequest = all.length - series.length;
+      const created = await call('POST', `${governance}/documents`, {
+        token: ra,
+        body: { kind: 'eu-mdr-annex-iii', model: LUMBAR_ESI_MODEL_NAME, version: '1.0.0' },
+      });
+      expect(created.status).toBe(202);
+      const job = await eventually(
+        () => call('GET', `${governance}/jobs/${created.body.jobId as string}`, { token: ra }),
+        (answer) => answer.body.state === 'completed' || answer.body.state === 'failed',
+        30_000,
+        200,
+      );
+      expect(job.body.state).toBe('completed');
+      const html = await (
+        await fetch(`${governance}/documents/${created.body.id as string}/content`, {
+          headers: { authorization: `Bearer ${ra}` },
+        })
+      ).text();
+      expect(html).toContain(
+        `${series.length} period(s) recorded by the feedback schedule and ${onRequest} performance observation(s) recorded on request`,
+      );
+      expect(html.match(/, recorded on request:</g)).toHaveLength(onRequest);
+      expect(html.match(/Recorded by the feedback schedule \(period 1\)/g)).toHaveLength(series.length);
     });
   },
 );

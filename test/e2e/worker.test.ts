@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ConfigError, loadConfig } from '@praesidium/config';
+import { BullJobQueue } from '@praesidium/jobs';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -45,9 +46,14 @@ describe('jobs left to a worker process', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
+    // One-second feedback periods, set on governance only: the workers record by the period the
+    // schedule's runs carry, whatever their own environment says.
     governance = await startTestPlatform('postgres', {
       REDIS_URL: redis.url,
       PRAESIDIUM_GOVERNANCE_RUNS_JOBS: 'false',
+      PRAESIDIUM_FEEDBACK_PERIOD: '1',
+      // Runs on request only, so that every run below is one this test queued.
+      PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: '0',
     });
   });
 
@@ -74,7 +80,8 @@ describe('jobs left to a worker process', () => {
       REDIS_URL: redis.url,
       PRAESIDIUM_MIGRATE_ON_START: 'false',
       PRAESIDIUM_WORKER_PORT: String(await freePort()),
-      PRAESIDIUM_FEEDBACK_PERIOD: '1',
+      // Not governance's: a worker's own setting must not decide how long a period is.
+      PRAESIDIUM_FEEDBACK_PERIOD: 'week',
     });
     worker = await startPlatform(workerConfig, ['worker']);
     const health = `http://127.0.0.1:${workerConfig.http.workerPort}/health`;
@@ -108,7 +115,7 @@ describe('jobs left to a worker process', () => {
     }
   });
 
-  it('a worker runs the clinician-feedback schedule: the period is recorded and its alert audited there', async () => {
+  it('a worker runs the clinician-feedback schedule with governance’s period: recorded, its alert audited there', async () => {
     const owner = await governance.token('model-owner');
     const officer = await governance.token('security-officer');
     const governanceUrl = governance.config.http.governanceUrl;
@@ -118,7 +125,8 @@ describe('jobs left to a worker process', () => {
       body: { floors: [{ metric: 'feedback_count', minimum: 1 }], reason: 'PMS plan' },
     });
     expect(declared.status).toBe(200);
-    // The worker's one-second periods: the one holding the declaration closes and settles.
+    // Governance's one-second periods (the worker's own setting is a week): the one holding the
+    // declaration closes and settles.
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const started = await call('POST', `${governanceUrl}/post-market/feedback-schedule/runs`, {
       token: owner,
@@ -132,9 +140,14 @@ describe('jobs left to a worker process', () => {
     expect(job).toMatchObject({
       state: 'completed',
       result: {
-        recorded: expect.arrayContaining([expect.objectContaining({ version: '1.0.0', isAlert: true })]),
+        recorded: expect.arrayContaining([
+          expect.objectContaining({ version: '1.0.0', isAlert: true, period: '1', isTransition: false }),
+        ]),
       },
     });
+    const recorded = (job.result as { recorded: { periodStart: string; periodEnd: string }[] }).recorded;
+    for (const period of recorded)
+      expect(Date.parse(period.periodEnd) - Date.parse(period.periodStart)).toBe(1000);
     const alerts = await call(
       'GET',
       `${governanceUrl}/audit/events?action=model_version.performance_alert&agent=system:feedback-schedule`,
@@ -152,6 +165,55 @@ describe('jobs left to a worker process', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('a run queued with another period than the one in force fails on the worker and records nothing', async () => {
+    const owner = await governance.token('model-owner');
+    const governanceUrl = governance.config.http.governanceUrl;
+    const version = `${governanceUrl}/models/lumbar-esi-outcome/versions/1.0.0`;
+    const status = await call('GET', `${version}/feedback-schedule`, { token: owner });
+    expect(status.body).toMatchObject({ period: { unit: 'seconds', seconds: 1 } });
+    const recordedBefore = status.body.recordedPeriods as number;
+
+    // As a governance process still set to weeks would queue it (one not restarted after a change).
+    const queue = new BullJobQueue(redis.url);
+    let failed: Record<string, unknown> | undefined;
+    try {
+      const id = await queue.add('post-market.feedback-schedule', {
+        requestedBy: 'system:feedback-schedule',
+        period: 'week',
+      });
+      for (let attempt = 0; attempt < 150 && failed?.state !== 'failed'; attempt += 1) {
+        failed = (await queue.status(id)) as unknown as Record<string, unknown>;
+        if (failed?.state !== 'failed') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await queue.close();
+    }
+    expect(failed).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(
+        /^feedback_schedule\.period_mismatch: the run was queued with the period week, but 1 is in force since /,
+      ),
+    });
+    // One-second periods closed meanwhile: it recorded none of them.
+    expect((await call('GET', `${version}/feedback-schedule`, { token: owner })).body.recordedPeriods).toBe(
+      recordedBefore,
+    );
+    // Governance put its period in force when it started, audited.
+    const changes = await call(
+      'GET',
+      `${governanceUrl}/audit/events?action=post_market.feedback_period_changed`,
+      { token: await governance.token('security-officer') },
+    );
+    expect(changes.body.records).toEqual([
+      expect.objectContaining({
+        event: expect.objectContaining({
+          outcome: 'success',
+          agent: expect.objectContaining({ subject: 'system:feedback-schedule' }),
+        }),
+      }),
+    ]);
   });
 
   it('refuses a worker without Redis, and governance that leaves jobs to workers without Redis', async () => {

@@ -32,6 +32,7 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
         'registry.evidence',
         'registry.feedback_floor_revision',
         'registry.feedback_period_record',
+        'registry.feedback_period_setting',
         'registry.model',
         'registry.model_canary',
         'registry.model_version',

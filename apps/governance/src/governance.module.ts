@@ -35,6 +35,7 @@ import {
   FeedbackMonitoringController,
   FeedbackScheduleRunsController,
 } from './post-market/feedback-monitoring.controller.js';
+import { FeedbackPeriodAdoption } from './post-market/feedback-period.adoption.js';
 import { FeedbackScheduler } from './post-market/feedback-schedule.scheduler.js';
 import { JOB_PROVIDERS } from './worker.module.js';
 
@@ -82,6 +83,7 @@ export class GovernanceModule {
         // Left to `start --apps worker` processes when PRAESIDIUM_GOVERNANCE_RUNS_JOBS=false.
         ...(deps.config.jobs.runInGovernance ? JOB_PROVIDERS : []),
         AuditCheckpointScheduler,
+        FeedbackPeriodAdoption,
         FeedbackScheduler,
         BreakGlassAlerter,
         BreakGlassExpiry,

@@ -96,6 +96,17 @@ const feedbackPeriod = z.union([
     .transform((seconds): FeedbackPeriodLength => ({ unit: 'seconds', seconds })),
 ]);
 
+/** A period length as PRAESIDIUM_FEEDBACK_PERIOD spells it: `day`, `week`, `month` or its seconds. */
+export function feedbackPeriodName(length: FeedbackPeriodLength): string {
+  return length.unit === 'seconds' ? String(length.seconds) : length.unit;
+}
+
+/** A period length from its name (as PRAESIDIUM_FEEDBACK_PERIOD takes it); undefined if it is none. */
+export function parseFeedbackPeriod(name: unknown): FeedbackPeriodLength | undefined {
+  const parsed = feedbackPeriod.safeParse(name);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
  * Every environment variable Praesidium reads. Names are grouped by subsystem with the PRAESIDIUM_
  * prefix; ecosystem names (DATABASE_URL, REDIS_URL, OTEL_*) keep their standard spelling.

@@ -31,3 +31,7 @@ export * from './monitoring/feedback-floors.js';
 export * from './monitoring/feedback-monitoring.entity.js';
 export * from './monitoring/feedback-floors.service.js';
 export * from './monitoring/feedback-schedule.service.js';
+export * from './monitoring/serving-versions.js';
+export * from './monitoring/feedback-period-settings.js';
+export * from './monitoring/feedback-period-settings.service.js';
+export * from './monitoring/observation-recording.js';

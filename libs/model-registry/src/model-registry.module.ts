@@ -8,6 +8,7 @@ import { ModelEntity, ModelVersionEntity } from './model.entity.js';
 import { ModelRegistry } from './model-registry.service.js';
 import { DriftMonitor } from './monitoring/drift-monitor.service.js';
 import { FeedbackFloors } from './monitoring/feedback-floors.service.js';
+import { FeedbackPeriodSettings } from './monitoring/feedback-period-settings.service.js';
 import { FeedbackSchedule } from './monitoring/feedback-schedule.service.js';
 import { FeedbackSummaries } from './monitoring/feedback-summaries.service.js';
 import { PerformanceMonitor } from './monitoring/performance-monitor.service.js';
@@ -29,6 +30,7 @@ const SERVICES = [
   PerformanceMonitor,
   FeedbackSummaries,
   FeedbackFloors,
+  FeedbackPeriodSettings,
   FeedbackSchedule,
 ];
 

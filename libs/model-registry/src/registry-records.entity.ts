@@ -4,6 +4,7 @@ import type { LifecyclePermission, VersionStatus } from './lifecycle/lifecycle.j
 import {
   FeedbackFloorRevisionEntity,
   FeedbackPeriodRecordEntity,
+  FeedbackPeriodSettingEntity,
 } from './monitoring/feedback-monitoring.entity.js';
 import type { SignatureMeaning } from './signatures/signature.js';
 
@@ -136,4 +137,5 @@ export const REGISTRY_ENTITIES = [
   CanaryChangeEntity,
   FeedbackFloorRevisionEntity,
   FeedbackPeriodRecordEntity,
+  FeedbackPeriodSettingEntity,
 ];

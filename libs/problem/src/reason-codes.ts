@@ -262,6 +262,11 @@ export const REASONS = {
   },
   'request.abandoned': { status: 400, title: 'The caller went away before the answer was complete' },
   'feedback.output_unknown': { status: 404, title: 'No model output has this audit record' },
+  'feedback_schedule.period_mismatch': {
+    status: 409,
+    title:
+      'The feedback schedule run was queued with another period than the one in force; it recorded nothing',
+  },
   'metrics.forbidden': {
     status: 403,
     title: 'Metrics are readable with the metrics token (or from loopback, outside production)',

@@ -224,6 +224,8 @@ export function completeSnapshot(): RegistrySnapshot {
       driftAlerts: 0,
       performanceObservations: 1,
       performanceAlerts: 0,
+      scheduledPeriods: 0,
+      scheduledAlerts: 0,
       driftSeries: [
         {
           id: '00000000-0000-4000-8000-000000000040',
@@ -239,6 +241,8 @@ export function completeSnapshot(): RegistrySnapshot {
           periodStart: '2026-09-01T00:00:00.000Z',
           periodEnd: '2026-10-01T00:00:00.000Z',
           source: 'outcome-follow-up',
+          recording: 'request',
+          recordedBy: 'model-owner',
           metrics: [{ metric: 'auroc', subgroup: 'overall', value: 0.8, ciLower: 0.75, ciUpper: 0.85 }],
           floors: [{ metric: 'auroc', subgroup: 'overall', minimum: 0.75 }],
           breaches: [],

@@ -299,6 +299,78 @@ describe('content of the EU and FDA documents', () => {
     expect(html).toContain('registry.performance_observation 00000000-0000-4000-8000-000000000041 · result');
   });
 
+  it('reports each scheduled period once, and a review on request of the same span apart, marked', () => {
+    const s = completeSnapshot();
+    const span = { periodStart: '2026-11-02T00:00:00.000Z', periodEnd: '2026-11-09T00:00:00.000Z' };
+    const figures = {
+      source: 'clinician-feedback',
+      metrics: [{ metric: 'feedback_acceptance_rate', subgroup: 'overall', value: 0.6 }],
+      floors: [{ metric: 'feedback_acceptance_rate', subgroup: 'overall', minimum: 0.7 }],
+      breaches: [{ metric: 'feedback_acceptance_rate', subgroup: 'overall', minimum: 0.7, observed: 0.6 }],
+    };
+    const withReview: RegistrySnapshot = {
+      ...s,
+      monitoring: {
+        ...s.monitoring,
+        performanceObservations: 4,
+        performanceAlerts: 3,
+        scheduledPeriods: 2,
+        scheduledAlerts: 2,
+        performanceSeries: [
+          ...(s.monitoring.performanceSeries ?? []),
+          {
+            id: '00000000-0000-4000-8000-000000000061',
+            ...span,
+            ...figures,
+            recording: 'schedule',
+            schedule: { period: 'week', isTransition: false },
+            recordedBy: 'system:feedback-schedule',
+          },
+          {
+            id: '00000000-0000-4000-8000-000000000062',
+            ...span,
+            ...figures,
+            recording: 'request',
+            recordedBy: 'ra.officer',
+          },
+          {
+            id: '00000000-0000-4000-8000-000000000063',
+            periodStart: '2026-11-09T00:00:00.000Z',
+            periodEnd: '2026-12-01T00:00:00.000Z',
+            ...figures,
+            recording: 'schedule',
+            schedule: { period: 'month', isTransition: true },
+            recordedBy: 'system:feedback-schedule',
+          },
+        ],
+      },
+    };
+    const html = decode(renderHtml(build('eu-mdr-annex-iii', withReview), AT));
+    const psur = decode(sectionHtml(html, '1.2 Periodic safety update report data'));
+    const labels = [...psur.matchAll(/<strong>(Period [^<]*):<\/strong>/g)].map((match) => match[1]);
+    // The schedule's series first, each period once; then what was recorded on request, marked.
+    expect(labels).toEqual([
+      'Period 2026-11-02 to 2026-11-09',
+      'Period 2026-11-09 to 2026-12-01 (transition period)',
+      'Period 2026-09-01 to 2026-10-01, recorded on request',
+      'Period 2026-11-02 to 2026-11-09, recorded on request',
+    ]);
+    expect(psur).toContain(
+      "Recorded on request by ra.officer, not as one of the schedule's periods. Source clinician-feedback",
+    );
+    expect(psur).toContain('Recorded by the feedback schedule (period week). Source clinician-feedback');
+    expect(psur).toContain(
+      "3 alert(s) on record (2 in the schedule's periods, 1 in performance observations recorded on request, 0 in drift checks)",
+    );
+    expect(html).toContain(
+      '2 period(s) recorded by the feedback schedule and 2 performance observation(s) recorded on request',
+    );
+    const fda = decode(renderHtml(build('fda-aidsf', withReview), AT));
+    expect(fda).toContain(
+      '2 period(s) recorded by the feedback schedule (2 alert(s)) and 2 performance observation(s) recorded on request (1 alert(s))',
+    );
+  });
+
   it('holds clinicians’ feedback to the floors declared for the version in the PMS plan, citing the revision', () => {
     const s = completeSnapshot();
     const withDeclaredFloors: RegistrySnapshot = {

@@ -24,6 +24,7 @@ import {
 } from './document-model.js';
 import { lifecycleRecord } from './eu-mdr.js';
 import { aiThreatStatements, PLATFORM } from './platform.js';
+import { performanceRecordText } from './performance-record.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 type Snapshot = RegistrySnapshot;
@@ -305,7 +306,7 @@ function postMarket(s: Snapshot): DocumentSection {
       m.driftChecks + m.performanceObservations > 0
         ? statement(
             'Post-market monitoring plan',
-            `Input drift and performance per period are monitored against thresholds (the MDR Annex III plan of this bundle, kind \`eu-mdr-annex-iii\`): ${m.driftChecks} drift check(s), ${m.performanceObservations} performance period(s), ${m.driftAlerts + m.performanceAlerts} alert(s) on record.`,
+            `Input drift and performance per period are monitored against thresholds (the MDR Annex III plan of this bundle, kind \`eu-mdr-annex-iii\`): ${m.driftChecks} drift check(s), ${performanceRecordText(m)}, ${m.driftAlerts + m.performanceAlerts} alert(s) on record.`,
             [
               {
                 record: 'registry.drift_check+performance_observation',
@@ -487,7 +488,7 @@ function robustness(s: Snapshot): DocumentSection {
       s.monitoring.driftChecks + s.monitoring.performanceObservations > 0
         ? statement(
             'Robustness over the lifecycle',
-            `Drift and performance are monitored after deployment (${s.monitoring.driftChecks} drift check(s), ${s.monitoring.performanceObservations} performance period(s)); the model does not learn in use, so no feedback loop feeds its outputs back into training.`,
+            `Drift and performance are monitored after deployment (${s.monitoring.driftChecks} drift check(s), ${performanceRecordText(s.monitoring)}); the model does not learn in use, so no feedback loop feeds its outputs back into training.`,
             [
               {
                 record: 'registry.drift_check+performance_observation',

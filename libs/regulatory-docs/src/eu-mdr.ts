@@ -24,6 +24,7 @@ import {
   type RegulatoryDocument,
 } from './document-model.js';
 import { PLATFORM } from './platform.js';
+import { byRecording, performanceRecordText, type PerformancePeriod } from './performance-record.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 type Snapshot = RegistrySnapshot;
@@ -393,7 +394,7 @@ function pmsCollection(s: Snapshot): DocumentSection {
       citations.length
         ? statement(
             'Proactive data collection',
-            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${s.monitoring.performanceObservations} period(s); sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on an output (accepted, modified, rejected, with a coded reason) is recorded in the audit trail and counted from it, period by period, into performance observations of source clinician-feedback (acceptance and override rates, counts by verdict and reason).`,
+            `Input drift of the deployed version (${s.monitoring.driftChecks} check(s)) and post-market performance by period (${performanceRecordText(s.monitoring)}; sources: ${sources.join(', ') || 'none'}) are recorded in the registry; clinician feedback on an output (accepted, modified, rejected, with a coded reason) is recorded in the audit trail and counted from it, period by period, into performance observations of source clinician-feedback (acceptance and override rates, counts by verdict and reason).`,
             [...citations, ...PLATFORM.auditTrail.citations],
           )
         : missing(
@@ -535,6 +536,28 @@ function pmcf(s: Snapshot): DocumentSection {
   };
 }
 
+/**
+ * One performance period of the PSUR: the schedule's periods by their span, a recording on request
+ * marked as such (an ad-hoc review may cover a scheduled span again: it is not a second period).
+ */
+function periodItem(period: PerformancePeriod): DocumentItem {
+  const span = `${period.periodStart.slice(0, 10)} to ${period.periodEnd.slice(0, 10)}`;
+  const scheduled = period.recording === 'schedule';
+  const transition = period.schedule?.isTransition ? ' (transition period)' : '';
+  const how = scheduled
+    ? `Recorded by the feedback schedule${period.schedule?.period ? ` (period ${period.schedule.period})` : ''}${period.schedule?.isTransition ? ', from the last period of the former length to the first boundary of the new one' : ''}.`
+    : `Recorded on request by ${period.recordedBy}, not as one of the schedule's periods.`;
+  return statement(
+    scheduled ? `Period ${span}${transition}` : `Period ${span}, recorded on request`,
+    `${how} Source ${period.source}: ${period.metrics.map(formatMetric).join('; ') || 'no metrics'}. ${
+      period.breaches.length
+        ? `Floors not met: ${period.breaches.map((b) => `${b.metric} [${b.subgroup}] ${b.observed ?? 'not reported'} < ${b.minimum}`).join('; ')}.`
+        : 'Every floor met.'
+    }`,
+    [{ record: 'registry.performance_observation', id: period.id, field: 'result' }],
+  );
+}
+
 function psur(s: Snapshot): DocumentSection {
   const periods = s.monitoring.performanceSeries ?? [];
   const drift = s.monitoring.driftSeries ?? [];
@@ -547,18 +570,9 @@ function psur(s: Snapshot): DocumentSection {
         'performance observations of the version',
       ),
     );
-  for (const period of periods)
-    items.push(
-      statement(
-        `Period ${period.periodStart.slice(0, 10)} to ${period.periodEnd.slice(0, 10)}`,
-        `Source ${period.source}: ${period.metrics.map(formatMetric).join('; ') || 'no metrics'}. ${
-          period.breaches.length
-            ? `Floors not met: ${period.breaches.map((b) => `${b.metric} [${b.subgroup}] ${b.observed ?? 'not reported'} < ${b.minimum}`).join('; ')}.`
-            : 'Every floor met.'
-        }`,
-        [{ record: 'registry.performance_observation', id: period.id, field: 'result' }],
-      ),
-    );
+  // The schedule's series first, each period once; then the recordings on request, listed apart.
+  const { scheduled, onRequest } = byRecording(periods);
+  for (const period of [...scheduled, ...onRequest]) items.push(periodItem(period));
   if (drift.length)
     items.push(
       statement(
@@ -572,13 +586,14 @@ function psur(s: Snapshot): DocumentSection {
       ),
     );
   else items.push(missing('Input drift', annexIII('1.2') + ', Art. 86', 'drift checks of the version'));
-  const alerts = s.monitoring.performanceAlerts + s.monitoring.driftAlerts;
+  const m = s.monitoring;
+  const alerts = m.performanceAlerts + m.driftAlerts;
   if (periods.length || drift.length)
     items.push(
       statement(
         'Conclusion of the monitoring data',
         alerts
-          ? `${alerts} alert(s) in the period: the benefit-risk analysis must be reassessed before the report is concluded.`
+          ? `${alerts} alert(s) on record (${m.scheduledAlerts} in the schedule's periods, ${m.performanceAlerts - m.scheduledAlerts} in performance observations recorded on request, ${m.driftAlerts} in drift checks): the benefit-risk analysis must be reassessed before the report is concluded.`
           : 'No alert in the period: the monitoring data raise no signal for the benefit-risk analysis.',
         monitoringCitations(s),
       ),

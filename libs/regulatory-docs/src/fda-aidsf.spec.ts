@@ -84,7 +84,14 @@ describe('the FDA AI-DSF document', () => {
       'the monitoring',
       (s) => ({
         ...s,
-        monitoring: { driftChecks: 0, driftAlerts: 0, performanceObservations: 0, performanceAlerts: 0 },
+        monitoring: {
+          driftChecks: 0,
+          driftAlerts: 0,
+          performanceObservations: 0,
+          performanceAlerts: 0,
+          scheduledPeriods: 0,
+          scheduledAlerts: 0,
+        },
       }),
       'XI. Device Performance Monitoring',
       'Monitoring record',

@@ -22,6 +22,7 @@ import {
   type DocumentSection,
   type RegulatoryDocument,
 } from './document-model.js';
+import { performanceRecordText } from './performance-record.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 const GUIDANCE = 'FDA AI-enabled device software functions draft guidance (Jan 2025)';
@@ -400,7 +401,7 @@ function monitoring(s: Snapshot): DocumentSection {
       checked
         ? statement(
             'Monitoring record',
-            `${m.driftChecks} input-drift check(s) (${m.driftAlerts} alert(s)) and ${m.performanceObservations} performance observation(s) (${m.performanceAlerts} alert(s)) recorded for this version.`,
+            `${m.driftChecks} input-drift check(s) (${m.driftAlerts} alert(s)) and, of performance, ${performanceRecordText(m, { alerts: true })}, for this version.`,
             [citation],
           )
         : missing(

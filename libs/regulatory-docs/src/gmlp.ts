@@ -17,6 +17,7 @@ import {
   type RegulatoryDocument,
 } from './document-model.js';
 import { PLATFORM, platformCitation } from './platform.js';
+import { performanceRecordText } from './performance-record.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 type Snapshot = RegistrySnapshot;
@@ -198,7 +199,7 @@ function principles(s: Snapshot): DocumentItem[][] {
       evidence(
         'Performance monitoring',
         10,
-        `${s.monitoring.driftChecks} drift check(s) and ${s.monitoring.performanceObservations} performance period(s) on record.`,
+        `${s.monitoring.driftChecks} drift check(s) and ${performanceRecordText(s.monitoring)} on record.`,
         monitored
           ? [
               {

@@ -5,6 +5,7 @@ import {
   DriftCheckEntity,
   EvidenceEntity,
   FeedbackFloorRevisionEntity,
+  FeedbackPeriodRecordEntity,
   ModelEntity,
   ModelVersionEntity,
   PerformanceObservationEntity,
@@ -12,6 +13,7 @@ import {
   VersionTransitionEntity,
   type MetricResult,
   type PerformanceFloor,
+  withRecording,
 } from '@praesidium/model-registry';
 import type { RegistrySnapshot } from './snapshot.js';
 
@@ -28,34 +30,42 @@ export async function loadSnapshot(
   const versions = await manager.find(ModelVersionEntity, { where: { modelId: model.id } });
   const version = versions.find((candidate) => candidate.version === versionName);
   if (!version) throw new RecordNotFoundError('version not found');
-  const [datasets, evidence, plan, drift, performance, transitions, signatures, floors] = await Promise.all([
-    manager.find(DatasetEntity, { where: { modelId: model.id }, order: { createdAt: 'ASC' } }),
-    manager.find(EvidenceEntity, {
-      where: { versionId: version.id },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    }),
-    manager.findOne(ChangeControlPlanEntity, { where: { modelId: model.id }, order: { createdAt: 'DESC' } }),
-    manager.find(DriftCheckEntity, {
-      where: { versionId: version.id },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    }),
-    manager.find(PerformanceObservationEntity, {
-      where: { versionId: version.id },
-      order: { periodStart: 'ASC', id: 'ASC' },
-    }),
-    manager.find(VersionTransitionEntity, {
-      where: { versionId: version.id },
-      order: { at: 'ASC', id: 'ASC' },
-    }),
-    manager.find(SignatureEntity, {
-      where: { versionId: version.id },
-      order: { signedAt: 'ASC', id: 'ASC' },
-    }),
-    manager.findOne(FeedbackFloorRevisionEntity, {
-      where: { versionId: version.id },
-      order: { revision: 'DESC' },
-    }),
-  ]);
+  const [datasets, evidence, plan, drift, observations, transitions, signatures, floors, scheduled] =
+    await Promise.all([
+      manager.find(DatasetEntity, { where: { modelId: model.id }, order: { createdAt: 'ASC' } }),
+      manager.find(EvidenceEntity, {
+        where: { versionId: version.id },
+        order: { createdAt: 'ASC', id: 'ASC' },
+      }),
+      manager.findOne(ChangeControlPlanEntity, {
+        where: { modelId: model.id },
+        order: { createdAt: 'DESC' },
+      }),
+      manager.find(DriftCheckEntity, {
+        where: { versionId: version.id },
+        order: { createdAt: 'ASC', id: 'ASC' },
+      }),
+      manager.find(PerformanceObservationEntity, {
+        where: { versionId: version.id },
+        order: { periodStart: 'ASC', id: 'ASC' },
+      }),
+      manager.find(VersionTransitionEntity, {
+        where: { versionId: version.id },
+        order: { at: 'ASC', id: 'ASC' },
+      }),
+      manager.find(SignatureEntity, {
+        where: { versionId: version.id },
+        order: { signedAt: 'ASC', id: 'ASC' },
+      }),
+      manager.findOne(FeedbackFloorRevisionEntity, {
+        where: { versionId: version.id },
+        order: { revision: 'DESC' },
+      }),
+      manager.find(FeedbackPeriodRecordEntity, { where: { versionId: version.id } }),
+    ]);
+  // The schedule's periods told from recordings on request by the schedule's own record.
+  const performance = withRecording(observations, scheduled);
+  const bySchedule = performance.filter((observation) => observation.recording === 'schedule');
   return {
     model: {
       id: model.id,
@@ -94,6 +104,8 @@ export async function loadSnapshot(
       driftAlerts: drift.filter((check) => check.isAlert).length,
       performanceObservations: performance.length,
       performanceAlerts: performance.filter((observation) => observation.isAlert).length,
+      scheduledPeriods: bySchedule.length,
+      scheduledAlerts: bySchedule.filter((observation) => observation.isAlert).length,
       driftSeries: drift.map((check) => {
         const result = check.result as {
           features?: { feature: string; level: string }[];
@@ -133,6 +145,9 @@ export async function loadSnapshot(
           periodStart: observation.periodStart.toISOString(),
           periodEnd: observation.periodEnd.toISOString(),
           source: observation.source,
+          recording: observation.recording,
+          ...(observation.schedule ? { schedule: observation.schedule } : {}),
+          recordedBy: observation.createdBy,
           metrics: result.metrics ?? [],
           floors: result.floors ?? [],
           breaches: result.breaches ?? [],

@@ -48,8 +48,12 @@ export interface RegistrySnapshot {
   readonly monitoring: {
     readonly driftChecks: number;
     readonly driftAlerts: number;
+    /** Every performance observation: the schedule's periods and those recorded on request. */
     readonly performanceObservations: number;
     readonly performanceAlerts: number;
+    /** Of those, the periods the clinician-feedback schedule recorded (each period once), and their alerts. */
+    readonly scheduledPeriods: number;
+    readonly scheduledAlerts: number;
     /** Each input-drift check of the version, oldest first (MDR Annex III indicators, PSUR data). */
     readonly driftSeries?: readonly {
       id: string;
@@ -76,6 +80,14 @@ export interface RegistrySnapshot {
       periodStart: string;
       periodEnd: string;
       source: string;
+      /**
+       * `schedule`: one of the clinician-feedback schedule's periods (`registry.feedback_period_record`
+       * names it), with the period length it was cut on and whether it is a transition; `request`:
+       * recorded on request (an ad-hoc review, figures handed in), possibly over a scheduled span again.
+       */
+      recording: 'schedule' | 'request';
+      schedule?: { period: string | null; isTransition: boolean };
+      recordedBy: string;
       metrics: readonly MetricResult[];
       floors: readonly PerformanceFloor[];
       breaches: readonly { metric: string; subgroup: string; minimum: number; observed?: number }[];

@@ -296,14 +296,19 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary: 'Record one period of post-market performance; metrics below their floors raise an alert',
     body: performanceBody,
-    success: { status: 201, description: 'the observation with its breaches; isAlert' },
+    success: { status: 201, description: 'the observation with its breaches; isAlert; recording "request"' },
   },
   {
     method: 'get',
     path: `${VERSION}/performance`,
     tag,
     summary: 'Performance of a version over time',
-    success: { status: 200, description: 'observations, oldest period first' },
+    description:
+      'Each observation says how it was recorded: recording "schedule" (one of the feedback schedule’s periods; schedule gives the period length it was cut on and isTransition) or "request" (recorded on request, e.g. an ad-hoc review of a span the schedule also recorded; schedule is null). The schedule’s periods never overlap; a recording on request is an observation of its own beside them.',
+    success: {
+      status: 200,
+      description: 'observations, oldest period first, each with recording and schedule',
+    },
   },
   {
     method: 'get',
@@ -325,7 +330,11 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     description:
       'Metrics: feedback_count (overall and per verdict=… and reason=… subgroup), feedback_acceptance_rate and feedback_override_rate (no rate without feedback, so a rate floor is then breached as not reported). Floors are minimums: bound overrides with a floor on feedback_acceptance_rate.',
     body: feedbackObservationBody,
-    success: { status: 201, description: 'the observation with its breaches and isAlert, and the summary' },
+    success: {
+      status: 201,
+      description:
+        'the observation with its breaches and isAlert, recording "request" (never one of the schedule’s periods), and the summary',
+    },
     refusals: ['model.unknown', 'model_version.unknown'],
   },
 ];

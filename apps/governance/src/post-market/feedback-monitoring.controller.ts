@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, UseGuards } 
 import type { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
-import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import { CONFIG, feedbackPeriodName, type PraesidiumConfig } from '@praesidium/config';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { FeedbackFloors, FeedbackSchedule, ModelRegistry } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
@@ -10,6 +10,7 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { audited, auditSuccess } from '../models/registry-audit.js';
 import { feedbackFloorsBody, modelNameParam, versionParam } from '../models/registry-dto.js';
+import { FeedbackPeriodAdoption } from './feedback-period.adoption.js';
 import { FEEDBACK_SCHEDULE_JOB, type FeedbackScheduleRequest } from './feedback-schedule.job.js';
 
 /**
@@ -63,7 +64,11 @@ export class FeedbackMonitoringController {
     return { current: revisions[0] ?? null, revisions };
   }
 
-  /** The schedule's cadence and this version's place in it: last period recorded, the next one. */
+  /**
+   * The schedule's cadence (the period length in force in the registry, which every run records by)
+   * and this version's place in it: the last period it recorded and the next one. Recordings on
+   * request are not the schedule's and count in neither.
+   */
   @Get('feedback-schedule')
   async scheduleStatus(
     @CurrentPrincipal() principal: Principal,
@@ -72,15 +77,14 @@ export class FeedbackMonitoringController {
   ) {
     requireAbility(principal, 'read', 'ModelVersion');
     const found = (await this.registry.getVersion(name, version)).version;
-    const { period, checkSeconds } = this.config.feedbackSchedule;
-    const status = await this.schedule.statusOf(found, period);
+    const status = await this.schedule.statusOf(found);
     return {
-      period,
-      checkSeconds,
+      checkSeconds: this.config.feedbackSchedule.checkSeconds,
       ...status,
       nextPeriod: status.nextPeriod && {
         periodStart: status.nextPeriod.start.toISOString(),
         periodEnd: status.nextPeriod.end.toISOString(),
+        isTransition: status.nextPeriod.isTransition,
       },
     };
   }
@@ -92,14 +96,21 @@ export class FeedbackMonitoringController {
 export class FeedbackScheduleRunsController {
   constructor(
     private readonly trail: AuditTrail,
+    private readonly period: FeedbackPeriodAdoption,
+    @Inject(CONFIG) private readonly config: PraesidiumConfig,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
+  /** Queued with this process's period length: the run records only if that is the one in force. */
   @Post('runs')
   @HttpCode(202)
   async run(@CurrentPrincipal() principal: Principal) {
     requireAbility(principal, 'register', 'ModelVersion');
-    const request: FeedbackScheduleRequest = requesterFields(principal);
+    await this.period.ensure();
+    const request: FeedbackScheduleRequest = {
+      ...requesterFields(principal),
+      period: feedbackPeriodName(this.config.feedbackSchedule.period),
+    };
     const id = await enqueue(this.jobs, FEEDBACK_SCHEDULE_JOB, request);
     await auditSuccess(this.trail, principal, 'post_market.feedback_schedule_run', {});
     return { job: id, status: `/jobs/${id}` };

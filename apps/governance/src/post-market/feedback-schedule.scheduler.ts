@@ -1,7 +1,15 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { CONFIG, feedbackPeriodName, type PraesidiumConfig } from '@praesidium/config';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { FEEDBACK_SCHEDULE_ACTOR } from '@praesidium/model-registry';
+import { FeedbackPeriodAdoption } from './feedback-period.adoption.js';
 import { FEEDBACK_SCHEDULE_JOB, type FeedbackScheduleRequest } from './feedback-schedule.job.js';
 
 const SHUTDOWN_WAIT_MS = 5000;
@@ -12,7 +20,7 @@ const SHUTDOWN_WAIT_MS = 5000;
  * run still waiting or under way is not queued again, so a slow database does not pile runs up.
  */
 @Injectable()
-export class FeedbackScheduler implements OnModuleInit, OnModuleDestroy {
+export class FeedbackScheduler implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('FeedbackSchedule');
   private timer: NodeJS.Timeout | undefined;
   private lastJob: string | undefined;
@@ -21,6 +29,7 @@ export class FeedbackScheduler implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     @Inject(CONFIG) private readonly config: PraesidiumConfig,
+    private readonly period: FeedbackPeriodAdoption,
   ) {}
 
   onModuleInit(): void {
@@ -30,6 +39,20 @@ export class FeedbackScheduler implements OnModuleInit, OnModuleDestroy {
       this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
     }, seconds * 1000);
     this.timer.unref();
+  }
+
+  /**
+   * Puts this process's period length in force before the first run is queued (with or without the
+   * timer: a run on request needs it too). If the database refuses now, each tick tries again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.period.ensure();
+    } catch (error) {
+      this.logger.warn(
+        `could not record the feedback period in force: ${error instanceof Error ? error.name : 'error'}; retrying before the next run`,
+      );
+    }
   }
 
   /**
@@ -52,7 +75,14 @@ export class FeedbackScheduler implements OnModuleInit, OnModuleDestroy {
     try {
       const last = this.lastJob ? await this.jobs.status(this.lastJob) : undefined;
       if (last && (last.state === 'waiting' || last.state === 'active')) return;
-      const request: FeedbackScheduleRequest = { requestedBy: FEEDBACK_SCHEDULE_ACTOR };
+      // A refused run is nobody's job to read: say so here (its error is a reason code and a detail).
+      if (last?.state === 'failed')
+        this.logger.warn(`the last feedback schedule run failed: ${last.error?.split(':')[0] ?? 'error'}`);
+      await this.period.ensure();
+      const request: FeedbackScheduleRequest = {
+        requestedBy: FEEDBACK_SCHEDULE_ACTOR,
+        period: feedbackPeriodName(this.config.feedbackSchedule.period),
+      };
       this.lastJob = await this.jobs.add(FEEDBACK_SCHEDULE_JOB, request);
     } catch (error) {
       this.logger.warn(

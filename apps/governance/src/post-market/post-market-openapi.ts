@@ -33,10 +33,12 @@ export const POST_MARKET_ROUTES: readonly DocumentedRoute[] = [
     path: `${VERSION}/feedback-schedule`,
     tag,
     summary: 'Where the version stands with the feedback schedule: last period recorded, next period',
+    description:
+      'period is the length in force in the registry (every run records by it), in force since periodInForceSince. lastRecorded and recordedPeriods count the schedule’s own periods only, never a recording on request. A period with isTransition is the stretch from the last period of the former length to the first boundary of the new one, after PRAESIDIUM_FEEDBACK_PERIOD changed.',
     success: {
       status: 200,
       description:
-        'period, checkSeconds, floors, serving, isScheduled, lastRecorded, recordedPeriods, nextPeriod',
+        'period, periodInForceSince, checkSeconds, floors, serving, isScheduled, lastRecorded (with its period and isTransition), recordedPeriods, nextPeriod (with isTransition)',
     },
     refusals: ['model.unknown', 'model_version.unknown'],
   },
@@ -46,8 +48,12 @@ export const POST_MARKET_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary: 'Record every closed period now, for each version the schedule covers, as a job',
     description:
-      'The run the schedule makes by itself every PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS; a period already recorded is never recorded again.',
-    success: { status: 202, description: '`job` id and `status`, the URL to poll (`GET /jobs/{id}`)' },
+      'The run the schedule makes by itself every PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS; a period already recorded is never recorded again. The run carries this governance’s PRAESIDIUM_FEEDBACK_PERIOD: whichever process runs it records with that length, and a run whose length is not the one in force fails with feedback_schedule.period_mismatch (GET /jobs/{id}), recording nothing.',
+    success: {
+      status: 202,
+      description:
+        '`job` id and `status`, the URL to poll (`GET /jobs/{id}`: its result lists each period recorded, with its period and isTransition)',
+    },
     refusals: ['jobs.unavailable'],
   },
 ];

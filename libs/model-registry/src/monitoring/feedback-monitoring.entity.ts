@@ -25,8 +25,30 @@ export class FeedbackPeriodRecordEntity {
   @Column({ name: 'period_end', type: 'timestamptz' }) periodEnd!: Date;
   @Column({ name: 'observation_id', type: 'uuid' }) observationId!: string;
   @Column({ name: 'floors_revision', type: 'integer' }) floorsRevision!: number;
+  /**
+   * The length of the grid it was cut on, as PRAESIDIUM_FEEDBACK_PERIOD spells it; null for a period
+   * recorded before the length was stored (always a whole period of the setting then in force).
+   */
+  @Column({ type: 'text', nullable: true }) period!: string | null;
+  /** Shorter than a whole period: the stretch up to the new grid after the period length changed. */
+  @Column({ name: 'is_transition', type: 'boolean' }) isTransition!: boolean;
   @Column({ name: 'is_alert', type: 'boolean' }) isAlert!: boolean;
   @Column({ name: 'recorded_at', type: 'timestamptz' }) recordedAt!: Date;
   /** When its audit record (alert or recorded) was appended; null until then. */
   @Column({ name: 'audited_at', type: 'timestamptz', nullable: true }) auditedAt!: Date | null;
+}
+
+/**
+ * A setting of the period length the schedule cuts periods by (append-only): the highest revision is
+ * in force, from `inForceFrom` on. Governance records one when it starts with another
+ * PRAESIDIUM_FEEDBACK_PERIOD than the one in force.
+ */
+@Entity({ schema: 'registry', name: 'feedback_period_setting' })
+export class FeedbackPeriodSettingEntity {
+  @PrimaryColumn({ type: 'integer' }) revision!: number;
+  /** As PRAESIDIUM_FEEDBACK_PERIOD spells it: `day`, `week`, `month` or a number of seconds. */
+  @Column({ type: 'text' }) period!: string;
+  @Column({ name: 'in_force_from', type: 'timestamptz' }) inForceFrom!: Date;
+  /** Who put it in force: the governance process (its host name) that started with it. */
+  @Column({ name: 'set_by', type: 'text' }) setBy!: string;
 }

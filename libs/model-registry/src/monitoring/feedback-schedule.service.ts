@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import type { FeedbackPeriodLength } from '@praesidium/config';
+import { feedbackPeriodName, type FeedbackPeriodLength } from '@praesidium/config';
+import { ProblemError } from '@praesidium/problem';
 import type { ModelVersionEntity } from '../model.entity.js';
 import { PerformanceObservationEntity } from '../registry-records.entity.js';
 import { FeedbackFloors } from './feedback-floors.service.js';
@@ -11,10 +12,19 @@ import {
   FeedbackPeriodRecordEntity,
   type FeedbackFloorRevisionEntity,
 } from './feedback-monitoring.entity.js';
-import { duePeriods, nextPeriod, type PeriodCursor, type SurveillancePeriod } from './feedback-periods.js';
+import { periodMismatch, periodSettings } from './feedback-period-settings.js';
+import { FeedbackPeriodSettings } from './feedback-period-settings.service.js';
+import {
+  duePeriods,
+  nextPeriod,
+  type PeriodCursor,
+  type PeriodSetting,
+  type ScheduledPeriod,
+} from './feedback-periods.js';
 import { FeedbackSummaries } from './feedback-summaries.service.js';
 import { CLINICIAN_FEEDBACK_SOURCE, feedbackMetrics } from './feedback-summary.js';
 import { performanceObservation } from './performance-monitor.service.js';
+import { servingVersions, type ServingVersion } from './serving-versions.js';
 
 /** Who records the scheduled periods (the observations' `createdBy`, the audit records' agent). */
 export const FEEDBACK_SCHEDULE_ACTOR = 'system:feedback-schedule';
@@ -22,16 +32,6 @@ export const FEEDBACK_SCHEDULE_ACTOR = 'system:feedback-schedule';
 const MAX_PERIODS_PER_RUN = 100;
 /** A recorded period still without its audit record this long after lost it to a crash: append it. */
 const AUDIT_REPAIR_AFTER_MS = 60_000;
-
-/** A version that serves calls: deployed, or the approved canary beside the deployed version. */
-export interface ServingVersion {
-  readonly id: string;
-  readonly model: string;
-  readonly version: string;
-  readonly isCanary: boolean;
-  /** When it last began to serve (deployed, resumed, promoted, canary started); null if unrecorded. */
-  readonly servingSince: Date | null;
-}
 
 /** A period the schedule recorded. */
 export interface RecordedPeriod {
@@ -43,6 +43,9 @@ export interface RecordedPeriod {
   readonly observationId: string;
   readonly floorsRevision: number;
   readonly isAlert: boolean;
+  /** The length of the grid it was cut on (null if recorded before lengths were stored). */
+  readonly period: string | null;
+  readonly isTransition: boolean;
 }
 
 /** Appends the audit record of a recorded period (`performance_alert` or `performance_recorded`). */
@@ -56,6 +59,9 @@ export interface FeedbackScheduleRun {
 
 /** Where a version stands with the schedule (its page and `GET …/feedback-schedule` show it). */
 export interface FeedbackScheduleStatus {
+  /** The period length in force, and since when (null until governance first started). */
+  readonly period: FeedbackPeriodLength | null;
+  readonly periodInForceSince: Date | null;
   readonly floors: FeedbackFloorRevisionEntity | null;
   readonly serving: ServingVersion | null;
   readonly floorsInForceSince: Date | null;
@@ -64,7 +70,7 @@ export interface FeedbackScheduleStatus {
   readonly lastRecorded: FeedbackPeriodRecordEntity | null;
   readonly recordedPeriods: number;
   /** The next period the schedule records, once it has closed (null when not scheduled). */
-  readonly nextPeriod: SurveillancePeriod | null;
+  readonly nextPeriod: ScheduledPeriod | null;
 }
 
 /**
@@ -80,23 +86,34 @@ export class FeedbackSchedule {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly summaries: FeedbackSummaries,
     private readonly floors: FeedbackFloors,
+    private readonly periods: FeedbackPeriodSettings,
   ) {}
 
-  /** One run: every settled period still to record, oldest first, each audited once it is stored. */
+  /**
+   * One run: every settled period still to record, oldest first, each audited once it is stored.
+   * `queued` is the period length the run was queued with (the queuing governance's setting): a run
+   * whose length is not the one in force is refused whole, `feedback_schedule.period_mismatch`, so no
+   * process records periods of another length than the schedule's, whatever its own environment says.
+   */
   async recordDue(
     now: Date,
-    length: FeedbackPeriodLength,
+    queued: FeedbackPeriodLength | undefined,
     audit: AuditRecordedPeriod,
   ): Promise<FeedbackScheduleRun> {
+    const history = await this.periods.history();
+    const settings = periodSettings(history);
+    const refusal = periodMismatch(queued, settings);
+    if (refusal) throw new ProblemError('feedback_schedule.period_mismatch', refusal);
+    const inForce = history.at(-1)?.revision ?? 0;
     const reaudited = await this.repairAudits(now, audit);
     const recorded: RecordedPeriod[] = [];
-    for (const target of await this.servingVersions()) {
+    for (const target of await servingVersions(this.dataSource)) {
       const revisions = await this.floors.revisions(target.id);
-      const cursor = cursorOf(target, revisions, await this.lastRecorded(target.id), length);
+      const cursor = cursorOf(target, revisions, await this.lastRecorded(target.id), settings);
       const declaration = revisions.at(-1);
       if (!cursor || !declaration) continue;
       for (const period of duePeriods(cursor, now, MAX_PERIODS_PER_RUN)) {
-        const done = await this.recordPeriod(target, period, declaration);
+        const done = await this.recordPeriod(target, period, declaration, inForce);
         if (!done) continue;
         await this.audited(done, audit);
         recorded.push(done);
@@ -105,13 +122,17 @@ export class FeedbackSchedule {
     return { recorded, reaudited };
   }
 
-  async statusOf(version: ModelVersionEntity, length: FeedbackPeriodLength): Promise<FeedbackScheduleStatus> {
-    const [serving] = await this.servingVersions(version.id);
+  /** Where the version stands: counted from the schedule's own records, never from recordings on request. */
+  async statusOf(version: ModelVersionEntity): Promise<FeedbackScheduleStatus> {
+    const [serving] = await servingVersions(this.dataSource, version.id);
     const revisions = await this.floors.revisions(version.id);
+    const settings = await this.periods.settings();
     const records = this.dataSource.getRepository(FeedbackPeriodRecordEntity);
     const last = await this.lastRecorded(version.id);
-    const cursor = serving ? cursorOf(serving, revisions, last, length) : undefined;
+    const cursor = serving ? cursorOf(serving, revisions, last, settings) : undefined;
     return {
+      period: settings.at(-1)?.length ?? null,
+      periodInForceSince: settings.at(-1)?.since ?? null,
       floors: revisions.at(-1) ?? null,
       serving: serving ?? null,
       floorsInForceSince: floorsInForceSince(revisions) ?? null,
@@ -124,13 +145,15 @@ export class FeedbackSchedule {
 
   /**
    * Stores the period's observation if no other run has claimed the period: the claim and the
-   * observation commit together. The summary is read first, outside the transaction (on the embedded
-   * database a transaction holds the only session, so it must not wait for another connection).
+   * observation commit together, and only while the setting the run cut it by is still in force. The
+   * summary is read first, outside the transaction (on the embedded database a transaction holds the
+   * only session, so it must not wait for another connection).
    */
   private async recordPeriod(
     target: ServingVersion,
-    period: SurveillancePeriod,
+    period: ScheduledPeriod,
     declaration: FeedbackFloorRevisionEntity,
+    setting: number,
   ): Promise<RecordedPeriod | undefined> {
     const summary = await this.summaries.summarize({
       model: target.model,
@@ -151,10 +174,19 @@ export class FeedbackSchedule {
       FEEDBACK_SCHEDULE_ACTOR,
     );
     const claimed = await this.dataSource.transaction(async (manager) => {
+      const [current]: { revision: number | null }[] = await manager.query(
+        `SELECT max(revision) AS revision FROM registry.feedback_period_setting`,
+      );
+      if (Number(current?.revision ?? 0) !== setting)
+        throw new ProblemError(
+          'feedback_schedule.period_mismatch',
+          'the period length changed while the run was recording: the next run records on the new one',
+        );
       const rows: unknown[] = await manager.query(
         `INSERT INTO registry.feedback_period_record
-           (version_id, period_start, period_end, observation_id, floors_revision, is_alert, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+           (version_id, period_start, period_end, observation_id, floors_revision, is_alert, recorded_at,
+            period, is_transition)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT ON CONSTRAINT pk_registry_feedback_period_record DO NOTHING
          RETURNING observation_id`,
         [
@@ -165,6 +197,8 @@ export class FeedbackSchedule {
           declaration.revision,
           observation.isAlert,
           observation.createdAt,
+          feedbackPeriodName(period.length),
+          period.isTransition,
         ],
       );
       if (rows.length === 0) return false;
@@ -184,6 +218,8 @@ export class FeedbackSchedule {
       observationId: observation.id,
       floorsRevision: declaration.revision,
       isAlert: observation.isAlert,
+      period: feedbackPeriodName(period.length),
+      isTransition: period.isTransition,
     };
   }
 
@@ -205,7 +241,8 @@ export class FeedbackSchedule {
     const rows: RecordedPeriod[] = await this.dataSource.query(
       `SELECT r.version_id AS "versionId", r.period_start AS "periodStart", r.period_end AS "periodEnd",
               r.observation_id AS "observationId", r.floors_revision AS "floorsRevision",
-              r.is_alert AS "isAlert", v.version, m.name AS model
+              r.is_alert AS "isAlert", r.period, r.is_transition AS "isTransition",
+              v.version, m.name AS model
          FROM registry.feedback_period_record r
          JOIN registry.model_version v ON v.id = r.version_id
          JOIN registry.model m ON m.id = v.model_id
@@ -216,29 +253,6 @@ export class FeedbackSchedule {
     );
     for (const row of rows) await this.audited(row, audit);
     return rows.length;
-  }
-
-  /**
-   * Deployed versions and approved canaries (all, or the one asked for), with when they last began to
-   * serve; listing all, only those with a floor declaration (in force or withdrawn).
-   */
-  private async servingVersions(versionId?: string): Promise<ServingVersion[]> {
-    return this.dataSource.query(
-      `SELECT v.id, m.name AS model, v.version, (c.version_id IS NOT NULL) AS "isCanary",
-              CASE WHEN v.status = 'deployed'
-                   THEN (SELECT max(t.at) FROM registry.version_transition t
-                          WHERE t.version_id = v.id AND t.to_status = 'deployed')
-                   ELSE c.started_at END AS "servingSince"
-         FROM registry.model_version v
-         JOIN registry.model m ON m.id = v.model_id
-         LEFT JOIN registry.model_canary c ON c.version_id = v.id AND v.status = 'approved'
-        WHERE (v.status = 'deployed' OR c.version_id IS NOT NULL)
-          AND ($1::uuid IS NULL AND EXISTS (SELECT 1 FROM registry.feedback_floor_revision f
-                                             WHERE f.version_id = v.id)
-               OR v.id = $1::uuid)
-        ORDER BY m.name, v.version`,
-      [versionId ?? null],
-    );
   }
 
   private async lastRecorded(versionId: string): Promise<FeedbackPeriodRecordEntity | undefined> {
@@ -252,17 +266,17 @@ export class FeedbackSchedule {
 /**
  * Where the version's recording stands: from the later of the floors coming into force and the
  * version beginning to serve (so a suspension's periods are not filled in on resuming), after the
- * last period recorded. Undefined when no floors are in force.
+ * last period recorded. Undefined when no floors are in force, or no period length is in force yet.
  */
 function cursorOf(
   target: ServingVersion,
   revisions: readonly FeedbackFloorRevisionEntity[],
   last: FeedbackPeriodRecordEntity | undefined,
-  length: FeedbackPeriodLength,
+  settings: readonly PeriodSetting[],
 ): PeriodCursor | undefined {
   const since = floorsInForceSince(revisions);
-  if (!since) return undefined;
+  if (!since || settings.length === 0) return undefined;
   const serving = target.servingSince;
   const after = serving && serving > since ? serving : since;
-  return { length, after, ...(last ? { lastEnd: last.periodEnd } : {}) };
+  return { settings, after, ...(last ? { lastEnd: last.periodEnd } : {}) };
 }

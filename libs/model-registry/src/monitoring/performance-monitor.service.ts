@@ -6,6 +6,8 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { ModelVersionEntity } from '../model.entity.js';
 import type { MetricResult } from '../pccp/change-control-plan.js';
 import { PerformanceObservationEntity } from '../registry-records.entity.js';
+import { FeedbackPeriodRecordEntity } from './feedback-monitoring.entity.js';
+import { onRequest, withRecording, type ListedObservation } from './observation-recording.js';
 import { floorBreaches, type PerformanceFloor } from './performance-floors.js';
 
 export interface PerformanceInput {
@@ -50,18 +52,27 @@ export function performanceObservation(
 export class PerformanceMonitor {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(version: ModelVersionEntity, input: PerformanceInput, actor: string) {
+  /** A recording on request: an observation of its own, never one of the schedule's periods. */
+  async record(
+    version: ModelVersionEntity,
+    input: PerformanceInput,
+    actor: string,
+  ): Promise<ListedObservation<PerformanceObservationEntity>> {
     const row = performanceObservation(version, input, actor);
     await this.dataSource
       .getRepository(PerformanceObservationEntity)
       .insert(row as QueryDeepPartialEntity<PerformanceObservationEntity>);
-    return row;
+    return onRequest(row);
   }
 
-  /** The series, oldest period first. */
-  async overTime(versionId: string): Promise<PerformanceObservationEntity[]> {
-    return this.dataSource
-      .getRepository(PerformanceObservationEntity)
-      .find({ where: { versionId }, order: { periodStart: 'ASC' } });
+  /** The series, oldest period first, each marked as the schedule's or recorded on request. */
+  async overTime(versionId: string): Promise<ListedObservation<PerformanceObservationEntity>[]> {
+    const [observations, records] = await Promise.all([
+      this.dataSource
+        .getRepository(PerformanceObservationEntity)
+        .find({ where: { versionId }, order: { periodStart: 'ASC', createdAt: 'ASC' } }),
+      this.dataSource.getRepository(FeedbackPeriodRecordEntity).find({ where: { versionId } }),
+    ]);
+    return withRecording(observations, records);
   }
 }

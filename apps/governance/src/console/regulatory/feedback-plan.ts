@@ -18,7 +18,8 @@ interface ApiFloorRevision {
 }
 
 interface ApiSchedule {
-  period: FeedbackPeriodLength;
+  period: FeedbackPeriodLength | null;
+  periodInForceSince: string | null;
   checkSeconds: number;
   floors: ApiFloorRevision | null;
   serving: { isCanary: boolean } | null;
@@ -29,9 +30,10 @@ interface ApiSchedule {
     isAlert: boolean;
     floorsRevision: number;
     recordedAt: string;
+    isTransition: boolean;
   } | null;
   recordedPeriods: number;
-  nextPeriod: { periodStart: string; periodEnd: string } | null;
+  nextPeriod: { periodStart: string; periodEnd: string; isTransition: boolean } | null;
 }
 
 /** A floor field of a form: empty means "no such floor". */
@@ -77,6 +79,7 @@ export async function feedbackPlanView(api: ConsoleApi, versionPath: string) {
     })),
     schedule: status && {
       cadence: cadence(status.period),
+      periodInForceSince: status.periodInForceSince,
       isScheduled: status.isScheduled && status.checkSeconds > 0,
       notScheduled: notScheduledBecause(status),
       lastRecorded: status.lastRecorded,
@@ -121,7 +124,8 @@ function floorsText(floors: readonly PerformanceFloor[]): string {
   return floors.map((floor) => `${floor.metric} [${floor.subgroup}] ≥ ${floor.minimum}`).join('; ');
 }
 
-function cadence(period: FeedbackPeriodLength): string {
+function cadence(period: FeedbackPeriodLength | null): string {
+  if (!period) return 'by a period length governance has not recorded yet';
   switch (period.unit) {
     case 'day':
       return 'each UTC day';

@@ -32,6 +32,8 @@ interface ApiObservation {
   isAlert: boolean;
   createdBy: string;
   result: { metrics: MetricResult[]; breaches: FloorBreach[]; floorsRevision?: number };
+  recording: 'schedule' | 'request';
+  schedule: { period: string | null; isTransition: boolean } | null;
 }
 
 export interface FeedbackPeriod {
@@ -84,6 +86,7 @@ export async function postMarketView(api: ConsoleApi, versionPath: string, perio
           .join('; '),
         breaches: breachText(observation.result.breaches),
         floorsRevision: observation.result.floorsRevision,
+        recordingText: recordingText(observation),
       }))
       .reverse(),
   };
@@ -117,6 +120,15 @@ export function registerPostMarketRoutes(app: FastifyInstance): void {
     return reply.redirect(`${versionHref(model, version)}?${query}#post-market`, 303);
   });
 }
+
+/** Whether the schedule recorded the period, or someone on request (which may repeat a scheduled span). */
+function recordingText({ recording, schedule }: ApiObservation): string {
+  if (recording === 'request' || !schedule) return 'on request';
+  const grid = schedule.period ? `schedule, ${periodText(schedule.period)}` : 'schedule';
+  return schedule.isTransition ? `${grid}, transition` : grid;
+}
+
+const periodText = (period: string): string => (/^\d+$/.test(period) ? `${period} s` : period);
 
 function breachText(breaches: readonly FloorBreach[]): string {
   return breaches

@@ -3,6 +3,7 @@ import { createHttpApp } from '@praesidium/http';
 import type { PlatformDeps } from '@praesidium/platform';
 import { GatewayMetrics } from '@praesidium/telemetry';
 import { installOverheadHeader } from './call-timing.js';
+import { authenticateBeforeBodies } from './caller-authentication.js';
 import { EdgeRefusalAuditor } from './edge-refusal-auditor.js';
 import { GatewayModule } from './gateway.module.js';
 import { gatewayHttpsOptions } from './gateway-tls.js';
@@ -30,5 +31,7 @@ export async function createGatewayApp(deps: PlatformDeps): Promise<NestFastifyA
   installBodyLimits(fastify, deps.config);
   acceptJoseRequestBodies(app, deps.config);
   installOverheadHeader(fastify, app.get(GatewayMetrics));
+  // After the overhead header's hook: a call's time runs from its arrival, authentication included.
+  authenticateBeforeBodies(app);
   return app;
 }

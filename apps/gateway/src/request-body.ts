@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PraesidiumConfig } from '@praesidium/config';
+import { announcesBody, refuseBeforeBody } from '@praesidium/http';
 import { ProblemError } from '@praesidium/problem';
 
 const BODY_SHA256 = Symbol('praesidium.bodySha256');
@@ -44,9 +45,14 @@ export function jweSizeLimit(limit: number): number {
  * model's limit (`PRAESIDIUM_GATEWAY_MODEL_BODY_LIMITS`, else `PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES`)
  * is refused with `request.too_large` from its Content-Length, or as soon as it grows past the limit;
  * the audit record's request hash comes from this single pass. Bodies stay in memory only: never
- * written to disk, never logged.
+ * written to disk, never logged. A body sent to no route is refused from the headers, unread: Fastify
+ * would otherwise read it (up to the general limit) for its 404.
  */
 export function installBodyLimits(fastify: FastifyInstance, config: PraesidiumConfig): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.is404 && announcesBody(request))
+      refuseBeforeBody(reply, new ProblemError('request.not_found'));
+  });
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     const plaintextLimit = bodyLimitFor(request, config);
     // A JWE is larger than its plaintext; the plaintext is held to the limit once decrypted.

@@ -1,1 +1,2 @@
 export * from './create-http-app.js';
+export * from './before-body.js';

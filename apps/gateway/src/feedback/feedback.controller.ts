@@ -2,33 +2,31 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
-import { presentedCertificate, singleBearerToken, TokenVerifier } from '@praesidium/access';
 import { AuditTrail, type AuditEvent } from '@praesidium/audit';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { currentTraceId } from '@praesidium/telemetry';
+import { AuthenticateBeforeBody, authenticatedPrincipal } from '../caller-authentication.js';
 import { feedbackSchema, type Feedback } from './feedback.js';
 
 /**
  * Clinician feedback on an output (EU AI Act Art. 14 human oversight; post-market monitoring): the
  * verdict and a coded reason, tied to the audit record the answer names by (stream, seq), and audited as
  * `inference.feedback.<verdict>` with the output's correlation id, model, version and response hash.
- * Only the caller who received the output may judge it; refusals are audited at the edge.
+ * Only the caller who received the output may judge it. The caller is authenticated before the body
+ * is read (caller-authentication.ts); refusals are audited at the edge.
  */
 @Controller('v2/feedback')
 export class FeedbackController {
   constructor(
-    private readonly tokens: TokenVerifier,
     private readonly trail: AuditTrail,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Post()
   @HttpCode(201)
+  @AuthenticateBeforeBody('feedback')
   async give(@Body(new ZodPipe(feedbackSchema)) feedback: Feedback, @Req() request: FastifyRequest) {
-    const principal = await this.tokens.verify(
-      singleBearerToken(request.raw.headersDistinct.authorization ?? []),
-      { certificate: presentedCertificate(request.raw.socket) },
-    );
+    const principal = authenticatedPrincipal(request);
     const output = await this.outputRecord(feedback.audit);
     if (output.agent?.subject !== principal.subject || output.agent.issuer !== principal.issuer) {
       throw new ProblemError('access.denied', 'only the clinician who received the output can judge it');

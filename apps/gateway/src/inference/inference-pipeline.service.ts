@@ -17,7 +17,7 @@ import { ConsentService, consentActors, consentRefusal } from '@praesidium/conse
 import { sha256Hex } from '@praesidium/digest';
 import { approvedDescriptionOf, type DeployedModel } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
-import { currentTraceId, GatewayMetrics, traced } from '@praesidium/telemetry';
+import { currentTraceId, GatewayMetrics, openSpan, traced, type OpenSpan } from '@praesidium/telemetry';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { BackendClient, type BackendRequest, type BackendResponse } from '../backend/backend-client.js';
 import { GatewayAssertionSigner } from '../backend/gateway-assertion.js';
@@ -32,20 +32,44 @@ import { ModelResolver } from './model-resolver.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { SchemaValidator } from './schema-validator.js';
 
-export interface InferenceCall {
-  readonly modelName: string;
-  /** A pinned version (`/versions/{version}/infer`); the deployed version otherwise. */
-  readonly version?: string;
-  /** Every Authorization field of the request: exactly one bearer token is accepted. */
-  readonly authorizationFields: readonly string[];
-  readonly rawBody: Buffer;
-  readonly body: unknown;
-  /** SHA-256 of the body, when it was hashed as it streamed in. */
-  readonly requestSha256?: string;
+/** What every audit record of a call says of where it came from. */
+interface CallOrigin {
+  /**
+   * The model as the caller named it, until the registry resolves it: in the URL, or in a chat call's
+   * body (unknown while only the headers are).
+   */
+  readonly modelName?: string;
   readonly correlationId: string;
   readonly remoteAddress: string;
   /** The TLS connection, for mutual TLS and certificate-bound tokens. */
   readonly connection?: ClientConnection;
+}
+
+/** What the edge knows of an inference call from its headers alone, before any of its body is read. */
+export interface CallHeaders extends CallOrigin {
+  readonly protocol: 'infer' | 'chat';
+  /** Every Authorization field of the request: exactly one bearer token is accepted. */
+  readonly authorizationFields: readonly string[];
+}
+
+/** A caller the edge authenticated: the principal every later step uses, and the call's span. */
+export interface AuthenticatedCaller {
+  readonly principal: Principal;
+  readonly connection?: ClientConnection;
+  /** Opened with the authenticate step; the call's other steps run in it, and it ends with the call. */
+  readonly span: OpenSpan;
+}
+
+export interface InferenceCall extends CallOrigin {
+  readonly modelName: string;
+  /** A pinned version (`/versions/{version}/infer`); the deployed version otherwise. */
+  readonly version?: string;
+  /** Authenticated from the headers, before the body was read (see `authenticate`). */
+  readonly caller: AuthenticatedCaller;
+  readonly rawBody: Buffer;
+  readonly body: unknown;
+  /** SHA-256 of the body, when it was hashed as it streamed in. */
+  readonly requestSha256?: string;
   readonly timing?: CallTiming;
 }
 
@@ -55,8 +79,11 @@ export type ChatAnswer =
 
 /** What the audit record of a call says, filled in as the steps learn it. */
 interface CallFacts {
-  /** SHA-256 of the body as received, computed once: every record of the call carries it. */
-  requestSha256: string;
+  /**
+   * SHA-256 of the body as received, computed once: every record of the call carries it, but for a
+   * refusal of authentication, which comes before any body is read.
+   */
+  requestSha256?: string;
   principal?: Principal;
   deployed?: DeployedModel;
   /** How the serving version was chosen, once it is (after authorization). */
@@ -91,16 +118,21 @@ const OUTCOME_DRAIN_MS = 5000;
 /** How long a released answer's outcome record waits for the next request record to commit first. */
 const OUTCOME_HOLD_MS = 5;
 
+/** The span of a call, by protocol: opened when its caller is authenticated, ended with the call. */
+const CALL_SPANS = { infer: 'gateway.infer', chat: 'gateway.chat' } as const;
+
 /** Steps that read the database: an error there that is not a decision means the database is away. */
 const DATABASE_STEPS = new Set(['resolve', 'consent']);
 
 /**
  * The inference path, one explicit step after another (DESIGN.md): authenticate → resolve → limit →
  * authorize → consent → validate → audit → forward → respond, for both protocols (Open Inference
- * Protocol v2 and OpenAI chat completions). Each step is a span and a latency metric; a refusal
- * anywhere is audited with its reason code; nothing is forwarded before the request's audit record
- * is committed. A whole answer's outcome record commits after its release by default, or before it
- * for the models configured `before-release`; a stream's `[DONE]` always waits for its record.
+ * Protocol v2 and OpenAI chat completions). Authentication runs from the request's headers, before
+ * its body is read (`authenticate`, called by the edge); the other steps once the body is parsed.
+ * Each step is a span and a latency metric; a refusal anywhere is audited with its reason code;
+ * nothing is forwarded before the request's audit record is committed. A whole answer's outcome
+ * record commits after its release by default, or before it for the models configured
+ * `before-release`; a stream's `[DONE]` always waits for its record.
  */
 @Injectable()
 export class InferencePipeline implements BeforeApplicationShutdown {
@@ -131,7 +163,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
 
   /** Open Inference Protocol v2 `infer`. */
   infer(call: InferenceCall): Promise<Record<string, unknown>> {
-    return this.decided(call, 'gateway.infer', async (facts) => {
+    return this.decided(call, async (facts) => {
       const admitted = await this.admit(call, facts, splitClinicalContext);
       const response = await this.forward(call, admitted, (request) => this.backend.post(request));
       const { output, transparency } = await this.respond(call, facts, admitted, response);
@@ -149,7 +181,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
 
   /** OpenAI-compatible chat completions, streamed (SSE) when the caller asks for `stream: true`. */
   chat(call: InferenceCall): Promise<ChatAnswer> {
-    return this.decided(call, 'gateway.chat', async (facts) => {
+    return this.decided(call, async (facts) => {
       let stream = false;
       const admitted = await this.admit(call, facts, (body) => {
         const split = splitChatContext(body);
@@ -200,21 +232,50 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   }
 
   /**
-   * Runs a call and settles it: metrics by outcome and reason, and for a refusal or failure an audit
-   * record with its reason code (unless the stream settles it later).
+   * The authenticate step, run by the edge from a request's headers before any of its body is read
+   * (caller-authentication.ts), so a caller without a valid token cannot make the gateway read,
+   * decrypt or parse a body. It opens the call's span; a refusal is audited (`inference.request`,
+   * `refused`, with no body hash: there is no body) and counted as any refusal of the pipeline.
    */
-  private async decided<T>(
-    call: InferenceCall,
-    span: string,
-    run: (facts: CallFacts) => Promise<T>,
-  ): Promise<T> {
-    return traced(span, { 'praesidium.model': call.modelName }, async () => {
-      const facts: CallFacts = { requestSha256: call.requestSha256 ?? sha256Hex(call.rawBody) };
+  async authenticate(headers: CallHeaders): Promise<AuthenticatedCaller> {
+    const span = openSpan(
+      CALL_SPANS[headers.protocol],
+      headers.modelName === undefined ? {} : { 'praesidium.model': headers.modelName },
+    );
+    try {
+      const principal = await span.run(() =>
+        this.step('authenticate', {}, () =>
+          this.tokens.verify(singleBearerToken(headers.authorizationFields), headers.connection),
+        ),
+      );
+      return { principal, connection: headers.connection, span };
+    } catch (error) {
+      const problem = asProblem(error);
+      await span.run(() => this.auditFailure(headers, {}, problem));
+      span.end(problem);
+      throw problem;
+    }
+  }
+
+  /**
+   * Runs a call, in the span its authentication opened, and settles it: metrics by outcome and
+   * reason, and for a refusal or failure an audit record with its reason code (unless the stream
+   * settles it later).
+   */
+  private async decided<T>(call: InferenceCall, run: (facts: CallFacts) => Promise<T>): Promise<T> {
+    const { span, principal } = call.caller;
+    // A chat call's model is known only now, from its body.
+    span.setAttribute('praesidium.model', call.modelName);
+    return span.run(async () => {
+      const facts: CallFacts = { requestSha256: call.requestSha256 ?? sha256Hex(call.rawBody), principal };
       try {
-        return await run(facts);
+        const result = await run(facts);
+        span.end();
+        return result;
       } catch (error) {
         const problem = asProblem(error);
         await this.auditFailure(call, facts, problem);
+        span.end(problem);
         throw problem;
       }
     });
@@ -222,10 +283,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
 
   /** Every check before forwarding, ending with the request's committed audit record. */
   private async admit(call: InferenceCall, facts: CallFacts, split: Splitter): Promise<Admitted> {
-    facts.principal = await this.step('authenticate', {}, () =>
-      this.tokens.verify(singleBearerToken(call.authorizationFields), call.connection),
-    );
-    const principal = facts.principal;
+    const { principal } = call.caller;
     const deployment = await this.step('resolve', { 'praesidium.model': call.modelName }, () =>
       this.resolver.resolve(call.modelName, call.version),
     );
@@ -487,8 +545,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   }
 
   /** The model label of a call's metrics: its name once the registry has known it, else `unknown`. */
-  private metricModel(name: string): string {
-    return this.servedModels.has(name) ? name : 'unknown';
+  private metricModel(name: string | undefined): string {
+    return name !== undefined && this.servedModels.has(name) ? name : 'unknown';
   }
 
   /** A pipeline step: a span, a latency metric, and database errors turned into `database.unavailable`. */
@@ -525,7 +583,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   }
 
   /** Refusals before forwarding audit the request; failures after it audit the response. */
-  private async auditFailure(call: InferenceCall, facts: CallFacts, problem: ProblemError): Promise<void> {
+  private async auditFailure(call: CallOrigin, facts: CallFacts, problem: ProblemError): Promise<void> {
     if (facts.settled) return;
     facts.settled = true;
     const forwarded = facts.requestRecord !== undefined;
@@ -550,7 +608,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
   }
 
   private auditEvent(
-    call: InferenceCall,
+    call: CallOrigin,
     facts: CallFacts,
     action: string,
     outcome: AuditEventInput['outcome'],
@@ -567,7 +625,7 @@ export class InferencePipeline implements BeforeApplicationShutdown {
         certificateThumbprint: call.connection?.certificate?.thumbprint,
       },
       entity: {
-        model: facts.deployed?.model.name ?? call.modelName,
+        model: facts.deployed?.model.name ?? (call.modelName || undefined),
         modelVersion: facts.deployed?.version.version,
         patientPseudonym: facts.patientPseudonym,
         consentId: facts.consent?.consentId,

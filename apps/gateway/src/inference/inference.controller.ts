@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { presentedCertificate } from '@praesidium/access';
 import { timingOf } from '../call-timing.js';
+import { AuthenticateBeforeBody, authenticatedCaller } from '../caller-authentication.js';
 import { markPipelineAudited } from '../edge-refusal-auditor.js';
 import { ResponseEncryption } from '../jose/response-encryption.js';
 import { bodySha256 } from '../request-body.js';
@@ -11,17 +11,19 @@ type GatewayRequest = FastifyRequest & { rawBody?: Buffer };
 
 /** What the pipeline needs of an HTTP request, the same for every protocol. */
 export function inferenceCall(request: GatewayRequest, modelName: string, version?: string): InferenceCall {
+  // Authenticated from the headers, before the body was read (caller-authentication.ts).
+  const caller = authenticatedCaller(request);
   markPipelineAudited(request);
   return {
     modelName,
     ...(version !== undefined ? { version } : {}),
-    authorizationFields: request.raw.headersDistinct.authorization ?? [],
+    caller,
     rawBody: request.rawBody ?? Buffer.alloc(0),
     body: request.body,
     requestSha256: bodySha256(request),
     correlationId: String(request.id),
     remoteAddress: request.ip,
-    connection: { certificate: presentedCertificate(request.raw.socket) },
+    connection: caller.connection,
     timing: timingOf(request),
   };
 }
@@ -37,6 +39,7 @@ export class InferenceController {
   /** The deployed version. */
   @Post(':name/infer')
   @HttpCode(200)
+  @AuthenticateBeforeBody('infer')
   infer(
     @Param('name') modelName: string,
     @Req() request: GatewayRequest,
@@ -51,6 +54,7 @@ export class InferenceController {
   /** A pinned version: served only if the registry has it approved or deployed. */
   @Post(':name/versions/:version/infer')
   @HttpCode(200)
+  @AuthenticateBeforeBody('infer')
   inferVersion(
     @Param('name') modelName: string,
     @Param('version') version: string,

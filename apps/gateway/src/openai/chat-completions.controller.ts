@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '@praesidium/problem';
+import { AuthenticateBeforeBody } from '../caller-authentication.js';
 import { inferenceCall } from '../inference/inference.controller.js';
 import { ResponseEncryption } from '../jose/response-encryption.js';
 import { chatModelReference } from './chat-request.js';
@@ -21,6 +22,7 @@ export class ChatCompletionsController {
 
   @Post('completions')
   @HttpCode(200)
+  @AuthenticateBeforeBody('chat')
   async complete(
     @Req() request: FastifyRequest & { rawBody?: Buffer },
     @Res({ passthrough: true }) reply: FastifyReply,

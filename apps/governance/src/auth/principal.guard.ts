@@ -11,6 +11,7 @@ import {
   type SubjectName,
 } from '@praesidium/access';
 import { ProblemError } from '@praesidium/problem';
+import { principalVerifiedBeforeBody } from './authenticate-before-body.js';
 
 type AuthenticatedRequest = FastifyRequest & { principal?: Principal; ability?: AppAbility };
 
@@ -31,7 +32,9 @@ export class PrincipalGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.tokens.verify(requestBearerToken(request.raw));
+    // A request with a body was authenticated before it was read (authenticate-before-body.ts).
+    const principal =
+      principalVerifiedBeforeBody(request) ?? (await this.tokens.verify(requestBearerToken(request.raw)));
     request.principal = principal;
     request.ability = this.policies.abilityFor(principal);
     abilities.set(principal, request.ability);

@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { requestBearerToken, TokenVerifier } from '@praesidium/access';
 import { ProblemError } from '@praesidium/problem';
 
 /** Media types of an evaluation file upload, and the format each means. */
@@ -16,18 +15,15 @@ const UPLOAD_ROUTE = '/bias-reports';
  * Evaluation files are uploaded as the request body itself (no multipart, no server-side path), kept
  * as bytes so the dataset hash is of exactly what was sent, with a limit of their own: the app's
  * general JSON body limit stays small. That limit is large (64 MiB by default), so such a body is read
- * only for its route and only from a caller whose token verifies: anything else is refused from the
- * headers, before a byte of the body is buffered.
+ * only for its route, refused from the headers anywhere else; like every body, only from a caller
+ * whose token verified before it was read (authenticate-before-body.ts).
  */
 export function acceptEvaluationUploads(app: NestFastifyApplication, limitBytes: number): void {
-  const tokens = app.get(TokenVerifier);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!isEvaluationUpload(request)) return payload;
     if (request.method !== 'POST' || request.routeOptions.url !== UPLOAD_ROUTE)
       throw new ProblemError('request.unsupported_media_type');
-    // The route's guard verifies it again (from the verifier's cache) and judges the caller's policy.
-    await tokens.verify(requestBearerToken(request.raw));
     return payload;
   });
   fastify.addContentTypeParser(

@@ -14,6 +14,7 @@ import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { PolicyStore, TokenVerifier } from '@praesidium/access';
 import type { PraesidiumConfig } from '@praesidium/config';
+import { refuseBeforeBody } from '@praesidium/http';
 import type { KeyStore } from '@praesidium/keys';
 import { ProblemError, type ProblemDocument, toProblemDocument } from '@praesidium/problem';
 import { ApiProblem, ConsoleApi } from './console-api.js';
@@ -92,7 +93,8 @@ export async function registerConsole(
         if (request.consoleUser || isPublic(request)) return;
         if (request.method === 'GET' || request.method === 'HEAD')
           return reply.redirect('/console/sign-in', 303);
-        throw new ProblemError('console.sign_in_required');
+        // From the headers: the connection is closed rather than drained of a body nobody reads.
+        refuseBeforeBody(reply, new ProblemError('console.sign_in_required'));
       });
       app.setErrorHandler((error, request, reply) => renderError(error as FastifyError, request, reply));
       app.setNotFoundHandler((request, reply) =>

@@ -18,6 +18,7 @@ import { ApprovedModelDescription1765900000000 } from './1765900000000-approved-
 import { VersionTransitionPermission1765950000000 } from './1765950000000-version-transition-permission.js';
 import { SigningCredentialIssuer1766000000000 } from './1766000000000-signing-credential-issuer.js';
 import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
+import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   VersionTransitionPermission1765950000000,
   SigningCredentialIssuer1766000000000,
   FeedbackMonitoring1766100000000,
+  ConsoleSignOuts1766300000000,
 ];

@@ -183,7 +183,7 @@ describe('console sign-out on PostgreSQL, two governance processes behind one ad
     );
   });
 
-  it('refuses every session while the signed-out sessions cannot be read, and accepts it again after', async () => {
+  it('refuses every session while the signed-out sessions cannot be read or written, and accepts it again after', async () => {
     const browser = new ConsoleBrowser(governance);
     await browser.signInAs('pain-clinician');
     const database = new pg.Client({ connectionString: platform.config.database.url });
@@ -201,12 +201,21 @@ describe('console sign-out on PostgreSQL, two governance processes behind one ad
       const signIn = await browser.get('/console/sign-in');
       expect(signIn.status).toBe(200);
       expect(signIn.html).not.toContain(RIVERA);
+      // A sign-out that cannot be recorded says so, and leaves the session to sign out again.
+      const failed = await browser.post('/console/sign-out', { _csrf: csrfTokenOf(signIn) });
+      expect(failed.status).toBe(503);
+      expect(failed.html).toContain('database.unavailable');
+      expect(browser.cookie).not.toBe('');
     } finally {
       await database.query(`ALTER TABLE access.${away} RENAME TO console_sign_out`);
       await database.end();
     }
-    // The cookie was kept: the session works again once its sign-out can be checked.
+    // The cookie was kept: the session works again once its sign-out can be checked, and ends for
+    // good when signing out again.
     expect((await browser.get('/console/')).html).toContain(RIVERA);
+    const stolen = browser.copyTo(second.url);
+    await signOut(browser);
+    expectSignedOut(await stolen.get('/console/'));
   });
 });
 

@@ -91,22 +91,20 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
     });
   }
 
-  // The cookie is cleared in this browser, and the session's id is listed as signed out for every
-  // governance process, so a copy of the cookie taken before is refused too. If the list cannot be
-  // written, the browser's cookie is still cleared and the page says the sign-out failed.
+  // The session's id is listed as signed out for every governance process, so a copy of the cookie
+  // taken before is refused too; then the cookie is cleared in this browser. If the list cannot be
+  // written, the page says so and the browser keeps the session, so that signing out can be tried
+  // again: clearing only this browser's cookie would leave every copy valid, out of the user's reach.
   app.post('/sign-out', { config: PUBLIC }, async (request, reply) => {
     const user = request.consoleUser;
     const sessionId = request.session.get('sessionId');
-    const tokenExpiresAt = request.session.get('tokenExpiresAt');
+    if (sessionId) {
+      await deps.signOuts.signOut(sessionId, request.session.get('tokenExpiresAt')).catch(() => {
+        throw new ProblemError('database.unavailable', 'the sign-out could not be recorded: sign out again');
+      });
+    }
     request.session.delete();
     request.consoleUser = null;
-    if (sessionId) {
-      await deps.signOuts
-        .signOut(sessionId, tokenExpiresAt ?? Date.now() / 1000 + config.auth.maxTokenLifetimeSeconds)
-        .catch(() => {
-          throw new ProblemError('database.unavailable', 'the sign-out could not be recorded');
-        });
-    }
     if (user) {
       const { subject, issuer, roles } = user.principal;
       await deps.trail.append({

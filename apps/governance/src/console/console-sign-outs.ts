@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
  * (`clockSkewSeconds`, at most 300 s), during which the token, and so the session, is still accepted.
  */
 const LARGEST_CLOCK_SKEW_SECONDS = 300;
+/** The longest token lifetime any issuer may be given: the bound when a token's expiry is unknown. */
+const LONGEST_TOKEN_LIFETIME_SECONDS = 86_400;
 /** Expired sign-outs are deleted this often; a row past its expiry is harmless, only useless. */
 const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -48,10 +50,12 @@ export class ConsoleSignOuts implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Records the sign-out of a session whose token expires at `tokenExpiresAt` (seconds since the
-   * epoch); kept until no process could accept that token any more. Signing out twice is harmless.
+   * epoch; unknown: the longest lifetime from now); kept until no process could accept that token any
+   * more. Signing out twice is harmless: the first sign-out stays as it was.
    */
-  async signOut(sessionId: string, tokenExpiresAt: number): Promise<void> {
-    const expiresAt = new Date((tokenExpiresAt + LARGEST_CLOCK_SKEW_SECONDS) * 1000);
+  async signOut(sessionId: string, tokenExpiresAt?: number): Promise<void> {
+    const tokenEnd = tokenExpiresAt ?? Date.now() / 1000 + LONGEST_TOKEN_LIFETIME_SECONDS;
+    const expiresAt = new Date((tokenEnd + LARGEST_CLOCK_SKEW_SECONDS) * 1000);
     await this.db.query(
       `INSERT INTO access.console_sign_out (session_id, expires_at) VALUES ($1, $2)
          ON CONFLICT (session_id) DO NOTHING`,

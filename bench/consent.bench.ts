@@ -177,7 +177,8 @@ async function seed(consents: ConsentService, patients: readonly string[]): Prom
   for (const [index, patient] of patients.entries()) {
     for (let n = 0; n <= index % 3; n += 1) {
       const recorded = await consents.recordConsent(consentFor(patient, index + n), { recordedBy: 'bench' });
-      if ((index + n) % 11 === 0) await consents.revokeConsent(recorded.consentId, { recordedBy: 'bench' });
+      if ((index + n) % 11 === 0)
+        await consents.revokeConsent(recorded.consentId, patient, { recordedBy: 'bench' });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
@@ -86,6 +87,41 @@ describe('OWASP API Security Top 10 (2023)', () => {
       });
       expectCleanRefusal(crossed);
       expect(crossed.text).not.toContain('bola-2');
+    });
+
+    it("does not let a clinician of another department revoke a patient's consent by its id alone", async () => {
+      const created = await call('POST', `${governance}/consents?verification=in-person`, {
+        token: tokens.clinician,
+        body: purposeConsent('Patient/bola-5'),
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      // The cardiologist may record consents, and learnt the id (an audit record, a "why" answer).
+      const revoke = (consentId: string, query: string) =>
+        raw('POST', `${governance}/consents/${consentId}/revoke${query}`, { token: tokens.cardiologist });
+      const byIdAlone = await revoke(id, '?verification=telephone');
+      expectCleanRefusal(byIdAlone);
+      expect(JSON.parse(byIdAlone.text)).toMatchObject({ status: 400, code: 'request.invalid' });
+      const underAnother = await revoke(id, '?patient=Patient/bola-6');
+      expectCleanRefusal(underAnother);
+      // Answered exactly as an id that does not exist: the consent's existence is not revealed.
+      const missing = await revoke(randomUUID(), '?patient=Patient/bola-6');
+      const withoutCorrelation = (text: string) => {
+        const { correlationId: _id, ...problem } = JSON.parse(text) as Record<string, unknown>;
+        return problem;
+      };
+      expect(withoutCorrelation(underAnother.text)).toEqual(withoutCorrelation(missing.text));
+      expect(withoutCorrelation(underAnother.text)).toMatchObject({ status: 404, code: 'request.not_found' });
+      const still = await call('GET', `${governance}/consents/${id}?patient=Patient/bola-5`, {
+        token: tokens.clinician,
+      });
+      expect(still.body).toMatchObject({ status: 'active', meta: { versionId: '1' } });
+
+      // Whoever knows whose consent it is revokes it (here the patient's own clinician).
+      const revoked = await call('POST', `${governance}/consents/${id}/revoke?patient=Patient/bola-5`, {
+        token: tokens.clinician,
+      });
+      expect(revoked).toMatchObject({ status: 200, body: { id, version: 2, status: 'inactive' } });
     });
 
     it("answers another user's job, bias report and break-glass grant as not found or forbidden", async () => {

@@ -11,6 +11,9 @@ import { checkPage, launchBrowser, signInAs, type TestBrowser } from '../support
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startTestIdp, type TestIdp, type TestIssuer, type TestSignIn } from '../support/test-idp.js';
 
+/** The console's session cookie (`__Host-`: Secure, Path=/, no Domain). */
+const SESSION_COOKIE = '__Host-praesidium-console';
+
 let platform: TestPlatform;
 let browser: TestBrowser;
 let idp: TestIdp;
@@ -82,7 +85,7 @@ describe('signing in to the console', () => {
 
   it('keeps the session in a Secure, HttpOnly, SameSite cookie that scripts cannot read', async () => {
     const cookies = await browser.context.cookies(base);
-    const session = cookies.find((cookie) => cookie.name === '__Host-praesidium-console');
+    const session = cookies.find((cookie) => cookie.name === SESSION_COOKIE);
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     await expect(page.evaluate('document.cookie')).resolves.not.toContain('praesidium-console');
   });
@@ -95,6 +98,25 @@ describe('signing in to the console', () => {
     ]);
     await page.goto(`${base}/console/`);
     expect(page.url()).toBe(`${base}/console/sign-in`);
+  });
+
+  it('refuses a copy of the session cookie taken before sign-out, put back into the browser after it', async () => {
+    await signInAs(page, base, 'pain-clinician');
+    await page.goto(`${base}/console/`);
+    const session = (await browser.context.cookies(base)).find((cookie) => cookie.name === SESSION_COOKIE);
+    if (!session) throw new Error('no session cookie after sign-in');
+    await Promise.all([
+      page.waitForURL(`${base}/console/sign-in`),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    // Put back as it was taken (someone who copied it replays it whatever the console said since).
+    await browser.context.addCookies([session]);
+    expect(
+      (await browser.context.cookies(base)).find((cookie) => cookie.name === SESSION_COOKIE)?.value,
+    ).toBe(session.value);
+    await page.goto(`${base}/console/`);
+    expect(page.url()).toBe(`${base}/console/sign-in`);
+    await expect(page.locator('.who').count()).resolves.toBe(0);
   });
 
   it('lets a demo persona in through the picker, with the strict CSP and security headers', async () => {

@@ -71,8 +71,17 @@ describe('praesidium consent, beside a running platform on the embedded database
       });
     expect((await infer()).status).toBe(200);
 
+    // The patient is named, as for reading: an id alone is a usage error, another patient's finds nothing.
+    const withoutPatient = await praesidium(['consent', 'revoke', '--id', id], cliEnv);
+    expect(withoutPatient.code).toBe(2);
+    const notTheirs = await praesidium(
+      ['consent', 'revoke', '--id', id, '--patient', 'Patient/someone-else'],
+      cliEnv,
+    );
+    expect(notTheirs.code).toBe(1);
+    expect(notTheirs.stderr).toContain('"code":"request.not_found"');
     const revoked = await praesidium(
-      ['consent', 'revoke', '--id', id, '--verification', 'telephone'],
+      ['consent', 'revoke', '--id', id, '--patient', patient, '--verification', 'telephone'],
       cliEnv,
     );
     expect(revoked).toMatchObject({ code: 0, stderr: '' });

@@ -119,9 +119,11 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
       for (let call_ = 0; call_ < 3; call_ += 1) expect((await infer(url, patient)).status).toBe(200);
     }
 
-    const revoked = await call('POST', `${governance}/consents/${consentId}/revoke?verification=telephone`, {
-      token: clinician,
-    });
+    const revoked = await call(
+      'POST',
+      `${governance}/consents/${consentId}/revoke?patient=${encodeURIComponent(patient)}&verification=telephone`,
+      { token: clinician },
+    );
     expect(revoked.body).toMatchObject({ id: consentId, version: 2, status: 'inactive' });
     const revokedAt = Date.now();
 
@@ -185,7 +187,9 @@ describe('revoking a consent while a clinician is working, on PostgreSQL with th
       consentVersion: 1,
       provisionPath: 'provision',
     });
-    await call('POST', `${governance}/consents/${consentId}/revoke`, { token: clinician });
+    await call('POST', `${governance}/consents/${consentId}/revoke?patient=${encodeURIComponent(patient)}`, {
+      token: clinician,
+    });
     const refused = await call('GET', `${governance}/consents/decision?${query}`, { token: clinician });
     expect(refused.body).toMatchObject({
       decision: 'deny',

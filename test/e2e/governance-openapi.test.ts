@@ -15,7 +15,7 @@ import { freePort } from '../support/platform.js';
 
 type Operations = Record<string, OpenApiOperation>;
 interface OpenApiOperation {
-  parameters?: { name: string; in: string; schema: unknown }[];
+  parameters?: { name: string; in: string; required?: boolean; schema: unknown }[];
   requestBody?: { content: Record<string, { schema?: unknown }> };
   responses: Record<string, { description: string }>;
 }
@@ -213,5 +213,14 @@ describe('the governance API description at /docs', () => {
     expect(responses('/bias-reports/{id}/signatures', 'post')).toContain('bias.requester_signs');
     expect(responses('/consents/{id}', 'put')).toContain('consent.patient_mismatch');
     expect(responses('/audit/checkpoint-keys.json', 'get')).toContain('"security":[]');
+  });
+
+  it("tells callers that revoking a consent needs its patient's reference, as reading does", () => {
+    const required = (route: string, method: string) =>
+      (document.paths[route]?.[method]?.parameters ?? [])
+        .filter((parameter) => parameter.in === 'query' && parameter.required === true)
+        .map((parameter) => parameter.name);
+    expect(required('/consents/{id}', 'get')).toEqual(['patient']);
+    expect(required('/consents/{id}/revoke', 'post')).toEqual(['patient']);
   });
 });

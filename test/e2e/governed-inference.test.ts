@@ -248,9 +248,11 @@ describe.each(['postgres', 'pglite'] as const)('governed inference on %s', (data
       200,
     );
 
-    const revoked = await call('POST', `${consentsUrl}/${String(recorded.body.id)}/revoke`, {
-      token: clinician,
-    });
+    const revoked = await call(
+      'POST',
+      `${consentsUrl}/${String(recorded.body.id)}/revoke?patient=${encodeURIComponent(patient)}`,
+      { token: clinician },
+    );
     expect(revoked.body).toMatchObject({ status: 'inactive', version: 2 });
     expectProblem(
       await call('POST', inferUrl, { token: clinician, body: inferenceBody(patient) }),

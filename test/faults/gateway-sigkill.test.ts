@@ -83,9 +83,11 @@ describe('the platform process killed with SIGKILL during load', () => {
         if (recorded?.status !== 201) return failed();
         const id = String(recorded.body.id);
         acknowledged.consents.push({ id, patient, version: 1 });
-        const revoked = await call('POST', `${governance}/consents/${id}/revoke`, { token: clinician }).catch(
-          () => undefined,
-        );
+        const revoked = await call(
+          'POST',
+          `${governance}/consents/${id}/revoke?patient=${encodeURIComponent(patient)}`,
+          { token: clinician },
+        ).catch(() => undefined);
         if (revoked?.status === 200) acknowledged.consents.push({ id, patient, version: 2 });
         return { status: 201, startedAt: 0, endedAt: 0 };
       });

@@ -147,7 +147,7 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     const recorded = await consents.recordConsent(fullConsent(patient, Buffer.from('form')), {
       recordedBy: 'a',
     });
-    const revoked = await consents.revokeConsent(recorded.consentId, {
+    const revoked = await consents.revokeConsent(recorded.consentId, patient, {
       recordedBy: 'b',
       verificationMethod: 'telephone',
     });
@@ -177,6 +177,31 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     ).rejects.toThrow(/append-only/);
   });
 
+  it("revokes a consent only under its own patient's reference; another's is answered as a missing id", async () => {
+    const patient = `Patient/rvk-${randomUUID().slice(0, 8)}`;
+    const recorded = await consents.recordConsent(fullConsent(patient, Buffer.from('form')), {
+      recordedBy: 'a',
+    });
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'revoked',
+        (error: ProblemError) => ({ code: error.code, detail: error.detail }),
+      );
+    const notTheirs = await refusal(
+      consents.revokeConsent(recorded.consentId, 'Patient/someone-else', { recordedBy: 'b' }),
+    );
+    expect(notTheirs).toEqual({ code: 'request.not_found', detail: expect.any(String) });
+    // Nothing tells a consent of another patient from one that does not exist.
+    expect(await refusal(consents.revokeConsent(randomUUID(), patient, { recordedBy: 'b' }))).toEqual(
+      notTheirs,
+    );
+    expect((await consents.history(recorded.consentId, patient)).map((v) => v.status)).toEqual(['active']);
+    expect(await consents.revokeConsent(recorded.consentId, patient, { recordedBy: 'c' })).toMatchObject({
+      version: 2,
+      status: 'inactive',
+    });
+  });
+
   it('amends a consent into a new version that keeps its source document, and revokes only once', async () => {
     const patient = `Patient/amd-${randomUUID().slice(0, 8)}`;
     const form = randomBytes(512);
@@ -193,8 +218,8 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     const exported = await consents.exportConsent(recorded.consentId, patient);
     expect(exported.provision).toEqual({ type: 'deny' });
     expect((exported.sourceAttachment as { data: string }).data).toBe(form.toString('base64'));
-    const revoked = await consents.revokeConsent(recorded.consentId, { recordedBy: 'c' });
-    expect(await consents.revokeConsent(recorded.consentId, { recordedBy: 'd' })).toMatchObject({
+    const revoked = await consents.revokeConsent(recorded.consentId, patient, { recordedBy: 'c' });
+    expect(await consents.revokeConsent(recorded.consentId, patient, { recordedBy: 'd' })).toMatchObject({
       version: revoked.version,
       recordedBy: 'c',
     });
@@ -264,7 +289,7 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     const recorded = await consents.recordConsent(fullConsent(patient, document), {
       recordedBy: 'dr.rivera',
     });
-    await consents.revokeConsent(recorded.consentId, { recordedBy: 'dr.rivera' });
+    await consents.revokeConsent(recorded.consentId, patient, { recordedBy: 'dr.rivera' });
     const tables: { name: string }[] = await db.dataSource.query(
       `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
         WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,

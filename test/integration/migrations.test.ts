@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditEventEntity, AuditStreamEntity, AuditTrail, type AuditAgent } from '@praesidium/audit';
 import { MIGRATIONS, dataSourceOptions, runMigrations, type PostgresConnection } from '@praesidium/database';
+import { ConsoleSignOuts } from '../../apps/governance/src/console/console-sign-outs.js';
 import { DATABASES, onEmptyDatabase } from '../support/databases.js';
 
 describe.each(DATABASES)('migrations on %s', (_, open) => {
@@ -100,6 +102,31 @@ describe.each(DATABASES)('migrations on %s', (_, open) => {
       );
       expect(partitions.map((row) => row.name)).toEqual(expect.arrayContaining([month(0), month(1)]));
       await expect(db.dataSource.query(`TRUNCATE audit.${month(0)}`)).rejects.toThrow(/append-only/);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('keep a console sign-out until it expires: no update, no delete before then, no truncate', async () => {
+    const db = await open();
+    try {
+      const signOuts = new ConsoleSignOuts(db.dataSource);
+      const [live, past] = [randomUUID(), randomUUID()];
+      await signOuts.signOut(live, Math.floor(Date.now() / 1000) + 3600);
+      // A token that expired more than the largest clock skew ago: its sign-out is no longer needed.
+      await signOuts.signOut(past, Math.floor(Date.now() / 1000) - 301);
+      await signOuts.signOut(live, Math.floor(Date.now() / 1000) - 301);
+      await expect(
+        db.dataSource.query(`DELETE FROM access.console_sign_out WHERE session_id = $1`, [live]),
+      ).rejects.toThrow(/kept until it expires/);
+      await expect(
+        db.dataSource.query(`UPDATE access.console_sign_out SET expires_at = now() WHERE session_id = $1`, [
+          live,
+        ]),
+      ).rejects.toThrow(/kept until it expires/);
+      await expect(db.dataSource.query(`TRUNCATE access.console_sign_out`)).rejects.toThrow(/append-only/);
+      expect(await signOuts.removeExpired()).toBeGreaterThanOrEqual(1);
+      expect([await signOuts.isSignedOut(live), await signOuts.isSignedOut(past)]).toEqual([true, false]);
     } finally {
       await db.close();
     }

@@ -128,9 +128,11 @@ describe('two gateway processes and one governance process on one PostgreSQL and
     // Both gateways now hold the patient's consent in their caches.
     for (const gateway of gateways) expect((await infer(gateway)).status).toBe(200);
 
-    const revoked = await call('POST', `${governance}/consents/${String(recorded.body.id)}/revoke`, {
-      token: clinician,
-    });
+    const revoked = await call(
+      'POST',
+      `${governance}/consents/${String(recorded.body.id)}/revoke?patient=${encodeURIComponent(patient)}`,
+      { token: clinician },
+    );
     expect(revoked.body).toMatchObject({ version: 2, status: 'inactive' });
     const seen = await untilEveryGateway(
       gateways,

@@ -21,8 +21,8 @@ import { ProblemError } from '@praesidium/problem';
 
 export const CONSENT_USAGE = `  consent record --file CONSENT.json [--verification METHOD] [--by WHO]
                                                    record a FHIR R4 Consent (METHOD: ${VERIFICATION_METHODS.join(', ')})
-  consent revoke --id ID [--verification METHOD] [--by WHO]
-                                                   revoke a consent (a new, inactive version); every gateway refuses within 1 s
+  consent revoke --id ID --patient REF [--verification METHOD] [--by WHO]
+                                                   revoke the patient's consent (a new, inactive version); every gateway refuses within 1 s
   consent list --patient REF                       the patient's consents (latest versions) as FHIR JSON lines
   consent history --id ID --patient REF            every version of a consent, oldest first
   consent export --id ID --patient REF [--version N]
@@ -52,8 +52,8 @@ const COMMANDS: Record<string, (context: ConsentContext) => Promise<number>> = {
     return changed(trail, 'consent.recorded', by, recorded);
   },
   async revoke({ consents, trail, by, values }) {
-    if (typeof values.id !== 'string') return usage();
-    const revoked = await consents.revokeConsent(values.id, {
+    if (typeof values.id !== 'string' || typeof values.patient !== 'string') return usage();
+    const revoked = await consents.revokeConsent(values.id, values.patient, {
       recordedBy: by,
       verificationMethod: method(values),
     });

@@ -18,6 +18,7 @@ import { BreakGlassExpiry } from './break-glass/break-glass-expiry.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
 import { ClientKeysController } from './client-keys/client-keys.controller.js';
 import { ConsentController } from './consent/consent.controller.js';
+import { ConsoleSignOuts } from './console/console-sign-outs.js';
 import { DemoIssuerController } from './demo/demo-issuer.controller.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { DocsController } from './docs/docs.controller.js';
@@ -90,6 +91,7 @@ export class GovernanceModule {
         BiasReportStore,
         BiasReportSignOff,
         DocumentStore,
+        ConsoleSignOuts,
         ...(demo ? [DemoSeeder] : []),
       ],
     };

@@ -95,10 +95,18 @@ export class ConsentService {
 
   /**
    * Revocation is a new `inactive` version dated now; it refuses, from then on, what the consent allowed.
-   * Revoking a consent that is no longer in force changes nothing (the revocation keeps its date).
+   * Revoking a consent that is no longer in force changes nothing (the revocation keeps its date). As
+   * for reading, the user names the patient: a consent of another patient is answered as if it did not
+   * exist, so an id learnt elsewhere (an audit record, a "why" answer) neither revokes nor reveals it.
    */
-  async revokeConsent(id: string, actor: ConsentActor): Promise<ConsentVersionEntity> {
-    const latest = await this.requireLatest(id);
+  async revokeConsent(
+    id: string,
+    patientReference: string,
+    actor: ConsentActor,
+  ): Promise<ConsentVersionEntity> {
+    const latest = await this.store.latest(id);
+    if (!latest || latest.patientPseudonym !== this.pseudonymize(patientReference))
+      throw new ProblemError('request.not_found', 'no such consent for this patient');
     if (latest.status === 'inactive' || latest.status === 'rejected') return latest;
     const now = new Date();
     const revoked: ConsentVersionEntity = {

@@ -1,5 +1,5 @@
 import type { DocumentedRoute } from '../docs/openapi-document.js';
-import { changeQuery, decisionQuery, exportQuery, patientQuery } from './consent-queries.js';
+import { changeQuery, decisionQuery, exportQuery, patientQuery, revokeQuery } from './consent-queries.js';
 
 const tag = 'consent';
 const FHIR_CONSENT = {
@@ -41,7 +41,10 @@ export const CONSENT_ROUTES: readonly DocumentedRoute[] = [
     path: '/consents/{id}/revoke',
     tag,
     summary: 'Revoke a consent; every gateway refuses what it allowed within a second',
-    query: changeQuery,
+    description:
+      "`patient` is required, as for reading: a consent that is not this patient's is answered as not " +
+      'found, whether or not it exists. `verification` says how the revocation was verified.',
+    query: revokeQuery,
     success: { status: 200, description: 'id, the new version and status `inactive`' },
     refusals: ['request.not_found', 'consent.version_conflict'],
   },

@@ -23,7 +23,12 @@ export const patientQuery = z.object({ patient }).strict();
 
 export const exportQuery = z.object({ patient, version: z.coerce.number().int().min(1).optional() }).strict();
 
-export const changeQuery = z.object({ verification: z.enum(VERIFICATION_METHODS).optional() }).strict();
+const verification = z.enum(VERIFICATION_METHODS).optional();
+
+export const changeQuery = z.object({ verification }).strict();
+
+/** `POST /consents/{id}/revoke`: the patient the consent is about, as reading it needs, and how it was verified. */
+export const revokeQuery = z.object({ patient, verification }).strict();
 
 /**
  * `GET /consents/decision`: the question the gateway would ask for this patient, purpose and model, and

@@ -19,7 +19,14 @@ import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, toFhirConsent, type ConsentVersionEntity } from '@praesidium/consent';
 import { ZodPipe } from '@praesidium/problem';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
-import { changeQuery, decisionQuery, exportQuery, patientQuery, questionOf } from './consent-queries.js';
+import {
+  changeQuery,
+  decisionQuery,
+  exportQuery,
+  patientQuery,
+  questionOf,
+  revokeQuery,
+} from './consent-queries.js';
 
 type ChangeQuery = z.infer<typeof changeQuery>;
 
@@ -62,16 +69,19 @@ export class ConsentController {
     return this.changed('consent.amended', principal, amended);
   }
 
-  /** Revocation reaches every gateway within a second (change feed) and refuses what the consent allowed. */
+  /**
+   * Revocation reaches every gateway within a second (change feed) and refuses what the consent allowed.
+   * Like reading, it needs the patient's reference: another patient's consent is not found.
+   */
   @Post(':id/revoke')
   @HttpCode(200)
   async revoke(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
+    @Query(new ZodPipe(revokeQuery)) query: z.infer<typeof revokeQuery>,
   ) {
     requireAbility(principal, 'record', 'Consent');
-    const revoked = await this.consents.revokeConsent(id, actor(principal, query));
+    const revoked = await this.consents.revokeConsent(id, query.patient, actor(principal, query));
     return this.changed('consent.revoked', principal, revoked);
   }
 

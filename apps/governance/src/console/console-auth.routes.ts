@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { Session } from '@fastify/secure-session';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TokenVerifier } from '@praesidium/access';
+import type { Principal, TokenVerifier } from '@praesidium/access';
+import type { AuditTrail } from '@praesidium/audit';
 import type { PraesidiumConfig } from '@praesidium/config';
 import { mintDemoToken, PERSONAS, type PersonaName } from '@praesidium/demo';
 import type { KeyStore } from '@praesidium/keys';
 import { ProblemError } from '@praesidium/problem';
 import { renderPage } from './console-page.js';
+import type { ConsoleSignOuts } from './console-sign-outs.js';
 import { OidcSignIn } from './oidc-sign-in.js';
 
 /** A sign-in that does not come back within this time is abandoned. */
@@ -22,6 +25,8 @@ export interface AuthDeps {
   readonly config: PraesidiumConfig;
   readonly keyStore: KeyStore;
   readonly tokens: TokenVerifier;
+  readonly signOuts: ConsoleSignOuts;
+  readonly trail: AuditTrail;
 }
 
 /**
@@ -52,8 +57,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
       const form = personaForm.safeParse(request.body);
       if (!form.success) throw new ProblemError('request.invalid', 'choose one of the demo personas');
       const token = await mintDemoToken(deps.keyStore, config, form.data.persona);
-      await deps.tokens.verify(token);
-      startSession(request.session, token);
+      startSession(request.session, token, await deps.tokens.verify(token));
       return reply.redirect('/console/', 303);
     });
   }
@@ -82,14 +86,34 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
         // The IdP's answer (error, state or nonce mismatch, bad ID token) is not echoed back.
         throw new ProblemError('console.sign_in_failed');
       }
-      await deps.tokens.verify(accessToken);
-      startSession(request.session, accessToken);
+      startSession(request.session, accessToken, await deps.tokens.verify(accessToken));
       return reply.redirect('/console/', 303);
     });
   }
 
+  // The session's id is listed as signed out for every governance process, so a copy of the cookie
+  // taken before is refused too; then the cookie is cleared in this browser. If the list cannot be
+  // written, the page says so and the browser keeps the session, so that signing out can be tried
+  // again: clearing only this browser's cookie would leave every copy valid, out of the user's reach.
   app.post('/sign-out', { config: PUBLIC }, async (request, reply) => {
+    const user = request.consoleUser;
+    const sessionId = request.session.get('sessionId');
+    if (sessionId) {
+      await deps.signOuts.signOut(sessionId, request.session.get('tokenExpiresAt')).catch(() => {
+        throw new ProblemError('database.unavailable', 'the sign-out could not be recorded: sign out again');
+      });
+    }
     request.session.delete();
+    request.consoleUser = null;
+    if (user) {
+      const { subject, issuer, roles } = user.principal;
+      await deps.trail.append({
+        action: 'console.signed_out',
+        outcome: 'success',
+        agent: { subject, issuer, roles },
+        correlationId: request.id,
+      });
+    }
     return reply.redirect('/console/sign-in', 303);
   });
 
@@ -100,7 +124,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
   });
 }
 
-function startSession(session: Session, token: string): void {
+/** A fresh session (no fixation) with its own id, by which signing out ends it everywhere. */
+function startSession(session: Session, token: string, principal: Principal): void {
   session.regenerate();
   session.set('token', token);
+  session.set('sessionId', randomBytes(32).toString('base64url'));
+  session.set('tokenExpiresAt', principal.expiresAt);
 }

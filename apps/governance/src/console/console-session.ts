@@ -5,6 +5,13 @@ import type { ConsoleApi } from './console-api.js';
 export interface ConsoleSessionData {
   /** The bearer token every API call of this user carries (demo issuer or the OIDC access token). */
   token: string;
+  /**
+   * The session's random id, made at sign-in: signing out lists it as signed out for every governance
+   * process (ConsoleSignOuts), so a copy of the cookie taken before is refused afterwards.
+   */
+  sessionId: string;
+  /** When the session's token expires (seconds since the epoch): how long its sign-out must be kept. */
+  tokenExpiresAt: number;
   /** An OpenID Connect sign-in in progress: PKCE verifier, state and nonce (RFC 7636, OIDC Core 3.1.2). */
   oidc: { verifier: string; state: string; nonce: string; startedAt: number };
   /** One message for the next page (post/redirect/get). */

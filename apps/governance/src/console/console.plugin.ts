@@ -12,7 +12,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { PolicyStore, TokenVerifier } from '@praesidium/access';
+import { PolicyStore, TokenVerifier, type Principal } from '@praesidium/access';
+import { AuditTrail } from '@praesidium/audit';
 import type { PraesidiumConfig } from '@praesidium/config';
 import { refuseBeforeBody } from '@praesidium/http';
 import type { KeyStore } from '@praesidium/keys';
@@ -21,6 +22,7 @@ import { ApiProblem, ConsoleApi } from './console-api.js';
 import { registerAuthRoutes } from './console-auth.routes.js';
 import { readableProblem, renderPage } from './console-page.js';
 import './console-session.js';
+import { ConsoleSignOuts } from './console-sign-outs.js';
 import { registerViewHelpers } from './view-helpers.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -74,21 +76,20 @@ export async function registerConsole(
         etag: true,
       });
       app.decorateRequest('consoleUser', null);
+      const signOuts = nest.get(ConsoleSignOuts);
       // Deny by default: every console route needs a verified user unless it says it is public.
       app.addHook('onRequest', async (request, reply) => {
         request.consoleUser = null;
-        const token = request.session.get('token');
-        if (token) {
-          try {
-            const principal = await tokens.verify(token);
+        // Assets need no user: no token check, no database read for each stylesheet and script.
+        if (!isAsset(request)) {
+          const principal = await signedInPrincipal(request, tokens, signOuts);
+          const token = request.session.get('token');
+          if (principal && token)
             request.consoleUser = {
               principal,
               ability: policies.abilityFor(principal),
               api: new ConsoleApi(nest, token, request.id),
             };
-          } catch {
-            request.session.delete();
-          }
         }
         if (request.consoleUser || isPublic(request)) return;
         if (request.method === 'GET' || request.method === 'HEAD')
@@ -100,7 +101,13 @@ export async function registerConsole(
       app.setNotFoundHandler((request, reply) =>
         renderError(new ProblemError('request.not_found'), request, reply),
       );
-      registerAuthRoutes(app, { config: deps.config, keyStore: deps.keyStore, tokens });
+      registerAuthRoutes(app, {
+        config: deps.config,
+        keyStore: deps.keyStore,
+        tokens,
+        signOuts,
+        trail: nest.get(AuditTrail),
+      });
       for (const register of pages) register(app, nest, deps.config);
     },
     { prefix: '/console' },
@@ -165,7 +172,44 @@ async function registerSecurity(app: FastifyInstance, deps: ConsoleDeps): Promis
 }
 
 function isPublic(request: FastifyRequest): boolean {
-  return request.routeOptions.config.consolePublic === true || request.url.startsWith('/console/assets/');
+  return request.routeOptions.config.consolePublic === true || isAsset(request);
+}
+
+function isAsset(request: FastifyRequest): boolean {
+  return request.url.startsWith('/console/assets/');
+}
+
+/**
+ * The user of the request's session: its token still verifies and its id was not signed out on any
+ * governance process. A session that fails either is deleted. One whose sign-out cannot be checked
+ * (the database does not answer) is refused but kept, so that it works again once the database does:
+ * a public page goes on without a user, any other request is answered `database.unavailable`.
+ */
+async function signedInPrincipal(
+  request: FastifyRequest,
+  tokens: TokenVerifier,
+  signOuts: ConsoleSignOuts,
+): Promise<Principal | null> {
+  const token = request.session.get('token');
+  if (!token) return null;
+  // A session without an id (made before sign-outs were recorded) could never be ended: refused.
+  const sessionId = request.session.get('sessionId');
+  const principal = sessionId ? await tokens.verify(token).catch(() => null) : null;
+  if (!principal || !sessionId) {
+    request.session.delete();
+    return null;
+  }
+  let signedOut: boolean;
+  try {
+    signedOut = await signOuts.isSignedOut(sessionId);
+  } catch (error) {
+    logger.warn(`console session not checked: ${(error as Error).name}; refused`);
+    if (isPublic(request)) return null;
+    throw new ProblemError('database.unavailable');
+  }
+  if (!signedOut) return principal;
+  request.session.delete();
+  return null;
 }
 
 function formToken(body: unknown): string | undefined {

@@ -19,6 +19,7 @@ import { VersionTransitionPermission1765950000000 } from './1765950000000-versio
 import { SigningCredentialIssuer1766000000000 } from './1766000000000-signing-credential-issuer.js';
 import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
 import { FeedbackPeriodSetting1766200000000 } from './1766200000000-feedback-period-setting.js';
+import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   SigningCredentialIssuer1766000000000,
   FeedbackMonitoring1766100000000,
   FeedbackPeriodSetting1766200000000,
+  ConsoleSignOuts1766300000000,
 ];

@@ -117,7 +117,11 @@ export function registerClinicianPages(app: FastifyInstance, gatewayUrl: string)
     const { id } = formOf(idParam, request.params);
     const form = formOf(revokeForm, request.body);
     const outcome = await change(() =>
-      userOf(request).api.post(`/consents/${id}/revoke`, {}, { verification: form.verification }),
+      userOf(request).api.post(
+        `/consents/${id}/revoke`,
+        {},
+        { patient: form.patient, verification: form.verification },
+      ),
     );
     return renderConsents(
       request,

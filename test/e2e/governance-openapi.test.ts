@@ -211,7 +211,7 @@ describe('the governance API description at /docs', () => {
     expect(responses('/policies/{version}/approve', 'post')).toContain('policy.four_eyes');
     expect(responses('/break-glass/{id}/review', 'post')).toContain('break_glass.not_ended');
     expect(responses('/bias-reports/{id}/signatures', 'post')).toContain('bias.requester_signs');
-    expect(responses('/consents/{id}', 'put')).toContain('consent.patient_mismatch');
+    expect(responses('/consents/{id}', 'put')).toContain('request.not_found');
     expect(responses('/audit/checkpoint-keys.json', 'get')).toContain('"security":[]');
   });
 

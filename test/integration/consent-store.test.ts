@@ -230,11 +230,15 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     const recorded = await consents.recordConsent(fullConsent(patient, Buffer.from('form')), {
       recordedBy: 'a',
     });
-    await expect(
-      consents.amendConsent(recorded.consentId, fullConsent('Patient/other-1', Buffer.from('x')), {
-        recordedBy: 'a',
-      }),
-    ).rejects.toMatchObject({ code: 'consent.patient_mismatch' });
+    const refusal = (id: string) =>
+      consents.amendConsent(id, fullConsent('Patient/other-1', Buffer.from('x')), { recordedBy: 'a' }).then(
+        () => undefined,
+        (error: { code: string; detail?: string }) => ({ code: error.code, detail: error.detail }),
+      );
+    // Answered as an id that does not exist: the amendment does not tell whether the id is a consent.
+    const mismatch = await refusal(recorded.consentId);
+    expect(mismatch).toMatchObject({ code: 'request.not_found' });
+    expect(mismatch).toEqual(await refusal(randomUUID()));
     const results = await Promise.allSettled(
       ['a', 'b', 'c'].map((by) =>
         consents.amendConsent(recorded.consentId, fullConsent(patient, Buffer.from(by)), { recordedBy: by }),

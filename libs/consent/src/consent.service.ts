@@ -84,12 +84,16 @@ export class ConsentService {
     return this.appendVersion(randomUUID(), 1, parsed, 'recorded', actor, undefined);
   }
 
-  /** A new version of a consent from a whole new resource; it must be about the same patient. */
+  /**
+   * A new version of a consent from a whole new resource about the same patient. As for reading and
+   * revoking, a consent of another patient is answered as if it did not exist: an id learnt elsewhere
+   * does not tell whether it is a consent.
+   */
   async amendConsent(id: string, resource: unknown, actor: ConsentActor): Promise<ConsentVersionEntity> {
     const parsed = this.validate(resource);
-    const latest = await this.requireLatest(id);
-    if (this.pseudonymize(parsed.patientReference) !== latest.patientPseudonym)
-      throw new ProblemError('consent.patient_mismatch');
+    const latest = await this.store.latest(id);
+    if (!latest || latest.patientPseudonym !== this.pseudonymize(parsed.patientReference))
+      throw new ProblemError('request.not_found', 'no such consent for this patient');
     return this.appendVersion(id, latest.version + 1, parsed, 'amended', actor, latest.documentId);
   }
 
@@ -174,12 +178,6 @@ export class ConsentService {
     const sealed = await this.store.document(documentId);
     if (!sealed) return undefined;
     return decodeDocument(await this.vault.open(documentId, sealed));
-  }
-
-  private async requireLatest(id: string): Promise<ConsentVersionEntity> {
-    const latest = await this.store.latest(id);
-    if (!latest) throw new ProblemError('request.not_found', 'no such consent');
-    return latest;
   }
 
   private async appendVersion(

@@ -173,7 +173,6 @@ export const REASONS = {
     title: 'The consent was changed by someone else meanwhile; read it again and retry',
   },
   'consent.document_too_large': { status: 413, title: 'The consent source document is larger than 10 MB' },
-  'consent.patient_mismatch': { status: 400, title: 'The resource names another patient than the consent' },
   'request.invalid': { status: 400, title: 'The request does not validate' },
   'request.patient_missing': { status: 400, title: 'A patient reference is required' },
   'request.purpose_invalid': {

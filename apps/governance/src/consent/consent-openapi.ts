@@ -31,7 +31,6 @@ export const CONSENT_ROUTES: readonly DocumentedRoute[] = [
     success: { status: 200, description: 'id, the new version and status' },
     refusals: [
       'request.not_found',
-      'consent.patient_mismatch',
       'consent.document_too_large',
       'consent.version_conflict',
     ],

@@ -29,11 +29,7 @@ export const CONSENT_ROUTES: readonly DocumentedRoute[] = [
     query: changeQuery,
     rawBody: FHIR_CONSENT,
     success: { status: 200, description: 'id, the new version and status' },
-    refusals: [
-      'request.not_found',
-      'consent.document_too_large',
-      'consent.version_conflict',
-    ],
+    refusals: ['request.not_found', 'consent.document_too_large', 'consent.version_conflict'],
   },
   {
     method: 'post',

@@ -82,11 +82,11 @@ export class ModelVersionsController {
     @Body(new ZodPipe(newModelBody)) body: z.infer<typeof newModelBody>,
   ) {
     requireRegistryPermission(principal, 'register');
-    // A permission narrowed to some models registers only models it would then cover.
-    requireAnyAbilityOnModel(principal, ['register'], registrySubjectOf(body));
-    return audited(this.trail, principal, 'model.registered', { model: body.name }, () =>
-      this.registry.registerModel({ ...body, isDemonstration: false }),
-    );
+    return audited(this.trail, principal, 'model.registered', { model: body.name }, async () => {
+      // A permission narrowed to some models registers only models it would then cover.
+      requireAnyAbilityOnModel(principal, ['register'], registrySubjectOf(body));
+      return this.registry.registerModel({ ...body, isDemonstration: false });
+    });
   }
 
   /**

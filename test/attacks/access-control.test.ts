@@ -142,6 +142,50 @@ describe('access control: what the policy and the identity say is what the API e
     }
   });
 
+  it('does not answer GET /models/{name} whole to a registry reader whose read Model conditions leave the model out', async () => {
+    const roles = DEFAULT_POLICY.roles;
+    await activate(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          ...roles,
+          // Ethics-board members see the models of their departments; their versions' rules unchanged.
+          'ethics-board': [
+            ...(roles['ethics-board'] ?? []).filter(
+              (rule) => !(rule.subject === 'Model' && rule.action === 'read'),
+            ),
+            {
+              action: 'read',
+              subject: 'Model',
+              conditions: { departments: { $in: '${principal.departments}' } },
+            },
+          ],
+        },
+      },
+      'ethics board reads the models of its departments',
+    );
+    try {
+      const cardiology = await tokenFor(platform, 'ethics.cardiology', ['ethics-board'], {
+        departments: ['cardiology'],
+      });
+      const listed = await call('GET', `${governance}/models`, { token: cardiology });
+      expect(listed.status).toBe(200);
+      expect(listed.body).toEqual([]);
+      // It answered the model whole, versions and backends included, to a reader the list leaves out.
+      expect(
+        (await call('GET', `${governance}/models/${LUMBAR_ESI_MODEL_NAME}`, { token: cardiology })).body,
+      ).toMatchObject({ status: 404, code: 'model.unknown' });
+      const pain = await tokenFor(platform, 'ethics.pain', ['ethics-board'], {
+        departments: ['pain-medicine'],
+      });
+      const model = await call('GET', `${governance}/models/${LUMBAR_ESI_MODEL_NAME}`, { token: pain });
+      expect(model.status).toBe(200);
+      expect((model.body.versions as Record<string, unknown>[])[0]).toHaveProperty('backendUrl');
+    } finally {
+      await activate(DEFAULT_POLICY, 'restore the seed policy');
+    }
+  });
+
   it('does not treat a rule for some fields as a grant of whole records (only consents withhold fields)', async () => {
     const roles = DEFAULT_POLICY.roles;
     const without = (list: typeof roles.clinician, subject: string) =>

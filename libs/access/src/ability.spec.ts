@@ -1,4 +1,10 @@
-import { abilityFromPolicy, allowsEvery, defineAbilityFor, modelSubject } from './ability.js';
+import {
+  abilityFromPolicy,
+  allowsEvery,
+  defineAbilityFor,
+  modelSubject,
+  modelVersionSubject,
+} from './ability.js';
 import { DEFAULT_POLICY } from './policy/default-policy.js';
 import type { Principal } from './principal.js';
 
@@ -91,6 +97,68 @@ describe('access policy', () => {
       const officer = { ...painClinician, roles: ['security-officer' as const] };
       expect(defineAbilityFor(officer).can('read', 'Consent', 'status')).toBe(true);
       expect(defineAbilityFor(officer).can('read', 'Consent', 'provision')).toBe(false);
+    });
+  });
+
+  describe('registry permissions narrowed to a model (ModelVersion conditions)', () => {
+    const cardiologyOwner: Principal = {
+      ...painClinician,
+      subject: 'kai',
+      roles: ['model-owner'],
+      departments: ['cardiology'],
+    };
+    const cardiologyModel = modelVersionSubject({
+      model: 'ecg-arrhythmia',
+      departments: ['cardiology'],
+      riskClass: 'IIb',
+    });
+    const radiologyModel = modelVersionSubject({
+      model: 'chest-xray-triage',
+      departments: ['radiology'],
+      riskClass: 'IIa',
+    });
+    const narrowed = abilityFromPolicy(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          'model-owner': [
+            { action: 'read', subject: 'ModelVersion' },
+            {
+              action: 'deploy',
+              subject: 'ModelVersion',
+              conditions: { departments: { $in: '${principal.departments}' } },
+            },
+            { action: 'transition', subject: 'ModelVersion', conditions: { riskClass: { $ne: 'III' } } },
+            { action: 'register', subject: 'ModelVersion', conditions: { model: 'ecg-arrhythmia' } },
+          ],
+        },
+      },
+      cardiologyOwner,
+    );
+
+    it("decides per model on the model's departments, risk class and name", () => {
+      expect(narrowed.can('deploy', cardiologyModel)).toBe(true);
+      expect(narrowed.can('deploy', radiologyModel)).toBe(false);
+      expect(narrowed.can('register', cardiologyModel)).toBe(true);
+      expect(narrowed.can('register', radiologyModel)).toBe(false);
+      const classIII = modelVersionSubject({ model: 'x', departments: ['cardiology'], riskClass: 'III' });
+      expect(narrowed.can('transition', cardiologyModel)).toBe(true);
+      expect(narrowed.can('transition', classIII)).toBe(false);
+    });
+
+    it('leaves a narrowed permission short of "every model", for endpoints that check no model', () => {
+      expect(narrowed.can('deploy', 'ModelVersion')).toBe(true);
+      expect(allowsEvery(narrowed, 'deploy', 'ModelVersion')).toBe(false);
+      expect(allowsEvery(narrowed, 'read', 'ModelVersion')).toBe(true);
+    });
+
+    it('keeps an unconditioned rule (the seed policy) covering every model', () => {
+      const seeded = defineAbilityFor(cardiologyOwner);
+      for (const action of ['read', 'register', 'transition', 'deploy'] as const) {
+        expect(seeded.can(action, cardiologyModel)).toBe(true);
+        expect(seeded.can(action, radiologyModel)).toBe(true);
+      }
+      expect(seeded.can('sign', radiologyModel)).toBe(false);
     });
   });
 });

@@ -26,8 +26,21 @@ export interface ModelSubject {
   readonly status: string;
 }
 
+/**
+ * The model a registry permission (`ModelVersion`) is checked against: the versions of one model, known
+ * by that model's name, departments and risk class as the registry holds them now.
+ */
+export interface ModelVersionSubject {
+  readonly model: string;
+  readonly departments: readonly string[];
+  readonly riskClass: string;
+}
+
 type ModelRecord = ModelSubject & ForcedSubject<'Model'>;
-export type AppAbility = MongoAbility<[Action, SubjectName | ModelRecord | ForcedSubject<SubjectName>]>;
+type ModelVersionRecord = ModelVersionSubject & ForcedSubject<'ModelVersion'>;
+export type AppAbility = MongoAbility<
+  [Action, SubjectName | ModelRecord | ModelVersionRecord | ForcedSubject<SubjectName>]
+>;
 
 /**
  * What a principal may do under a policy document: the rules of each of its roles, with the
@@ -78,6 +91,18 @@ export function allowsEvery(ability: AppAbility, action: Action, subjectName: Su
 
 export function modelSubject(model: ModelSubject): ModelRecord {
   return subject('Model', { ...model });
+}
+
+/**
+ * The versions of one model as a `ModelVersion` subject: `ability.can(action, modelVersionSubject(…))`
+ * evaluates the rules' conditions on its fields, and an unconditioned rule covers every model.
+ */
+export function modelVersionSubject(model: ModelVersionSubject): ModelVersionRecord {
+  return subject('ModelVersion', {
+    model: model.model,
+    departments: [...model.departments],
+    riskClass: model.riskClass,
+  });
 }
 
 function interpolate(value: unknown, principal: Principal): unknown {

@@ -7,6 +7,8 @@ import {
   TokenVerifier,
   type Action,
   type AppAbility,
+  type ModelVersionSubject,
+  modelVersionSubject,
   type Principal,
   type SubjectName,
 } from '@praesidium/access';
@@ -82,4 +84,39 @@ export function requireAnyAbility(
   const ability = abilities.get(principal);
   if (!ability || !actions.some((action) => allowsEvery(ability, action, subject)))
     throw new ProblemError('access.denied');
+}
+
+/**
+ * Throws `access.denied` unless the ability allows one of the actions on some record of the subject:
+ * the check made before anything is read, for an endpoint that then checks the record it acts on.
+ */
+export function requireAnyAbilityOnSome(
+  principal: Principal,
+  actions: readonly Action[],
+  subject: SubjectName,
+): void {
+  const ability = abilities.get(principal);
+  if (!ability || !actions.some((action) => ability.can(action, subject)))
+    throw new ProblemError('access.denied');
+}
+
+/**
+ * Throws `access.denied` unless the ability allows one of the actions on the versions of this model,
+ * the rules' conditions evaluated on its fields (an unconditioned rule covers every model).
+ */
+export function requireAnyAbilityOnModel(
+  principal: Principal,
+  actions: readonly Action[],
+  model: ModelVersionSubject,
+): void {
+  const ability = abilities.get(principal);
+  const record = modelVersionSubject(model);
+  if (!ability || !actions.some((action) => ability.can(action, record)))
+    throw new ProblemError('access.denied');
+}
+
+/** Whether one of the actions is allowed on the versions of every model (no condition narrows it). */
+export function coversEveryModel(principal: Principal, actions: readonly Action[]): boolean {
+  const ability = abilities.get(principal);
+  return !!ability && actions.some((action) => allowsEvery(ability, action, 'ModelVersion'));
 }

@@ -2,16 +2,17 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@n
 import type { z } from 'zod';
 import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
-import { CanaryRollouts, type CanaryChangeResult } from '@praesidium/model-registry';
+import { CanaryRollouts, ModelRegistry, type CanaryChangeResult } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { CurrentPrincipal, PrincipalGuard } from '../auth/principal.guard.js';
 import { audited, auditSuccess, type RegistrySubject } from './registry-audit.js';
+import { modelInScope } from './registry-scope.js';
 import { canaryReasonBody, canaryShareBody, canaryStartBody, modelNameParam } from './registry-dto.js';
 
 /**
  * A model's canary rollout: an approved version serving a share of the unpinned calls beside the
  * deployed one. Starting, resharing, promoting and aborting need the permission that deploys
- * (`deploy` on `ModelVersion`: the model owner) and, like deploying, no signature; each is audited
+ * (`deploy` on the model's `ModelVersion`: the model owner) and, like deploying, no signature; each is audited
  * (`model.canary_*`), refusals included, bound to the canary version's approval record.
  */
 @Controller('models/:name/canary')
@@ -19,6 +20,7 @@ import { canaryReasonBody, canaryShareBody, canaryStartBody, modelNameParam } fr
 export class ModelCanaryController {
   constructor(
     private readonly canaries: CanaryRollouts,
+    private readonly registry: ModelRegistry,
     private readonly trail: AuditTrail,
   ) {}
 
@@ -27,7 +29,7 @@ export class ModelCanaryController {
     @CurrentPrincipal() principal: Principal,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return this.canaries.canaryOf(name);
   }
 
@@ -100,7 +102,7 @@ export class ModelCanaryController {
   private change(
     principal: Principal,
     action: 'start' | 'share' | 'promote' | 'abort',
-    subject: RegistrySubject,
+    subject: RegistrySubject & { readonly model: string },
     work: () => Promise<CanaryChangeResult>,
   ): Promise<CanaryChangeResult> {
     return audited(
@@ -109,7 +111,7 @@ export class ModelCanaryController {
       `model.canary_${action}`,
       subject,
       async () => {
-        requireAbility(principal, 'deploy', 'ModelVersion');
+        await modelInScope(this.registry, principal, 'deploy', subject.model);
         return work();
       },
       (result) => result.recordSha256,

@@ -4,8 +4,9 @@ import type { Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { Datasets, ModelRegistry } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { CurrentPrincipal, PrincipalGuard } from '../auth/principal.guard.js';
 import { audited } from './registry-audit.js';
+import { modelInScope, requireRegistryPermission } from './registry-scope.js';
 import { datasetBody, modelNameParam } from './registry-dto.js';
 
 /** A model's datasets with their datasheets and data-quality reports. */
@@ -25,13 +26,16 @@ export class ModelDatasetsController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Body(new ZodPipe(datasetBody)) body: z.infer<typeof datasetBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     return audited(
       this.trail,
       principal,
       'model.dataset_registered',
       { model: name },
-      async () => this.datasets.register((await this.registry.getModel(name)).id, body, principal.subject),
+      async () => {
+        const model = await modelInScope(this.registry, principal, 'register', name);
+        return this.datasets.register(model.id, body, principal.subject);
+      },
       (dataset) => dataset.contentSha256,
     );
   }
@@ -41,7 +45,6 @@ export class ModelDatasetsController {
     @CurrentPrincipal() principal: Principal,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
-    return this.datasets.list((await this.registry.getModel(name)).id);
+    return this.datasets.list((await modelInScope(this.registry, principal, 'read', name)).id);
   }
 }

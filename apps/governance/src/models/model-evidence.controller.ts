@@ -9,8 +9,9 @@ import {
   ModelRegistry,
 } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { CurrentPrincipal, PrincipalGuard } from '../auth/principal.guard.js';
 import { audited } from './registry-audit.js';
+import { modelInScope, requireRegistryPermission } from './registry-scope.js';
 import { evidenceBody, modelNameParam, planBody, signingPinBody, versionParam } from './registry-dto.js';
 
 /** Evidence and change-control plans of the registry's versions, and signing PINs. */
@@ -34,7 +35,7 @@ export class ModelEvidenceController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(evidenceBody)) body: z.infer<typeof evidenceBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     const file = body.file && {
       fileName: body.file.fileName,
       mediaType: body.file.mediaType,
@@ -45,12 +46,14 @@ export class ModelEvidenceController {
       principal,
       'model_version.evidence_added',
       { model: name, modelVersion: version },
-      async () =>
-        this.evidence.add(
+      async () => {
+        await modelInScope(this.registry, principal, 'register', name);
+        return this.evidence.add(
           (await this.registry.getVersion(name, version)).version,
           { kind: body.kind, title: body.title, details: body.details, file },
           principal.subject,
-        ),
+        );
+      },
       (row) => row.sha256,
     );
   }
@@ -61,7 +64,7 @@ export class ModelEvidenceController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return this.evidence.list((await this.registry.getVersion(name, version)).version.id);
   }
 
@@ -72,13 +75,16 @@ export class ModelEvidenceController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Body(new ZodPipe(planBody)) body: z.infer<typeof planBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     return audited(
       this.trail,
       principal,
       'model.change_control_plan_set',
       { model: name },
-      async () => this.plans.setPlan((await this.registry.getModel(name)).id, body, principal.subject),
+      async () => {
+        const model = await modelInScope(this.registry, principal, 'register', name);
+        return this.plans.setPlan(model.id, body, principal.subject);
+      },
       (row) => row.sha256,
     );
   }
@@ -90,7 +96,7 @@ export class ModelEvidenceController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return this.plans.assess((await this.registry.getVersion(name, version)).version);
   }
 
@@ -101,7 +107,8 @@ export class ModelEvidenceController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(signingPinBody)) body: z.infer<typeof signingPinBody>,
   ) {
-    requireAbility(principal, 'sign', 'ModelVersion');
+    // A signer's PIN is theirs, whichever models their permission to sign is narrowed to.
+    requireRegistryPermission(principal, 'sign');
     await audited(this.trail, principal, 'signing_pin.set', {}, () =>
       this.signatures.setSigningPin(principal, body.pin, body.currentPin),
     );

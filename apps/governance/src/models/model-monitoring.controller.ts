@@ -15,7 +15,7 @@ import {
   type PerformanceInput,
 } from '@praesidium/model-registry';
 import { ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import { CurrentPrincipal, PrincipalGuard } from '../auth/principal.guard.js';
 import {
   driftBody,
   feedbackObservationBody,
@@ -24,6 +24,7 @@ import {
   performanceBody,
   versionParam,
 } from './registry-dto.js';
+import { modelInScope } from './registry-scope.js';
 
 /**
  * Post-market monitoring of a version (MDR Annex III: indicators with threshold values): input drift
@@ -50,7 +51,7 @@ export class ModelMonitoringController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(driftBody)) body: z.infer<typeof driftBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'register', name);
     const found = (await this.registry.getVersion(name, version)).version;
     const check = await this.drift.check(found, body, principal.subject);
     await this.audit(
@@ -68,7 +69,7 @@ export class ModelMonitoringController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return this.drift.history((await this.registry.getVersion(name, version)).version.id);
   }
 
@@ -81,7 +82,7 @@ export class ModelMonitoringController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(performanceBody)) body: z.infer<typeof performanceBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'register', name);
     const found = (await this.registry.getVersion(name, version)).version;
     return this.recordObservation(principal, name, found, {
       ...body,
@@ -98,7 +99,7 @@ export class ModelMonitoringController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Query(new ZodPipe(feedbackPeriodQuery)) query: z.infer<typeof feedbackPeriodQuery>,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     const found = (await this.registry.getVersion(name, version)).version;
     return this.feedback.summarize({
       model: name,
@@ -120,7 +121,7 @@ export class ModelMonitoringController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(feedbackObservationBody)) body: z.infer<typeof feedbackObservationBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'register', name);
     const found = (await this.registry.getVersion(name, version)).version;
     const periodStart = new Date(body.periodStart);
     const periodEnd = new Date(body.periodEnd);
@@ -146,7 +147,7 @@ export class ModelMonitoringController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return this.performance.overTime((await this.registry.getVersion(name, version)).version.id);
   }
 

@@ -2,7 +2,12 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } f
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { allowsEvery, type AppAbility, type Principal } from '@praesidium/access';
+import {
+  modelVersionSubject,
+  type AppAbility,
+  type ModelVersionSubject,
+  type Principal,
+} from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import {
   CanaryRollouts,
@@ -20,12 +25,12 @@ import {
   CurrentAbility,
   CurrentPrincipal,
   PrincipalGuard,
-  requireAbility,
   requireAbilityOnSome,
-  requireAnyAbility,
+  requireAnyAbilityOnModel,
 } from '../auth/principal.guard.js';
 import { readableModels, versionSummary } from './models.controller.js';
 import { audited, auditSuccess } from './registry-audit.js';
+import { modelInScope, registrySubjectOf, requireRegistryPermission } from './registry-scope.js';
 import {
   diffQuery,
   modelDescriptionBody,
@@ -47,9 +52,10 @@ function permissionsFor(action: LifecycleAction): readonly LifecyclePermission[]
   return action === 'resume' ? ['deploy', 'suspend'] : stepPermissions(action);
 }
 
-/** The lifecycle permissions the principal holds on every version. */
-function heldPermissions(ability: AppAbility): LifecyclePermission[] {
-  return LIFECYCLE_PERMISSIONS.filter((permission) => allowsEvery(ability, permission, 'ModelVersion'));
+/** The lifecycle permissions the principal holds on the versions of this model. */
+function heldPermissions(ability: AppAbility, model: ModelVersionSubject): LifecyclePermission[] {
+  const record = modelVersionSubject(model);
+  return LIFECYCLE_PERMISSIONS.filter((permission) => ability.can(permission, record));
 }
 
 /**
@@ -75,15 +81,18 @@ export class ModelVersionsController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(newModelBody)) body: z.infer<typeof newModelBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
-    return audited(this.trail, principal, 'model.registered', { model: body.name }, () =>
-      this.registry.registerModel({ ...body, isDemonstration: false }),
-    );
+    requireRegistryPermission(principal, 'register');
+    return audited(this.trail, principal, 'model.registered', { model: body.name }, async () => {
+      // A permission narrowed to some models registers only models it would then cover.
+      requireAnyAbilityOnModel(principal, ['register'], registrySubjectOf(body));
+      return this.registry.registerModel({ ...body, isDemonstration: false });
+    });
   }
 
   /**
-   * A model with its versions whole for registry readers; for anyone the policy lets read the model
-   * (the clinician an answer's `model_card` link points here), what `GET /models` lists of it.
+   * A model the policy lets the caller read (`read Model`, its conditions applied as `GET /models`
+   * applies them): with its versions whole for a reader of this model's versions (`read ModelVersion`),
+   * else (the clinician an answer's `model_card` link points here) what `GET /models` lists of it.
    */
   @Get(':name')
   async getModel(
@@ -91,14 +100,6 @@ export class ModelVersionsController {
     @CurrentAbility() ability: AppAbility,
     @Param('name', new ZodPipe(modelNameParam)) name: string,
   ) {
-    if (allowsEvery(ability, 'read', 'ModelVersion')) {
-      const model = await this.registry.getModel(name);
-      const [versions, canaries] = await Promise.all([
-        this.registry.listVersions(model.id),
-        this.canaries.runningCanaries([model.id]),
-      ]);
-      return { ...model, versions, canary: canaries.get(model.id) ?? null };
-    }
     // The policy's conditions are applied in SQL (readableModels).
     requireAbilityOnSome(principal, 'read', 'Model');
     const [readable] = await readableModels(this.dataSource, ability, { limit: 1, name });
@@ -108,7 +109,12 @@ export class ModelVersionsController {
       this.registry.listVersions(readable.id),
       this.canaries.runningCanaries([readable.id]),
     ]);
-    return { ...readable, versions: versions.map(versionSummary), canary: canaries.get(readable.id) ?? null };
+    const readsVersions = ability.can('read', modelVersionSubject(registrySubjectOf(readable)));
+    return {
+      ...readable,
+      versions: readsVersions ? versions : versions.map(versionSummary),
+      canary: canaries.get(readable.id) ?? null,
+    };
   }
 
   /** Changes what the model is for; versions under review must be signed again. Audited. */
@@ -118,13 +124,18 @@ export class ModelVersionsController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Body(new ZodPipe(modelDescriptionBody)) body: z.infer<typeof modelDescriptionBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     return audited(
       this.trail,
       principal,
       'model.changed',
       { model: name },
-      () => this.registry.updateModel(name, body),
+      async () => {
+        await modelInScope(this.registry, principal, 'register', name);
+        // Nor may the change carry the model beyond the caller's scope (its departments, its risk class).
+        requireAnyAbilityOnModel(principal, ['register'], registrySubjectOf({ ...body, name }));
+        return this.registry.updateModel(name, body);
+      },
       (model) => intendedUseSha256(model),
     );
   }
@@ -136,14 +147,19 @@ export class ModelVersionsController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Body(new ZodPipe(versionBody)) body: z.infer<typeof versionBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     const subject = { model: name, modelVersion: body.content.version };
     return audited(
       this.trail,
       principal,
       'model_version.registered',
       subject,
-      async () => this.registry.createVersion(await this.registry.getModel(name), body, principal.subject),
+      async () =>
+        this.registry.createVersion(
+          await modelInScope(this.registry, principal, 'register', name),
+          body,
+          principal.subject,
+        ),
       (version) => version.manifestSha256,
     );
   }
@@ -154,7 +170,7 @@ export class ModelVersionsController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     const found = await this.registry.getVersion(name, version);
     const { record, sha256 } = await this.lifecycle.currentRecord(found.version);
     return { ...found.version, approvalRecord: record, approvalRecordSha256: sha256 };
@@ -168,13 +184,16 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(versionBody)) body: z.infer<typeof versionBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     return audited(
       this.trail,
       principal,
       'model_version.changed',
       { model: name, modelVersion: version },
-      () => this.registry.updateDraft(name, version, body),
+      async () => {
+        await modelInScope(this.registry, principal, 'register', name);
+        return this.registry.updateDraft(name, version, body);
+      },
       (updated) => updated.manifestSha256,
     );
   }
@@ -186,7 +205,7 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Query(new ZodPipe(diffQuery)) query: z.infer<typeof diffQuery>,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     return {
       from: query.against,
       to: version,
@@ -203,20 +222,21 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(transitionBody)) body: z.infer<typeof transitionBody>,
   ) {
-    requireAnyAbility(principal, permissionsFor(body.action), 'ModelVersion');
+    requireRegistryPermission(principal, permissionsFor(body.action));
     const result = await audited(
       this.trail,
       principal,
       `model_version.${body.action}`,
       { model: name, modelVersion: version },
       async () => {
+        const model = await modelInScope(this.registry, principal, permissionsFor(body.action), name);
         const found = await this.registry.getVersion(name, version);
         return this.lifecycle.transition(
           found.version.id,
           body.action,
           principal.subject,
           body.reason,
-          heldPermissions(ability),
+          heldPermissions(ability, registrySubjectOf(model)),
         );
       },
       (step) => step.recordSha256,
@@ -236,7 +256,7 @@ export class ModelVersionsController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     const found = await this.registry.getVersion(name, version);
     return {
       transitions: await this.lifecycle.history(found.version.id),
@@ -253,14 +273,16 @@ export class ModelVersionsController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(signatureBody)) body: z.infer<typeof signatureBody>,
   ) {
-    requireAbility(principal, 'sign', 'ModelVersion');
+    requireRegistryPermission(principal, 'sign');
     const signature = await audited(
       this.trail,
       principal,
       'model_version.signed',
       { model: name, modelVersion: version },
-      async () =>
-        this.signatures.sign((await this.registry.getVersion(name, version)).version, principal, body),
+      async () => {
+        await modelInScope(this.registry, principal, 'sign', name);
+        return this.signatures.sign((await this.registry.getVersion(name, version)).version, principal, body);
+      },
       (signed) => signed.signatureSha256,
     );
     return signature;

@@ -23,7 +23,11 @@ const VERSION = '/models/{name}/versions/{version}';
 const CANARY = '/models/{name}/canary';
 const tag = 'model registry';
 
-/** The registry's operations, documented from the same zod schemas the routes validate with. */
+/**
+ * The registry's operations, documented from the same zod schemas the routes validate with. Each checks
+ * the caller's `ModelVersion` permission against the model named (its name, departments, risk class):
+ * `access.denied` outside it, and for an unknown model too when the permission is narrowed.
+ */
 export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
   {
     method: 'get',
@@ -46,7 +50,9 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     path: '/models/{name}',
     tag,
     summary:
-      'A model with all its versions (whole for registry readers; as GET /models lists them for other readers of the model)',
+      'A model with all its versions (whole for readers of its versions; as GET /models lists them for other readers of the model)',
+    description:
+      "Answers only a model the caller's `read Model` rules let them read, their conditions applied as GET /models applies them: any other model is `model.unknown` (404), as if it did not exist. The versions are whole when `read ModelVersion` covers this model (its name, departments, risk class).",
     success: { status: 200, description: 'the model' },
     refusals: ['model.unknown'],
   },
@@ -103,7 +109,9 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
       'draft → validated → under_review → approved → deployed → suspended / retired. Approval needs validation ' +
       'evidence, a completed bias report computed for the version and signed off (approved) by an ethics-board ' +
       'member (POST /bias-reports/{id}/signatures), and approved signatures of the ethics board and regulatory affairs on the current ' +
-      'record by two different people, neither the submitter; deploy and resume need the `deploy` permission.',
+      'record by two different people, neither the submitter; deploy and resume need the `deploy` permission. ' +
+      "Each permission is checked on this model (a policy may narrow it to the model's name, departments or risk class): " +
+      'outside it, `access.denied`.',
     body: transitionBody,
     success: { status: 200, description: 'from, to, and the SHA-256 of the record at this step' },
     refusals: [

@@ -10,6 +10,7 @@ import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/princi
 import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { audited, auditSuccess } from '../models/registry-audit.js';
 import { feedbackFloorsBody, modelNameParam, versionParam } from '../models/registry-dto.js';
+import { modelInScope, requireRegistryPermission } from '../models/registry-scope.js';
 import { FeedbackPeriodAdoption } from './feedback-period.adoption.js';
 import { FEEDBACK_SCHEDULE_JOB, type FeedbackScheduleRequest } from './feedback-schedule.job.js';
 
@@ -37,13 +38,14 @@ export class FeedbackMonitoringController {
     @Param('version', new ZodPipe(versionParam)) version: string,
     @Body(new ZodPipe(feedbackFloorsBody)) body: z.infer<typeof feedbackFloorsBody>,
   ) {
-    requireAbility(principal, 'register', 'ModelVersion');
+    requireRegistryPermission(principal, 'register');
     return audited(
       this.trail,
       principal,
       'model_version.feedback_floors_declared',
       { model: name, modelVersion: version },
       async () => {
+        await modelInScope(this.registry, principal, 'register', name);
         const found = (await this.registry.getVersion(name, version)).version;
         return this.floors.declare(found, body.floors, body.reason, principal.subject);
       },
@@ -58,7 +60,7 @@ export class FeedbackMonitoringController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     const found = (await this.registry.getVersion(name, version)).version;
     const revisions = (await this.floors.revisions(found.id)).reverse();
     return { current: revisions[0] ?? null, revisions };
@@ -75,7 +77,7 @@ export class FeedbackMonitoringController {
     @Param('name', new ZodPipe(modelNameParam)) name: string,
     @Param('version', new ZodPipe(versionParam)) version: string,
   ) {
-    requireAbility(principal, 'read', 'ModelVersion');
+    await modelInScope(this.registry, principal, 'read', name);
     const found = (await this.registry.getVersion(name, version)).version;
     const status = await this.schedule.statusOf(found);
     return {
@@ -101,7 +103,10 @@ export class FeedbackScheduleRunsController {
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
   ) {}
 
-  /** Queued with this process's period length: the run records only if that is the one in force. */
+  /**
+   * Queued with this process's period length: the run records only if that is the one in force. It
+   * records for every model's versions, so it needs `register` on every model (no condition narrowing it).
+   */
   @Post('runs')
   @HttpCode(202)
   async run(@CurrentPrincipal() principal: Principal) {

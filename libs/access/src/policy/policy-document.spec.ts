@@ -49,6 +49,7 @@ describe('policy documents', () => {
           { action: 'infer', subject: 'Model', conditions: { departments: { $in: 'cardiology' } } },
           { action: 'infer', subject: 'Model', conditions: { departments: '${principal.departments}' } },
           { action: 'infer', subject: 'Model', conditions: { name: { $eq: ['a', 'b'] } } },
+          { action: 'deploy', subject: 'ModelVersion', conditions: { status: 'approved' } },
         ],
       },
     });
@@ -62,8 +63,29 @@ describe('policy documents', () => {
       '/roles/clinician/6/conditions/departments/$in',
       '/roles/clinician/7/conditions/departments',
       '/roles/clinician/8/conditions/name/$eq',
+      '/roles/clinician/9/conditions/status',
     ]);
     expect(problems[5].message).toMatch(/unknown placeholder/);
+  });
+
+  it("accept ModelVersion conditions on the model's name, departments and risk class", () => {
+    const narrowed = {
+      ...DEFAULT_POLICY,
+      roles: {
+        ...DEFAULT_POLICY.roles,
+        'model-owner': [
+          {
+            action: 'deploy',
+            subject: 'ModelVersion',
+            conditions: { departments: { $in: '${principal.departments}' } },
+            reason: 'model owners deploy versions of their own departments only',
+          },
+          { action: 'transition', subject: 'ModelVersion', conditions: { riskClass: { $nin: ['III'] } } },
+          { action: 'register', subject: 'ModelVersion', conditions: { model: 'ecg-arrhythmia' } },
+        ],
+      },
+    };
+    expect(parsePolicyDocument(JSON.parse(JSON.stringify(narrowed)))).toEqual(narrowed);
   });
 
   it('refuse a policy under which nobody could propose or approve the next version', () => {

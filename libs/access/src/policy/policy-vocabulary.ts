@@ -39,7 +39,11 @@ export const SUBJECT_FIELDS = {
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
   BiasReport: ['id', 'requestedBy', 'verdict'],
   RegulatoryDocument: ['id', 'requestedBy', 'kind'],
-  ModelVersion: [],
+  /**
+   * The versions of one model, by that model's attributes as the registry holds them now: its name,
+   * the departments it is made for and its risk class (`modelVersionSubject` builds the subject).
+   */
+  ModelVersion: ['model', 'departments', 'riskClass'],
   Key: [],
   all: [],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppAbility } from '@praesidium/access';
+import { modelVersionSubject, type AppAbility } from '@praesidium/access';
 import { CANARY_SHARE_PERCENT } from '@praesidium/model-registry';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
 
@@ -27,16 +27,22 @@ const modelParam = z.object({ model: z.string().min(1).max(200), version: z.stri
  * What the version page shows of the model's canary: the canary running (on every version's page),
  * its history, and the forms the user may use. The buttons follow the registry's rules (start on
  * an approved version when nothing else is canary and a version is deployed; share, promote, abort
- * on the canary's own page) and the `deploy` permission; the API decides again on every call.
+ * on the canary's own page) and the `deploy` permission on this model; the API decides again on every call.
  */
 export function canarySection(
-  model: { name: string; canary?: ApiCanary | null; versions: { version: string; status: string }[] },
+  model: {
+    name: string;
+    departments: string[];
+    riskClass: string;
+    canary?: ApiCanary | null;
+    versions: { version: string; status: string }[];
+  },
   version: { version: string; status: string },
   ability: AppAbility,
   history: readonly ApiCanaryChange[] | undefined,
 ) {
   const canary = model.canary ?? undefined;
-  const canDeploy = ability.can('deploy', 'ModelVersion');
+  const canDeploy = ability.can('deploy', modelVersionSubject({ ...model, model: model.name }));
   const deployed = model.versions.find((candidate) => candidate.status === 'deployed');
   const isThisCanary = canary?.version === version.version;
   return {

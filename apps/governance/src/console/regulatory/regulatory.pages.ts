@@ -1,6 +1,7 @@
 import fastifyMultipart, { type MultipartFile, type MultipartValue } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { modelVersionSubject } from '@praesidium/access';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { EVIDENCE_KINDS, SIGNATURE_MEANINGS, type LifecycleAction } from '@praesidium/model-registry';
 import type { CompletenessEntry } from '@praesidium/regulatory-docs';
@@ -328,8 +329,14 @@ async function renderVersionPage(
     ]);
   const refs = new Set([`${modelName}@${versionName}`, version.id]);
   const signerRoles = SIGNER_ROLES.filter((role) => principal.roles.includes(role));
+  // The buttons follow the permissions on this model's versions (conditions on its departments…).
+  const scope = modelVersionSubject({
+    model: model.name,
+    departments: model.departments,
+    riskClass: model.riskClass,
+  });
   const actions = (NEXT_ACTIONS[version.status] ?? []).filter((action) =>
-    ability.can(ACTION_PERMISSION(action), 'ModelVersion'),
+    ability.can(ACTION_PERMISSION(action), scope),
   );
   return renderPage(request, reply, 'regulatory/version.hbs', {
     title: `${model.displayName} ${version.version}`,
@@ -351,10 +358,10 @@ async function renderVersionPage(
     canReadBiasReports: biasReports !== undefined,
     postMarket,
     feedbackPlan,
-    canAddEvidence: ability.can('register', 'ModelVersion'),
-    canRecordPerformance: ability.can('register', 'ModelVersion'),
+    canAddEvidence: ability.can('register', scope),
+    canRecordPerformance: ability.can('register', scope),
     canGenerate: ability.can('record', 'RegulatoryDocument'),
-    canSign: ability.can('sign', 'ModelVersion') && signerRoles.length > 0,
+    canSign: ability.can('sign', scope) && signerRoles.length > 0,
     evidenceKinds: EVIDENCE_KINDS,
     evidenceMaxKiB: Math.floor(config.registry.evidenceMaxBytes / 1024),
     documentChoices: DOCUMENT_CHOICES,

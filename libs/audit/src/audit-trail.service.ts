@@ -55,6 +55,8 @@ export interface TrailVerification {
 @Injectable()
 export class AuditTrail {
   private writer: Promise<AuditStreamWriter> | undefined;
+  /** The writer once its stream exists: appends then reach it at once, not a microtask later. */
+  private openWriter: AuditStreamWriter | undefined;
   private entityDefaults: () => AuditEntity = () => ({});
 
   constructor(
@@ -72,14 +74,17 @@ export class AuditTrail {
   }
 
   /** Appends and resolves once the record is committed; rejects with `audit.unavailable` otherwise. */
-  async append(input: AuditEventInput): Promise<AuditRecord> {
-    const writer = await this.openStream();
-    const entity = { ...withoutUndefined(this.entityDefaults()), ...withoutUndefined(input.entity ?? {}) };
-    return writer.append({
-      source: this.source,
-      ...input,
-      ...(Object.keys(entity).length > 0 ? { entity } : {}),
-    });
+  append(input: AuditEventInput): Promise<AuditRecord> {
+    try {
+      const entity = { ...withoutUndefined(this.entityDefaults()), ...withoutUndefined(input.entity ?? {}) };
+      const event = { source: this.source, ...input, ...(Object.keys(entity).length > 0 ? { entity } : {}) };
+      // Queued in the caller's own turn, not a microtask later: the gateway signs its backend
+      // assertion on the next turn, after the INSERT has left, so the signature overlaps the commit.
+      if (this.openWriter) return this.openWriter.append(event);
+      return this.openStream().then((writer) => writer.append(event));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Newest first, keyset-paginated, so paging stays fast and stable while records keep arriving. */
@@ -179,7 +184,8 @@ export class AuditTrail {
     this.writer ??= (async () => {
       const id = `${this.source}.${new Date().toISOString().slice(0, 10)}.${randomBytes(6).toString('hex')}`;
       await this.streams.insert({ id, source: this.source });
-      return new AuditStreamWriter(id, this.events);
+      this.openWriter = new AuditStreamWriter(id, this.events);
+      return this.openWriter;
     })().catch((error: unknown) => {
       this.writer = undefined;
       throw error;

@@ -83,7 +83,7 @@ export class AuditTrail {
       if (this.openWriter) return this.openWriter.append(event);
       return this.openStream().then((writer) => writer.append(event));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -202,6 +202,17 @@ describe('request bodies of unauthenticated callers are never read', () => {
     ]);
   });
 
+  it('refuses an authenticated body over the limit from its length, and closes the connection', async () => {
+    // The caller may send bodies, but not this one: nothing of it is read, waited for or drained.
+    expectRefusedUnread(
+      await announce(gateway, inferPath, 4 * GATEWAY_LIMIT, {
+        fields: [['authorization', `Bearer ${clinician}`]],
+      }),
+      413,
+      'request.too_large',
+    );
+  });
+
   it("still reads an authenticated caller's body: no answer before it has arrived", async () => {
     const answer = await announce(gateway, inferPath, GATEWAY_LIMIT - 1024, {
       fields: [['authorization', `Bearer ${clinician}`]],

@@ -53,18 +53,21 @@ export function installBodyLimits(fastify: FastifyInstance, config: PraesidiumCo
     if (request.is404 && announcesBody(request))
       refuseBeforeBody(reply, new ProblemError('request.not_found'));
   });
-  fastify.addHook('preParsing', async (request, _reply, payload) => {
+  fastify.addHook('preParsing', async (request, reply, payload) => {
     const plaintextLimit = bodyLimitFor(request, config);
     // A JWE is larger than its plaintext; the plaintext is held to the limit once decrypted.
     const limit = isJose(request) ? jweSizeLimit(plaintextLimit) : plaintextLimit;
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) throw new ProblemError('request.too_large');
+    // Closed once refused, here and mid-body: kept alive, Node would drain the rest of the body.
+    if (Number.isFinite(declared) && declared > limit)
+      refuseBeforeBody(reply, new ProblemError('request.too_large'));
     const hash = createHash('sha256');
     let size = 0;
     const measured = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
         if (size > limit) {
+          void reply.header('connection', 'close');
           callback(new ProblemError('request.too_large'));
           return;
         }

@@ -53,7 +53,12 @@ export const BIAS_ROUTES: readonly DocumentedRoute[] = [
     path: '/bias-reports/{id}',
     tag,
     summary: 'A bias report with its metrics, comments, and the sign-off it needs',
-    success: { status: 200, description: 'the report; `signOff.bindsTo` is the SHA-256 a sign-off signs' },
+    success: {
+      status: 200,
+      description:
+        'the report; `signOff.bindsTo` is the SHA-256 a sign-off signs; `model` is the registry model it is of now ' +
+        '(`model`, `departments`, `riskClass`, what `BiasReport` conditions are decided on), or null',
+    },
     refusals: ['request.not_found'],
   },
   {

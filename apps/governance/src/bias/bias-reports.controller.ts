@@ -17,6 +17,7 @@ import { sha256Hex } from '@praesidium/digest';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
+  type ModelVersionSubject,
   allowsEvery,
   modelRecordSqlFilter,
   type Action,
@@ -205,10 +206,12 @@ export class BiasReportsController {
     @CurrentAbility() ability: AppAbility,
     @Param('id', new ParseUUIDPipe()) id: string,
   ) {
-    const record = await this.reportInScope(principal, ability, 'read', id);
+    const { record, model } = await this.reportInScope(principal, ability, 'read', id);
     const stored = await this.store.report(id);
     return {
       ...record,
+      // What the caller's permissions on this report are decided on (the console's forms follow them).
+      model,
       report: stored?.json ?? null,
       comments: await this.store.comments(id),
       signOff: {
@@ -241,7 +244,7 @@ export class BiasReportsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body(new ZodPipe(comment)) body: z.infer<typeof comment>,
   ) {
-    const record = await this.reportInScope(principal, ability, 'review', id);
+    const { record } = await this.reportInScope(principal, ability, 'review', id);
     const added = await this.store.addComment(id, principal.subject, body.body);
     await this.trail.append({
       action: 'bias_report.commented',
@@ -299,7 +302,7 @@ export class BiasReportsController {
     ability: AppAbility,
     action: Action,
     id: string,
-  ): Promise<BiasReportRecord> {
+  ): Promise<{ record: BiasReportRecord; model: ModelVersionSubject | null }> {
     requireAbilityOnSome(principal, action, 'BiasReport');
     let found: Awaited<ReturnType<BiasReportStore['findWithModel']>>;
     try {
@@ -314,7 +317,7 @@ export class BiasReportsController {
       throw error;
     }
     requireAbilityOnModelRecord(principal, action, 'BiasReport', biasReportFields(found.record), found.model);
-    return found.record;
+    return found;
   }
 }
 

@@ -182,9 +182,14 @@ describe("bias reports and regulatory documents narrowed to a model's department
     it('keeps unconditioned rules covering every model (regulatory affairs read every report)', async () => {
       const listed = await listedIds('/bias-reports', seedRa);
       expect(listed).toEqual(expect.arrayContaining([painReport.id, radiologyReport]));
-      expect(
-        (await call('GET', `${governance}/bias-reports/${radiologyReport}`, { token: seedRa })).status,
-      ).toBe(200);
+      const read = await call('GET', `${governance}/bias-reports/${radiologyReport}`, { token: seedRa });
+      expect(read.status).toBe(200);
+      // The model its permissions are decided on, as the registry holds it now (the console's forms follow it).
+      expect(read.body.model).toEqual({
+        model: RADIOLOGY_MODEL,
+        departments: ['radiology'],
+        riskClass: 'IIa',
+      });
       expectProblem(
         await call('GET', `${governance}/bias-reports/${NO_SUCH_ID}`, { token: seedRa }),
         404,

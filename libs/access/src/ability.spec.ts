@@ -1,6 +1,7 @@
 import {
   abilityFromPolicy,
   allowsEvery,
+  allowsOnModelRecord,
   defineAbilityFor,
   modelSubject,
   modelVersionSubject,
@@ -159,6 +160,80 @@ describe('access policy', () => {
         expect(seeded.can(action, radiologyModel)).toBe(true);
       }
       expect(seeded.can('sign', radiologyModel)).toBe(false);
+    });
+  });
+
+  describe("bias reports and regulatory documents narrowed to their model's fields", () => {
+    const cardiologyReviewer: Principal = {
+      ...painClinician,
+      subject: 'noa',
+      roles: ['ethics-board', 'regulatory-affairs'],
+      departments: ['cardiology'],
+    };
+    const cardiology = { model: 'ecg-arrhythmia', departments: ['cardiology'], riskClass: 'IIb' };
+    const radiology = { model: 'chest-xray-triage', departments: ['radiology'], riskClass: 'IIa' };
+    const report = { id: 'r-1', requestedBy: 'kai', verdict: 'pass' };
+    const ofTheirDepartments = { departments: { $in: '${principal.departments}' } };
+    const narrowed = abilityFromPolicy(
+      {
+        ...DEFAULT_POLICY,
+        roles: {
+          'ethics-board': [
+            { action: 'read', subject: 'BiasReport', conditions: ofTheirDepartments },
+            { action: 'sign', subject: 'BiasReport', conditions: { riskClass: { $ne: 'III' } } },
+          ],
+          'regulatory-affairs': [
+            { action: 'record', subject: 'RegulatoryDocument', conditions: ofTheirDepartments },
+            { action: 'read', subject: 'RegulatoryDocument', conditions: { model: 'ecg-arrhythmia' } },
+          ],
+        },
+      },
+      cardiologyReviewer,
+    );
+
+    it("decides per record on its model's departments, risk class and name", () => {
+      expect(allowsOnModelRecord(narrowed, 'read', 'BiasReport', report, cardiology)).toBe(true);
+      expect(allowsOnModelRecord(narrowed, 'read', 'BiasReport', report, radiology)).toBe(false);
+      const classIII = { ...cardiology, riskClass: 'III' };
+      expect(allowsOnModelRecord(narrowed, 'sign', 'BiasReport', report, cardiology)).toBe(true);
+      expect(allowsOnModelRecord(narrowed, 'sign', 'BiasReport', report, classIII)).toBe(false);
+      const document = { id: 'd-1', requestedBy: 'noa', kind: 'model-card' };
+      expect(allowsOnModelRecord(narrowed, 'record', 'RegulatoryDocument', document, cardiology)).toBe(true);
+      expect(allowsOnModelRecord(narrowed, 'record', 'RegulatoryDocument', document, radiology)).toBe(false);
+      expect(allowsOnModelRecord(narrowed, 'read', 'RegulatoryDocument', document, cardiology)).toBe(true);
+      expect(allowsOnModelRecord(narrowed, 'read', 'RegulatoryDocument', document, radiology)).toBe(false);
+    });
+
+    it('lets only a rule covering every record reach a report of no registry model', () => {
+      expect(allowsOnModelRecord(narrowed, 'read', 'BiasReport', report, null)).toBe(false);
+      const anyButIII = abilityFromPolicy(
+        {
+          ...DEFAULT_POLICY,
+          roles: {
+            'ethics-board': [
+              { action: 'read', subject: 'BiasReport', conditions: { riskClass: { $ne: 'III' } } },
+            ],
+          },
+        },
+        cardiologyReviewer,
+      );
+      // `$ne` would match a missing risk class: the record of no model is still out of reach.
+      expect(allowsOnModelRecord(anyButIII, 'read', 'BiasReport', report, null)).toBe(false);
+      expect(
+        allowsOnModelRecord(defineAbilityFor(cardiologyReviewer), 'read', 'BiasReport', report, null),
+      ).toBe(true);
+    });
+
+    it("keeps the seed policy's unconditioned rules covering every model", () => {
+      const seeded = defineAbilityFor(cardiologyReviewer);
+      for (const model of [cardiology, radiology]) {
+        expect(allowsOnModelRecord(seeded, 'read', 'BiasReport', report, model)).toBe(true);
+        expect(allowsOnModelRecord(seeded, 'review', 'BiasReport', report, model)).toBe(true);
+        expect(allowsOnModelRecord(seeded, 'sign', 'BiasReport', report, model)).toBe(true);
+        expect(allowsOnModelRecord(seeded, 'record', 'RegulatoryDocument', {}, model)).toBe(true);
+        expect(allowsOnModelRecord(seeded, 'read', 'RegulatoryDocument', {}, model)).toBe(true);
+        expect(allowsOnModelRecord(seeded, 'record', 'BiasReport', report, model)).toBe(false);
+      }
     });
   });
 });

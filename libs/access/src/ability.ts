@@ -105,6 +105,35 @@ export function modelVersionSubject(model: ModelVersionSubject): ModelVersionRec
   });
 }
 
+/** A subject recorded about one model's versions: a bias report, a regulatory document. */
+export type ModelRecordSubjectName = 'BiasReport' | 'RegulatoryDocument';
+
+/**
+ * Whether the ability allows `action` on one bias report or regulatory document: the rules' conditions
+ * evaluated on its own fields and on the model it is of (`model`, `departments`, `riskClass`, as the
+ * registry holds the model now), so an unconditioned rule covers every record. A record of no model the
+ * registry knows (a bias report naming no version, or one it cannot resolve) has no fields a condition
+ * could be checked on: only a rule covering every record reaches it (fail closed).
+ */
+export function allowsOnModelRecord(
+  ability: AppAbility,
+  action: Action,
+  subjectName: ModelRecordSubjectName,
+  fields: Readonly<Record<string, string | null>>,
+  model: ModelVersionSubject | null,
+): boolean {
+  if (!model) return allowsEvery(ability, action, subjectName);
+  return ability.can(
+    action,
+    subject(subjectName, {
+      ...fields,
+      model: model.model,
+      departments: [...model.departments],
+      riskClass: model.riskClass,
+    }),
+  );
+}
+
 function interpolate(value: unknown, principal: Principal): unknown {
   if (isPlaceholder(value)) return PLACEHOLDERS[value](principal);
   if (Array.isArray(value)) return value.map((item) => interpolate(item, principal));

@@ -2,6 +2,8 @@ import { createParamDecorator, Injectable, type CanActivate, type ExecutionConte
 import type { FastifyRequest } from 'fastify';
 import {
   allowsEvery,
+  allowsOnModelRecord,
+  type ModelRecordSubjectName,
   PolicyStore,
   requestBearerToken,
   TokenVerifier,
@@ -119,4 +121,20 @@ export function requireAnyAbilityOnModel(
 export function coversEveryModel(principal: Principal, actions: readonly Action[]): boolean {
   const ability = abilities.get(principal);
   return !!ability && actions.some((action) => allowsEvery(ability, action, 'ModelVersion'));
+}
+
+/**
+ * Throws `access.denied` unless the ability allows the action on this bias report or regulatory
+ * document, the rules' conditions evaluated on its fields and its model's (see `allowsOnModelRecord`).
+ */
+export function requireAbilityOnModelRecord(
+  principal: Principal,
+  action: Action,
+  subjectName: ModelRecordSubjectName,
+  fields: Readonly<Record<string, string | null>>,
+  model: ModelVersionSubject | null,
+): void {
+  const ability = abilities.get(principal);
+  if (!ability || !allowsOnModelRecord(ability, action, subjectName, fields, model))
+    throw new ProblemError('access.denied');
 }

@@ -4,7 +4,11 @@ import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
 
 const tag = 'bias reports';
 
-/** Bias reports: upload an evaluation, read the report, comment, sign it off. */
+/**
+ * Bias reports: upload an evaluation, read the report, comment, sign it off. Each checks the caller's
+ * `BiasReport` permission against the report and the model it is of (its name, departments, risk class):
+ * `access.denied` outside it, and for a report or model that does not exist when the permission is narrowed.
+ */
 export const BIAS_ROUTES: readonly DocumentedRoute[] = [
   {
     method: 'post',
@@ -14,7 +18,9 @@ export const BIAS_ROUTES: readonly DocumentedRoute[] = [
     description:
       'The column mapping and report settings are query parameters (as the CLI flags of `praesidium bias`). ' +
       'The file is validated before anything is stored; `dataset` names a registry dataset whose content hash ' +
-      'must be the SHA-256 of the file.',
+      'must be the SHA-256 of the file. The `record` permission is checked on the model `modelVersion` names ' +
+      "(a policy may narrow it to the model's name, departments or risk class): outside it, `access.denied`; " +
+      'a report of no registry model needs a permission on every model.',
     query: uploadQuery,
     rawBody: {
       mediaTypes: Object.keys(EVALUATION_MEDIA_TYPES),
@@ -34,7 +40,11 @@ export const BIAS_ROUTES: readonly DocumentedRoute[] = [
     method: 'get',
     path: '/bias-reports',
     tag,
-    summary: 'The bias reports, newest first (status, dataset, verdict, reportSha256; no report body)',
+    summary:
+      'The bias reports the caller may read, newest first (status, dataset, verdict, reportSha256; no report body)',
+    description:
+      "The caller's `read BiasReport` conditions (on the report and its model's name, departments, risk class) " +
+      'filter the rows before the limit.',
     query: listQuery,
     success: { status: 200, description: 'the reports' },
   },
@@ -43,7 +53,12 @@ export const BIAS_ROUTES: readonly DocumentedRoute[] = [
     path: '/bias-reports/{id}',
     tag,
     summary: 'A bias report with its metrics, comments, and the sign-off it needs',
-    success: { status: 200, description: 'the report; `signOff.bindsTo` is the SHA-256 a sign-off signs' },
+    success: {
+      status: 200,
+      description:
+        'the report; `signOff.bindsTo` is the SHA-256 a sign-off signs; `model` is the registry model it is of now ' +
+        '(`model`, `departments`, `riskClass`, what `BiasReport` conditions are decided on), or null',
+    },
     refusals: ['request.not_found'],
   },
   {

@@ -10,6 +10,7 @@ import type {
   EvaluationTableJson,
   Outcome,
 } from '@praesidium/fairness';
+import type { ModelVersionSubject, SqlColumn, SqlFilter } from '@praesidium/access';
 import type { SignatureManifestation } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
 
@@ -70,8 +71,43 @@ interface Row {
   completed_at: Date | null;
 }
 
-const RECORD_COLUMNS = `id, status, requested_by, model_version_ref, registry_dataset_id, dataset_name, dataset_sha256, dataset_format,
+const RECORD_COLUMNS = `r.id, status, requested_by, model_version_ref, registry_dataset_id, dataset_name, dataset_sha256, dataset_format,
   dataset_bytes, dataset_rows, mapping, settings, job_id, verdict, report_sha256, error, created_at, completed_at`;
+
+/**
+ * The registry model a report (`r`) is of, as `scope`: the one its `model_version_ref` names, by
+ * `<model>@<version>` (the model named, even before that version is registered) or by a version's id.
+ * No row for a reference the registry cannot resolve. Model names hold no `@` (registry-dto.ts).
+ */
+const MODEL_OF_REPORT = `LEFT JOIN LATERAL (
+    SELECT m.name AS scope_model, m.departments AS scope_departments, m.risk_class AS scope_risk_class
+      FROM registry.model m
+     WHERE (strpos(r.model_version_ref, '@') > 1 AND m.name = split_part(r.model_version_ref, '@', 1))
+        OR m.id = (SELECT v.model_id FROM registry.model_version v WHERE v.id::text = r.model_version_ref)
+     LIMIT 1) scope ON TRUE`;
+
+interface ScopeRow {
+  scope_model: string | null;
+  scope_departments: string[] | null;
+  scope_risk_class: string | null;
+}
+
+/** Where the policy's BiasReport fields live in a query of `MODEL_OF_REPORT`, for list filtering. */
+export const BIAS_REPORT_COLUMNS = {
+  id: { expression: 'r.id::text' },
+  requestedBy: { expression: 'r.requested_by' },
+  verdict: { expression: 'r.verdict' },
+  model: { expression: 'scope.scope_model' },
+  departments: { expression: 'scope.scope_departments', isArray: true },
+  riskClass: { expression: 'scope.scope_risk_class' },
+} as const satisfies Record<string, SqlColumn>;
+
+/** What a policy condition is evaluated on besides the model: the report's own fields. */
+export function biasReportFields(
+  record: Pick<BiasReportRecord, 'id' | 'requestedBy' | 'verdict'>,
+): Record<string, string | null> {
+  return { id: record.id, requestedBy: record.requestedBy, verdict: record.verdict };
+}
 
 /** Persistence of bias reports and their comments (schema `fairness`, migration 1764500000000). */
 @Injectable()
@@ -115,20 +151,39 @@ export class BiasReportStore {
   }
 
   async find(id: string): Promise<BiasReportRecord> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${RECORD_COLUMNS} FROM fairness.bias_report WHERE id = $1`,
+    return (await this.findWithModel(id)).record;
+  }
+
+  /** The report and the registry model it is of now (null if its reference names none). */
+  async findWithModel(id: string): Promise<{ record: BiasReportRecord; model: ModelVersionSubject | null }> {
+    const rows: (Row & ScopeRow)[] = await this.dataSource.query(
+      `SELECT ${RECORD_COLUMNS}, scope.* FROM fairness.bias_report r ${MODEL_OF_REPORT} WHERE r.id = $1`,
       [id],
     );
     if (!rows[0]) throw new ProblemError('request.not_found', 'no such bias report');
-    return toRecord(rows[0]);
+    return { record: toRecord(rows[0]), model: toModel(rows[0]) };
   }
 
-  /** The newest reports first, without their bulky parts: what a list page shows. */
-  async list(limit: number): Promise<BiasReportRecord[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${RECORD_COLUMNS} FROM fairness.bias_report ORDER BY created_at DESC, id LIMIT $1`,
-      [limit],
+  /** The registry model a `modelVersion` reference names now, or null (see MODEL_OF_REPORT). */
+  async modelOfReference(reference: string): Promise<ModelVersionSubject | null> {
+    const rows: ScopeRow[] = await this.dataSource.query(
+      `SELECT scope.* FROM (SELECT $1::text AS model_version_ref) r ${MODEL_OF_REPORT}`,
+      [reference],
     );
+    return rows[0] ? toModel(rows[0]) : null;
+  }
+
+  /**
+   * The newest reports first, without their bulky parts: what a list page shows. `filter` (over
+   * BIAS_REPORT_COLUMNS) keeps the rows the caller may read, before the limit is applied.
+   */
+  async list(limit: number, filter: SqlFilter): Promise<BiasReportRecord[]> {
+    const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
+      `SELECT ${RECORD_COLUMNS} FROM fairness.bias_report r ${MODEL_OF_REPORT}
+        WHERE ${filter.sql} ORDER BY created_at DESC, r.id LIMIT :limit`,
+      { ...filter.parameters, limit },
+    );
+    const rows: Row[] = await this.dataSource.query(sql, parameters);
     return rows.map(toRecord);
   }
 
@@ -245,6 +300,15 @@ function toRecord(row: Row): BiasReportRecord {
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),
     completedAt: row.completed_at ? new Date(row.completed_at).toISOString() : null,
+  };
+}
+
+function toModel(row: ScopeRow): ModelVersionSubject | null {
+  if (row.scope_model === null || row.scope_risk_class === null) return null;
+  return {
+    model: row.scope_model,
+    departments: row.scope_departments ?? [],
+    riskClass: row.scope_risk_class,
   };
 }
 

@@ -16,7 +16,14 @@ import type { FastifyRequest } from 'fastify';
 import { sha256Hex } from '@praesidium/digest';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { Principal } from '@praesidium/access';
+import {
+  type ModelVersionSubject,
+  allowsEvery,
+  modelRecordSqlFilter,
+  type Action,
+  type AppAbility,
+  type Principal,
+} from '@praesidium/access';
 import {
   biasReportSettingsSchema,
   columnMappingSchema,
@@ -28,11 +35,22 @@ import { AuditTrail } from '@praesidium/audit';
 import { Datasets, SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import {
+  CurrentAbility,
+  CurrentPrincipal,
+  PrincipalGuard,
+  requireAbilityOnModelRecord,
+  requireAbilityOnSome,
+} from '../auth/principal.guard.js';
 import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { BIAS_REPORT_JOB, type BiasReportJobData } from './bias-report.job.js';
 import { BiasReportSignOff } from './bias-report-sign-off.js';
-import { BiasReportStore } from './bias-report.store.js';
+import {
+  BIAS_REPORT_COLUMNS,
+  biasReportFields,
+  BiasReportStore,
+  type BiasReportRecord,
+} from './bias-report.store.js';
 import { datasetInputRefusal } from './dataset-input.js';
 import { EVALUATION_MEDIA_TYPES } from './evaluation-upload.js';
 
@@ -68,6 +86,8 @@ export const signOff = z
  * with the column mapping and settings as query parameters; it is validated before anything is stored,
  * aggregated, and computed by a job. Ethics-board members read it, comment, and sign it off with a
  * 21 CFR Part 11 signature bound to `reportSha256`, which the model-version approval guard requires.
+ * Every permission is checked against the report's model as the registry holds it now (its name,
+ * departments and risk class: `allowsOnModelRecord`), like the registry's own permissions.
  */
 @Controller('bias-reports')
 @UseGuards(PrincipalGuard)
@@ -87,7 +107,16 @@ export class BiasReportsController {
     @Query(new ZodPipe(uploadQuery)) query: UploadQuery,
     @Req() request: FastifyRequest,
   ) {
-    requireAbility(principal, 'record', 'BiasReport');
+    requireAbilityOnSome(principal, 'record', 'BiasReport');
+    // Checked against the model the report will be of, before the file is parsed or anything stored.
+    const model = query.modelVersion ? await this.store.modelOfReference(query.modelVersion) : null;
+    requireAbilityOnModelRecord(
+      principal,
+      'record',
+      'BiasReport',
+      { id: null, requestedBy: principal.subject, verdict: null },
+      model,
+    );
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const format = EVALUATION_MEDIA_TYPES[mediaType as keyof typeof EVALUATION_MEDIA_TYPES];
     if (!format || !Buffer.isBuffer(request.body)) throw new ProblemError('request.unsupported_media_type');
@@ -154,23 +183,35 @@ export class BiasReportsController {
     return { id, jobId, status: 'queued', dataset: { sha256: parsed.sha256, rows: parsed.table.rows } };
   }
 
-  /** The reports, newest first (status, dataset, verdict, `reportSha256`; no report body). */
+  /**
+   * The reports the caller may read, newest first (status, dataset, verdict, `reportSha256`; no report
+   * body): the policy's conditions are the query's WHERE clause, on each report and its model.
+   */
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
   ) {
-    requireAbility(principal, 'read', 'BiasReport');
-    return this.store.list(query.limit);
+    requireAbilityOnSome(principal, 'read', 'BiasReport');
+    return this.store.list(
+      query.limit,
+      modelRecordSqlFilter(ability, 'read', 'BiasReport', BIAS_REPORT_COLUMNS),
+    );
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
-    requireAbility(principal, 'read', 'BiasReport');
-    const record = await this.store.find(id);
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ) {
+    const { record, model } = await this.reportInScope(principal, ability, 'read', id);
     const stored = await this.store.report(id);
     return {
       ...record,
+      // What the caller's permissions on this report are decided on (the console's forms follow them).
+      model,
       report: stored?.json ?? null,
       comments: await this.store.comments(id),
       signOff: {
@@ -184,8 +225,12 @@ export class BiasReportsController {
   @Get(':id/report.html')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-  async html(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
-    requireAbility(principal, 'read', 'BiasReport');
+  async html(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ) {
+    await this.reportInScope(principal, ability, 'read', id);
     const stored = await this.store.report(id);
     if (!stored) throw new ProblemError('bias.report_not_ready');
     return stored.html;
@@ -195,12 +240,12 @@ export class BiasReportsController {
   @HttpCode(201)
   async comment(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body(new ZodPipe(comment)) body: z.infer<typeof comment>,
   ) {
-    requireAbility(principal, 'review', 'BiasReport');
+    const { record } = await this.reportInScope(principal, ability, 'review', id);
     const added = await this.store.addComment(id, principal.subject, body.body);
-    const record = await this.store.find(id);
     await this.trail.append({
       action: 'bias_report.commented',
       outcome: 'success',
@@ -216,12 +261,15 @@ export class BiasReportsController {
   @HttpCode(201)
   async sign(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body(new ZodPipe(signOff)) body: z.infer<typeof signOff>,
   ) {
-    requireAbility(principal, 'sign', 'BiasReport');
+    requireAbilityOnSome(principal, 'sign', 'BiasReport');
     const agent = { subject: principal.subject, issuer: principal.issuer, roles: principal.roles };
     try {
+      // Inside the try: a sign-off refused for the report's model is on the trail like any other.
+      await this.reportInScope(principal, ability, 'sign', id);
       const signature = await this.signOffs.sign(id, principal, body);
       await this.trail.append({
         action: 'bias_report.signed',
@@ -242,6 +290,34 @@ export class BiasReportsController {
         });
       throw error;
     }
+  }
+
+  /**
+   * The report, once the action is allowed on it and its model. A report that does not exist is
+   * `access.denied` for a caller whose conditions narrow (as the registry answers for a model), and
+   * `request.not_found` for one allowed on every report.
+   */
+  private async reportInScope(
+    principal: Principal,
+    ability: AppAbility,
+    action: Action,
+    id: string,
+  ): Promise<{ record: BiasReportRecord; model: ModelVersionSubject | null }> {
+    requireAbilityOnSome(principal, action, 'BiasReport');
+    let found: Awaited<ReturnType<BiasReportStore['findWithModel']>>;
+    try {
+      found = await this.store.findWithModel(id);
+    } catch (error) {
+      if (
+        error instanceof ProblemError &&
+        error.code === 'request.not_found' &&
+        !allowsEvery(ability, action, 'BiasReport')
+      )
+        throw new ProblemError('access.denied');
+      throw error;
+    }
+    requireAbilityOnModelRecord(principal, action, 'BiasReport', biasReportFields(found.record), found.model);
+    return found;
   }
 }
 

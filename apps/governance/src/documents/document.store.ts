@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { ModelVersionSubject, SqlColumn, SqlFilter } from '@praesidium/access';
 import { ProblemError } from '@praesidium/problem';
 import type { CompletenessEntry, DocumentKind, GeneratedFile } from '@praesidium/regulatory-docs';
 
@@ -42,6 +43,34 @@ interface Row {
   error: string | null;
   created_at: Date;
   completed_at: Date | null;
+}
+
+/** The registry model a document (`d`) is of now, as `scope` (its name is the document's model). */
+const MODEL_OF_DOCUMENT = `LEFT JOIN LATERAL (
+    SELECT m.name AS scope_model, m.departments AS scope_departments, m.risk_class AS scope_risk_class
+      FROM registry.model m WHERE m.name = d.model_name) scope ON TRUE`;
+
+interface ScopeRow {
+  scope_model: string | null;
+  scope_departments: string[] | null;
+  scope_risk_class: string | null;
+}
+
+/** Where the policy's RegulatoryDocument fields live in a query of `MODEL_OF_DOCUMENT`. */
+export const DOCUMENT_COLUMNS = {
+  id: { expression: 'd.id::text' },
+  requestedBy: { expression: 'd.requested_by' },
+  kind: { expression: 'd.kind' },
+  model: { expression: 'scope.scope_model' },
+  departments: { expression: 'scope.scope_departments', isArray: true },
+  riskClass: { expression: 'scope.scope_risk_class' },
+} as const satisfies Record<string, SqlColumn>;
+
+/** What a policy condition is evaluated on besides the model: the document's own fields. */
+export function documentFields(
+  record: Pick<DocumentRecord, 'id' | 'requestedBy' | 'kind'>,
+): Record<string, string | null> {
+  return { id: record.id, requestedBy: record.requestedBy, kind: record.kind };
 }
 
 @Injectable()
@@ -93,14 +122,35 @@ export class DocumentStore {
     );
   }
 
-  /** The documents of one model version, newest first. */
-  async list(model: string, version: string): Promise<DocumentRecord[]> {
-    const rows = await this.dataSource.query<Row[]>(
-      `SELECT * FROM regulatory.document WHERE model_name = $1 AND model_version = $2
-        ORDER BY created_at DESC, id LIMIT 200`,
-      [model, version],
+  /** The documents of one model version, newest first, that `filter` (over DOCUMENT_COLUMNS) keeps. */
+  async list(model: string, version: string, filter: SqlFilter): Promise<DocumentRecord[]> {
+    const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
+      `SELECT d.* FROM regulatory.document d ${MODEL_OF_DOCUMENT}
+        WHERE d.model_name = :model AND d.model_version = :version AND ${filter.sql}
+        ORDER BY d.created_at DESC, d.id LIMIT 200`,
+      { ...filter.parameters, model, version },
     );
+    const rows = await this.dataSource.query<Row[]>(sql, parameters);
     return rows.map(toRecord);
+  }
+
+  /** The document and the registry model it is of now (null if the registry no longer has it). */
+  async findWithModel(id: string): Promise<{ record: DocumentRecord; model: ModelVersionSubject | null }> {
+    const rows = await this.dataSource.query<(Row & ScopeRow)[]>(
+      `SELECT d.*, scope.* FROM regulatory.document d ${MODEL_OF_DOCUMENT} WHERE d.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) throw new ProblemError('request.not_found', 'no such document');
+    const model =
+      row.scope_model !== null && row.scope_risk_class !== null
+        ? {
+            model: row.scope_model,
+            departments: row.scope_departments ?? [],
+            riskClass: row.scope_risk_class,
+          }
+        : null;
+    return { record: toRecord(row), model };
   }
 
   private async row(id: string): Promise<Row> {

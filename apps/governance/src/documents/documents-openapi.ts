@@ -3,7 +3,12 @@ import { contentQuery, generateRequest, listQuery } from './documents.controller
 
 const tag = 'regulatory documents';
 
-/** Regulatory documents (FDA, EU MDR, EU AI Act) of a model version, and the signed submission bundle. */
+/**
+ * Regulatory documents (FDA, EU MDR, EU AI Act) of a model version, and the signed submission bundle.
+ * Each checks the caller's `RegulatoryDocument` permission against the document and its model (name,
+ * departments, risk class): `access.denied` outside it, and for a document or model that does not exist
+ * when the permission is narrowed.
+ */
 export const DOCUMENT_ROUTES: readonly DocumentedRoute[] = [
   {
     method: 'post',
@@ -11,6 +16,9 @@ export const DOCUMENT_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary:
       'Generate a regulatory document of a model version, as a job; `submission` makes the signed bundle',
+    description:
+      "The `record` permission is checked on the model (a policy may narrow it to the model's name, departments " +
+      'or risk class): outside it, `access.denied`, and for a model that does not exist when it is narrowed.',
     body: generateRequest,
     success: { status: 202, description: 'id, jobId and status `queued`; progress at `GET /jobs/{id}`' },
     refusals: ['model.unknown', 'model_version.unknown', 'jobs.unavailable'],
@@ -19,7 +27,11 @@ export const DOCUMENT_ROUTES: readonly DocumentedRoute[] = [
     method: 'get',
     path: '/documents',
     tag,
-    summary: 'The documents generated for a model version, newest first (metadata, no content)',
+    summary:
+      'The documents generated for a model version that the caller may read, newest first (metadata, no content)',
+    description:
+      "The caller's `read RegulatoryDocument` conditions (on the document and its model's name, departments, " +
+      'risk class) filter the rows: none for a model outside them.',
     query: listQuery,
     success: { status: 200, description: 'the documents' },
   },

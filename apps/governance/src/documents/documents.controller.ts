@@ -15,16 +15,29 @@ import {
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '@praesidium/access';
+import { allowsEvery, modelRecordSqlFilter, type AppAbility, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ModelRegistry } from '@praesidium/model-registry';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { DOCUMENT_KINDS, submissionArchive } from '@praesidium/regulatory-docs';
-import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
+import {
+  CurrentAbility,
+  CurrentPrincipal,
+  PrincipalGuard,
+  requireAbilityOnModelRecord,
+  requireAbilityOnSome,
+} from '../auth/principal.guard.js';
+import { registrySubjectOf } from '../models/registry-scope.js';
 import { enqueue, requesterFields } from '../jobs/enqueue.js';
 import { DOCUMENT_JOB, type DocumentJobData } from './document.job.js';
-import { DocumentStore, SUBMISSION_KIND } from './document.store.js';
+import {
+  DOCUMENT_COLUMNS,
+  documentFields,
+  DocumentStore,
+  SUBMISSION_KIND,
+  type DocumentRecord,
+} from './document.store.js';
 
 export const generateRequest = z
   .object({
@@ -46,6 +59,8 @@ export const contentQuery = z.object({ file: z.string().min(1).max(300).optional
  * completeness report and bundle SHA-256; `GET /documents/:id/content` serves a generated file and
  * `GET /documents/:id/archive` all of them as one ZIP. `kind: "submission"` makes the signed
  * submission bundle (every document, `manifest.jws`), whose archive `praesidium docs verify` checks.
+ * Every permission is checked against the document's model as the registry holds it now (its name,
+ * departments and risk class: `allowsOnModelRecord`), like the registry's own permissions.
  */
 @Controller('documents')
 @UseGuards(PrincipalGuard)
@@ -61,10 +76,31 @@ export class DocumentsController {
   @HttpCode(202)
   async generate(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Body(new ZodPipe(generateRequest)) body: z.infer<typeof generateRequest>,
     @Req() request: FastifyRequest,
   ) {
-    requireAbility(principal, 'record', 'RegulatoryDocument');
+    requireAbilityOnSome(principal, 'record', 'RegulatoryDocument');
+    let model;
+    try {
+      model = await this.registry.getModel(body.model);
+    } catch (error) {
+      // As the registry: a caller narrowed to some models is not told which names exist beyond them.
+      if (
+        error instanceof ProblemError &&
+        error.code === 'model.unknown' &&
+        !allowsEvery(ability, 'record', 'RegulatoryDocument')
+      )
+        throw new ProblemError('access.denied');
+      throw error;
+    }
+    requireAbilityOnModelRecord(
+      principal,
+      'record',
+      'RegulatoryDocument',
+      { id: null, requestedBy: principal.subject, kind: body.kind },
+      registrySubjectOf(model),
+    );
     // Refused now rather than in the job: an unknown model or version is the caller's mistake.
     await this.registry.getVersion(body.model, body.version);
     const id = await this.store.create({ ...body, requestedBy: principal.subject });
@@ -83,31 +119,39 @@ export class DocumentsController {
     return { id, jobId, status: 'queued' };
   }
 
-  /** The documents generated for one model version, newest first (metadata, no content). */
+  /**
+   * The documents generated for one model version that the caller may read, newest first (metadata,
+   * no content): the policy's conditions are the query's WHERE clause, on each document and its model.
+   */
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>,
   ) {
-    requireAbility(principal, 'read', 'RegulatoryDocument');
-    return this.store.list(query.model, query.version);
+    requireAbilityOnSome(principal, 'read', 'RegulatoryDocument');
+    const filter = modelRecordSqlFilter(ability, 'read', 'RegulatoryDocument', DOCUMENT_COLUMNS);
+    return this.store.list(query.model, query.version, filter);
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
-    requireAbility(principal, 'read', 'RegulatoryDocument');
-    return this.store.find(id);
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ) {
+    return this.readableDocument(principal, ability, id);
   }
 
   @Get(':id/content')
   async content(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentAbility() ability: AppAbility,
     @Query(new ZodPipe(contentQuery)) query: z.infer<typeof contentQuery>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    requireAbility(principal, 'read', 'RegulatoryDocument');
-    const record = await this.store.find(id);
+    const record = await this.readableDocument(principal, ability, id);
     if (record.status !== 'completed') throw new ProblemError('document.not_ready');
     const file = await this.store.file(id, query.file);
     if (!file) throw new ProblemError('request.not_found', 'no such file in the document');
@@ -120,11 +164,11 @@ export class DocumentsController {
   @Get(':id/archive')
   async archive(
     @CurrentPrincipal() principal: Principal,
+    @CurrentAbility() ability: AppAbility,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    requireAbility(principal, 'read', 'RegulatoryDocument');
-    const record = await this.store.find(id);
+    const record = await this.readableDocument(principal, ability, id);
     if (record.status !== 'completed') throw new ProblemError('document.not_ready');
     // The folder holds the bundle alone: extracted, it is what `docs verify` takes.
     const folder = `${record.model}-${record.version}-${record.kind}`.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -133,5 +177,38 @@ export class DocumentsController {
     reply.header('content-disposition', `attachment; filename="${folder}.zip"`);
     reply.header('digest', `sha-256=${createHash('sha256').update(archive).digest('base64')}`);
     return archive;
+  }
+
+  /**
+   * The document, once the caller may read it and its model. One that does not exist is
+   * `access.denied` for a caller whose conditions narrow (as the registry answers for a model), and
+   * `request.not_found` for one allowed on every document.
+   */
+  private async readableDocument(
+    principal: Principal,
+    ability: AppAbility,
+    id: string,
+  ): Promise<DocumentRecord> {
+    requireAbilityOnSome(principal, 'read', 'RegulatoryDocument');
+    let found: Awaited<ReturnType<DocumentStore['findWithModel']>>;
+    try {
+      found = await this.store.findWithModel(id);
+    } catch (error) {
+      if (
+        error instanceof ProblemError &&
+        error.code === 'request.not_found' &&
+        !allowsEvery(ability, 'read', 'RegulatoryDocument')
+      )
+        throw new ProblemError('access.denied');
+      throw error;
+    }
+    requireAbilityOnModelRecord(
+      principal,
+      'read',
+      'RegulatoryDocument',
+      documentFields(found.record),
+      found.model,
+    );
+    return found.record;
   }
 }

@@ -88,6 +88,36 @@ describe('policy documents', () => {
     expect(parsePolicyDocument(JSON.parse(JSON.stringify(narrowed)))).toEqual(narrowed);
   });
 
+  it("accept BiasReport and RegulatoryDocument conditions on their model's name, departments and risk class", () => {
+    const narrowed = {
+      ...DEFAULT_POLICY,
+      roles: {
+        ...DEFAULT_POLICY.roles,
+        'ethics-board': [
+          {
+            action: 'read',
+            subject: 'BiasReport',
+            conditions: { departments: { $in: '${principal.departments}' } },
+          },
+          {
+            action: 'sign',
+            subject: 'BiasReport',
+            conditions: { riskClass: { $nin: ['III'] }, verdict: 'pass' },
+          },
+        ],
+        'regulatory-affairs': [
+          {
+            action: 'record',
+            subject: 'RegulatoryDocument',
+            conditions: { model: 'ecg-arrhythmia', kind: 'model-card' },
+          },
+          { action: 'read', subject: 'RegulatoryDocument', conditions: { departments: 'cardiology' } },
+        ],
+      },
+    };
+    expect(parsePolicyDocument(JSON.parse(JSON.stringify(narrowed)))).toEqual(narrowed);
+  });
+
   it('refuse a policy under which nobody could propose or approve the next version', () => {
     const lockedOut = {
       ...DEFAULT_POLICY,

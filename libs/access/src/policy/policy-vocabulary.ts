@@ -37,8 +37,12 @@ export const SUBJECT_FIELDS = {
   ],
   Policy: ['version', 'author'],
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
-  BiasReport: ['id', 'requestedBy', 'verdict'],
-  RegulatoryDocument: ['id', 'requestedBy', 'kind'],
+  /**
+   * Bias reports and regulatory documents are also known by the model they are of, as the registry
+   * holds it now (its name, departments and risk class; `modelRecordSubject` builds the subject).
+   */
+  BiasReport: ['id', 'requestedBy', 'verdict', 'model', 'departments', 'riskClass'],
+  RegulatoryDocument: ['id', 'requestedBy', 'kind', 'model', 'departments', 'riskClass'],
   /**
    * The versions of one model, by that model's attributes as the registry holds them now: its name,
    * the departments it is made for and its risk class (`modelVersionSubject` builds the subject).

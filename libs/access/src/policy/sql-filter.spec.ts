@@ -1,7 +1,7 @@
 import { abilityFromPolicy } from '../ability.js';
 import type { Principal } from '../principal.js';
 import type { PolicyDocument } from './policy-document.js';
-import { sqlFilterFor, type SqlColumn } from './sql-filter.js';
+import { modelRecordSqlFilter, sqlFilterFor, type SqlColumn } from './sql-filter.js';
 
 const columns: Record<string, SqlColumn> = {
   name: { expression: 'model.name' },
@@ -73,5 +73,35 @@ describe('SQL filters from policy rules', () => {
       clinician,
     );
     expect(sqlFilterFor(denying, 'read', 'Model', columns).sql).toBe('NOT (TRUE)');
+  });
+
+  it('keep a bias report of no registry model out of a narrowed list, and every report in an unconditioned one', () => {
+    const reportColumns = {
+      requestedBy: { expression: 'r.requested_by' },
+      model: { expression: 'scope.scope_model' },
+      departments: { expression: 'scope.scope_departments', isArray: true },
+    };
+    const narrowed = abilityFromPolicy(
+      policy([
+        {
+          action: 'read',
+          subject: 'BiasReport',
+          conditions: { departments: { $in: '${principal.departments}' } },
+        },
+        { action: 'read', subject: 'BiasReport', conditions: { model: { $ne: 'chest-xray-triage' } } },
+      ]),
+      clinician,
+    );
+    const filter = modelRecordSqlFilter(narrowed, 'read', 'BiasReport', reportColumns);
+    expect(filter.sql).toBe(
+      '(scope.scope_model IS NOT NULL AND (scope.scope_model IS DISTINCT FROM :casl_0 OR scope.scope_departments && :casl_1))',
+    );
+    expect(filter.parameters).toEqual({ casl_0: 'chest-xray-triage', casl_1: ['cardiology'] });
+    const every = abilityFromPolicy(policy([{ action: 'read', subject: 'BiasReport' }]), clinician);
+    expect(modelRecordSqlFilter(every, 'read', 'BiasReport', reportColumns)).toEqual({
+      sql: 'TRUE',
+      parameters: {},
+    });
+    expect(modelRecordSqlFilter(every, 'sign', 'BiasReport', reportColumns).sql).toContain('FALSE');
   });
 });

@@ -1,5 +1,5 @@
 import { rulesToAST } from '@casl/ability/extra';
-import type { AppAbility } from '../ability.js';
+import { allowsEvery, type AppAbility, type ModelRecordSubjectName } from '../ability.js';
 import type { Action, SubjectName } from './policy-vocabulary.js';
 
 /** Where a subject field lives in SQL: a column expression, and whether it is a PostgreSQL array. */
@@ -64,6 +64,26 @@ export function sqlFilterFor(
     return negated ? 'TRUE' : 'FALSE';
   };
   return { sql: write(ast, false), parameters };
+}
+
+/**
+ * `sqlFilterFor` for bias reports or regulatory documents joined to the model they are of, as
+ * `allowsOnModelRecord` decides in memory: a rule covering every record lets every row through, and
+ * otherwise a row of no model the registry knows (`columns.model` NULL) is left out whatever the
+ * conditions say, since no field of the model could be checked on it.
+ */
+export function modelRecordSqlFilter(
+  ability: AppAbility,
+  action: Action,
+  subjectName: ModelRecordSubjectName,
+  columns: Readonly<Record<string, SqlColumn>> & { readonly model: SqlColumn },
+): SqlFilter {
+  if (allowsEvery(ability, action, subjectName)) return { sql: 'TRUE', parameters: {} };
+  const filter = sqlFilterFor(ability, action, subjectName, columns);
+  return {
+    sql: `(${columns.model.expression} IS NOT NULL AND ${filter.sql})`,
+    parameters: filter.parameters,
+  };
 }
 
 function fieldSql(

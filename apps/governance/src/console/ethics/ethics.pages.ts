@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { mayBeSamePerson } from '@praesidium/access';
+import { allowsOnModelRecord, mayBeSamePerson, type ModelVersionSubject } from '@praesidium/access';
 import { reportTables, type BiasReport } from '@praesidium/fairness';
 import { SIGNATURE_MEANINGS } from '@praesidium/model-registry';
 import type { ConsolePages } from '../console.plugin.js';
@@ -12,6 +12,7 @@ import { field, submitThenRedirect, userOf, versionHref } from '../page-support.
 const idParam = z.object({ id: z.uuid() });
 
 interface ApiBiasReport extends ApiBiasReportRecord {
+  model: ModelVersionSubject | null;
   report: BiasReport | null;
   error: string | null;
   completedAt: string | null;
@@ -85,6 +86,7 @@ function registerRoutes(app: FastifyInstance): void {
     const found = await api.get<ApiBiasReport>(`/bias-reports/${id}`);
     const finished = found.status === 'completed' || found.status === 'failed';
     const report = found.report;
+    const fields = { id: found.id, requestedBy: found.requestedBy, verdict: found.verdict };
     return renderPage(request, reply, 'ethics/bias-report.hbs', {
       title: `Bias report ${found.dataset.name ?? found.id.slice(0, 8)}`,
       found: { ...found, badge: verdictBadge(found.verdict) },
@@ -95,9 +97,10 @@ function registerRoutes(app: FastifyInstance): void {
         ...signature,
         current: signature.recordSha256 === found.signOff.bindsTo,
       })),
-      canComment: ability.can('review', 'BiasReport'),
+      // The forms follow the permissions on this report and its model (conditions on its departments…).
+      canComment: allowsOnModelRecord(ability, 'review', 'BiasReport', fields, found.model),
       canSign:
-        ability.can('sign', 'BiasReport') &&
+        allowsOnModelRecord(ability, 'sign', 'BiasReport', fields, found.model) &&
         found.status === 'completed' &&
         principal.roles.includes('ethics-board') &&
         !mayBeSamePerson({ subject: found.requestedBy }, principal),

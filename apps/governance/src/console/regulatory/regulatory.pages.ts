@@ -1,7 +1,7 @@
 import fastifyMultipart, { type MultipartFile, type MultipartValue } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { modelVersionSubject } from '@praesidium/access';
+import { allowsOnModelRecord, modelVersionSubject } from '@praesidium/access';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { EVIDENCE_KINDS, SIGNATURE_MEANINGS, type LifecycleAction } from '@praesidium/model-registry';
 import type { CompletenessEntry } from '@praesidium/regulatory-docs';
@@ -360,7 +360,14 @@ async function renderVersionPage(
     feedbackPlan,
     canAddEvidence: ability.can('register', scope),
     canRecordPerformance: ability.can('register', scope),
-    canGenerate: ability.can('record', 'RegulatoryDocument'),
+    // Generating a document is allowed per model too (RegulatoryDocument conditions on its departments…).
+    canGenerate: allowsOnModelRecord(
+      ability,
+      'record',
+      'RegulatoryDocument',
+      { requestedBy: principal.subject },
+      { model: model.name, departments: model.departments, riskClass: model.riskClass },
+    ),
     canSign: ability.can('sign', scope) && signerRoles.length > 0,
     evidenceKinds: EVIDENCE_KINDS,
     evidenceMaxKiB: Math.floor(config.registry.evidenceMaxBytes / 1024),

@@ -39,7 +39,7 @@ export const SUBJECT_FIELDS = {
   BreakGlass: ['id', 'granteeSubject', 'reasonCode', 'startedAt', 'expiresAt'],
   /**
    * Bias reports and regulatory documents are also known by the model they are of, as the registry
-   * holds it now (its name, departments and risk class; `modelRecordSubject` builds the subject).
+   * holds it now (its name, departments and risk class; `allowsOnModelRecord` decides on them).
    */
   BiasReport: ['id', 'requestedBy', 'verdict', 'model', 'departments', 'riskClass'],
   RegulatoryDocument: ['id', 'requestedBy', 'kind', 'model', 'departments', 'riskClass'],

@@ -8,11 +8,35 @@ import type { KeyStore } from '@praesidium/keys';
 import { startPlatform, type RunningPlatform } from '../../apps/cli/src/platform.js';
 import { copyPgliteTemplate, createIsolatedDatabase } from './databases.js';
 
+/**
+ * Ports below Linux's ephemeral range (32768–60999 by default): a port the kernel hands out for port 0
+ * is also one it hands to outgoing connections, so between our probe and the platform's listen a
+ * connection to PostgreSQL or Redis from any test could take it (EADDRINUSE, seen in CI).
+ */
+const FIXED_PORTS = { from: 20000, to: 32767 };
+
+/** A port free on 127.0.0.1 now, outside the ephemeral range when one can be found there. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FIXED_PORTS.from + Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on the port (0: any), closes, and gives the port it had. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
@@ -50,17 +74,29 @@ export async function startTestPlatform(
     database === 'postgres' && !env.DATABASE_URL
       ? await createIsolatedDatabase({ migrated: true })
       : undefined;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PRAESIDIUM_DATA_DIR: dataDir,
-    PRAESIDIUM_LOG_LEVEL: 'error',
-    PRAESIDIUM_GATEWAY_PORT: String(await freePort()),
-    PRAESIDIUM_GOVERNANCE_PORT: String(await freePort()),
-    PRAESIDIUM_SAMPLE_MODEL_PORT: String(await freePort()),
-    ...(isolated ? { DATABASE_URL: isolated.url } : {}),
-    ...env,
-  });
-  const platform = await startPlatform(config);
+  const configOn = async () =>
+    loadConfig({
+      NODE_ENV: 'test',
+      PRAESIDIUM_DATA_DIR: dataDir,
+      PRAESIDIUM_LOG_LEVEL: 'error',
+      PRAESIDIUM_GATEWAY_PORT: String(await freePort()),
+      PRAESIDIUM_GOVERNANCE_PORT: String(await freePort()),
+      PRAESIDIUM_SAMPLE_MODEL_PORT: String(await freePort()),
+      ...(isolated ? { DATABASE_URL: isolated.url } : {}),
+      ...env,
+    });
+  let config = await configOn();
+  let platform: RunningPlatform;
+  // A port probed free can still be taken before the platform listens on it: other ports, once more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      platform = await startPlatform(config);
+      break;
+    } catch (error) {
+      if ((error as Error).name !== 'PortInUseError' || attempt === 3) throw error;
+      config = await configOn();
+    }
+  }
   const keyStore = platform.deps?.keyStore;
   if (!keyStore) throw new Error('the test platform runs every app');
   return {

@@ -17,6 +17,14 @@ const REQUEST_TIMEOUT_MS = 4000;
  * test/security/trusted-issuers.test.ts (forged, expired, wrong-audience, alg=none, unknown issuers…);
  * here only what those do not: every governance route refuses an anonymous caller.
  */
+
+/** The parts of a refused change's audit event these tests read. */
+interface RefusedChange {
+  readonly agent?: { readonly subject?: string };
+  readonly reasonCode?: string;
+  readonly entity?: { readonly consentId?: string };
+}
+
 describe('OWASP API Security Top 10 (2023)', () => {
   let platform: TestPlatform;
   let governance: string;
@@ -112,6 +120,22 @@ describe('OWASP API Security Top 10 (2023)', () => {
       };
       expect(withoutCorrelation(underAnother.text)).toEqual(withoutCorrelation(missing.text));
       expect(withoutCorrelation(underAnother.text)).toMatchObject({ status: 404, code: 'request.not_found' });
+      // The attempt leaves a trace for the security officer: who tried, on which consent id.
+      const attempts = await call(
+        'GET',
+        `${governance}/audit/events?action=consent.revoked&outcome=refused`,
+        {
+          token: tokens.officer,
+        },
+      );
+      expect(attempts.status).toBe(200);
+      expect(
+        (attempts.body.records as { event: RefusedChange }[]).map(({ event }) => ({
+          subject: event.agent?.subject,
+          reasonCode: event.reasonCode,
+          consentId: event.entity?.consentId,
+        })),
+      ).toContainEqual({ subject: expect.any(String), reasonCode: 'request.not_found', consentId: id });
       const still = await call('GET', `${governance}/consents/${id}?patient=Patient/bola-5`, {
         token: tokens.clinician,
       });

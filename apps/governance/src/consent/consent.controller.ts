@@ -17,7 +17,7 @@ import { SUBJECT_FIELDS, type AppAbility, type Principal } from '@praesidium/acc
 import { AuditTrail, type AuditEntity } from '@praesidium/audit';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, toFhirConsent, type ConsentVersionEntity } from '@praesidium/consent';
-import { ZodPipe } from '@praesidium/problem';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import {
   changeQuery,
@@ -51,8 +51,10 @@ export class ConsentController {
     @Body() resource: unknown,
     @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
   ) {
-    requireAbility(principal, 'record', 'Consent');
-    const recorded = await this.consents.recordConsent(resource, actor(principal, query));
+    const recorded = await this.refusalAudited('consent.recorded', principal, {}, () => {
+      requireAbility(principal, 'record', 'Consent');
+      return this.consents.recordConsent(resource, actor(principal, query));
+    });
     return this.changed('consent.recorded', principal, recorded);
   }
 
@@ -64,8 +66,10 @@ export class ConsentController {
     @Body() resource: unknown,
     @Query(new ZodPipe(changeQuery)) query: ChangeQuery,
   ) {
-    requireAbility(principal, 'record', 'Consent');
-    const amended = await this.consents.amendConsent(id, resource, actor(principal, query));
+    const amended = await this.refusalAudited('consent.amended', principal, { consentId: id }, () => {
+      requireAbility(principal, 'record', 'Consent');
+      return this.consents.amendConsent(id, resource, actor(principal, query));
+    });
     return this.changed('consent.amended', principal, amended);
   }
 
@@ -80,8 +84,12 @@ export class ConsentController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query(new ZodPipe(revokeQuery)) query: z.infer<typeof revokeQuery>,
   ) {
-    requireAbility(principal, 'record', 'Consent');
-    const revoked = await this.consents.revokeConsent(id, query.patient, actor(principal, query));
+    // The patient the caller named, who may not be the consent's: what the attempt was about.
+    const attempted = { consentId: id, patientPseudonym: this.consents.pseudonymize(query.patient) };
+    const revoked = await this.refusalAudited('consent.revoked', principal, attempted, () => {
+      requireAbility(principal, 'record', 'Consent');
+      return this.consents.revokeConsent(id, query.patient, actor(principal, query));
+    });
     return this.changed('consent.revoked', principal, revoked);
   }
 
@@ -189,13 +197,37 @@ export class ConsentController {
     return { id: version.consentId, version: version.version, status: version.status };
   }
 
-  private async audit(action: string, principal: Principal, entity: AuditEntity): Promise<void> {
+  private async audit(
+    action: string,
+    principal: Principal,
+    entity: AuditEntity,
+    refusal?: ProblemError,
+  ): Promise<void> {
     await this.trail.append({
       action,
-      outcome: 'success',
+      outcome: refusal ? 'refused' : 'success',
+      ...(refusal ? { reasonCode: refusal.code } : {}),
       agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
       entity,
     });
+  }
+
+  /**
+   * A consent change, with its refusal audited before it reaches the caller (an attempt on a consent
+   * the caller may not change, or one of another patient, leaves a trace for the security officer).
+   */
+  private async refusalAudited<T>(
+    action: string,
+    principal: Principal,
+    entity: AuditEntity,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof ProblemError) await this.audit(action, principal, entity, error);
+      throw error;
+    }
   }
 }
 

@@ -117,10 +117,31 @@ export function requireAnyAbilityOnModel(
     throw new ProblemError('access.denied');
 }
 
-/** Whether one of the actions is allowed on the versions of every model (no condition narrows it). */
-export function coversEveryModel(principal: Principal, actions: readonly Action[]): boolean {
+/**
+ * Looks one record of the subject up. What it does not find is `access.denied` for a caller whose
+ * rules for the actions are narrowed by conditions, as a record outside their scope would be, so the
+ * answer does not tell what exists beyond it; a caller allowed on every record is told `notFound`.
+ */
+export async function lookupInScope<T>(
+  principal: Principal,
+  actions: readonly Action[],
+  subject: SubjectName,
+  notFound: string,
+  lookup: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (error instanceof ProblemError && error.code === notFound && !coversEvery(principal, actions, subject))
+      throw new ProblemError('access.denied');
+    throw error;
+  }
+}
+
+/** Whether one of the actions is allowed on every record of the subject (no condition narrows it). */
+function coversEvery(principal: Principal, actions: readonly Action[], subject: SubjectName): boolean {
   const ability = abilities.get(principal);
-  return !!ability && actions.some((action) => allowsEvery(ability, action, 'ModelVersion'));
+  return !!ability && actions.some((action) => allowsEvery(ability, action, subject));
 }
 
 /**

@@ -18,7 +18,6 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
   type ModelVersionSubject,
-  allowsEvery,
   modelRecordSqlFilter,
   type Action,
   type AppAbility,
@@ -38,6 +37,7 @@ import { ProblemError, ZodPipe } from '@praesidium/problem';
 import {
   CurrentAbility,
   CurrentPrincipal,
+  lookupInScope,
   PrincipalGuard,
   requireAbilityOnModelRecord,
   requireAbilityOnSome,
@@ -304,18 +304,9 @@ export class BiasReportsController {
     id: string,
   ): Promise<{ record: BiasReportRecord; model: ModelVersionSubject | null }> {
     requireAbilityOnSome(principal, action, 'BiasReport');
-    let found: Awaited<ReturnType<BiasReportStore['findWithModel']>>;
-    try {
-      found = await this.store.findWithModel(id);
-    } catch (error) {
-      if (
-        error instanceof ProblemError &&
-        error.code === 'request.not_found' &&
-        !allowsEvery(ability, action, 'BiasReport')
-      )
-        throw new ProblemError('access.denied');
-      throw error;
-    }
+    const found = await lookupInScope(principal, [action], 'BiasReport', 'request.not_found', () =>
+      this.store.findWithModel(id),
+    );
     requireAbilityOnModelRecord(principal, action, 'BiasReport', biasReportFields(found.record), found.model);
     return found;
   }

@@ -15,7 +15,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { allowsEvery, modelRecordSqlFilter, type AppAbility, type Principal } from '@praesidium/access';
+import { modelRecordSqlFilter, type AppAbility, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { JOB_QUEUE, type JobQueue } from '@praesidium/jobs';
 import { ModelRegistry } from '@praesidium/model-registry';
@@ -24,6 +24,7 @@ import { DOCUMENT_KINDS, submissionArchive } from '@praesidium/regulatory-docs';
 import {
   CurrentAbility,
   CurrentPrincipal,
+  lookupInScope,
   PrincipalGuard,
   requireAbilityOnModelRecord,
   requireAbilityOnSome,
@@ -81,19 +82,10 @@ export class DocumentsController {
     @Req() request: FastifyRequest,
   ) {
     requireAbilityOnSome(principal, 'record', 'RegulatoryDocument');
-    let model;
-    try {
-      model = await this.registry.getModel(body.model);
-    } catch (error) {
-      // As the registry: a caller narrowed to some models is not told which names exist beyond them.
-      if (
-        error instanceof ProblemError &&
-        error.code === 'model.unknown' &&
-        !allowsEvery(ability, 'record', 'RegulatoryDocument')
-      )
-        throw new ProblemError('access.denied');
-      throw error;
-    }
+    // As the registry: a caller narrowed to some models is not told which names exist beyond them.
+    const model = await lookupInScope(principal, ['record'], 'RegulatoryDocument', 'model.unknown', () =>
+      this.registry.getModel(body.model),
+    );
     requireAbilityOnModelRecord(
       principal,
       'record',
@@ -190,18 +182,9 @@ export class DocumentsController {
     id: string,
   ): Promise<DocumentRecord> {
     requireAbilityOnSome(principal, 'read', 'RegulatoryDocument');
-    let found: Awaited<ReturnType<DocumentStore['findWithModel']>>;
-    try {
-      found = await this.store.findWithModel(id);
-    } catch (error) {
-      if (
-        error instanceof ProblemError &&
-        error.code === 'request.not_found' &&
-        !allowsEvery(ability, 'read', 'RegulatoryDocument')
-      )
-        throw new ProblemError('access.denied');
-      throw error;
-    }
+    const found = await lookupInScope(principal, ['read'], 'RegulatoryDocument', 'request.not_found', () =>
+      this.store.findWithModel(id),
+    );
     requireAbilityOnModelRecord(
       principal,
       'read',

@@ -1,11 +1,6 @@
 import type { Action, ModelVersionSubject, Principal } from '@praesidium/access';
 import type { ModelEntity, ModelRegistry } from '@praesidium/model-registry';
-import { ProblemError } from '@praesidium/problem';
-import {
-  coversEveryModel,
-  requireAnyAbilityOnModel,
-  requireAnyAbilityOnSome,
-} from '../auth/principal.guard.js';
+import { lookupInScope, requireAnyAbilityOnModel, requireAnyAbilityOnSome } from '../auth/principal.guard.js';
 
 /**
  * A model as registry permissions (`ModelVersion` rules) see it: its name, departments and risk class
@@ -40,14 +35,9 @@ export async function modelInScope(
 ): Promise<ModelEntity> {
   const list = typeof actions === 'string' ? [actions] : actions;
   requireAnyAbilityOnSome(principal, list, 'ModelVersion');
-  let model: ModelEntity;
-  try {
-    model = await registry.getModel(name);
-  } catch (error) {
-    if (error instanceof ProblemError && error.code === 'model.unknown' && !coversEveryModel(principal, list))
-      throw new ProblemError('access.denied');
-    throw error;
-  }
+  const model = await lookupInScope(principal, list, 'ModelVersion', 'model.unknown', () =>
+    registry.getModel(name),
+  );
   requireAnyAbilityOnModel(principal, list, registrySubjectOf(model));
   return model;
 }

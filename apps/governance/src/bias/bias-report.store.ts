@@ -13,6 +13,12 @@ import type {
 import type { ModelVersionSubject, SqlColumn, SqlFilter } from '@praesidium/access';
 import type { SignatureManifestation } from '@praesidium/model-registry';
 import { ProblemError } from '@praesidium/problem';
+import {
+  MODEL_SCOPE_COLUMNS,
+  MODEL_SCOPE_SELECT,
+  modelScopeOf,
+  type ModelScopeRow,
+} from '../auth/model-scope-sql.js';
 
 export type BiasReportStatus = 'queued' | 'running' | 'completed' | 'failed';
 
@@ -80,26 +86,17 @@ const RECORD_COLUMNS = `r.id, status, requested_by, model_version_ref, registry_
  * No row for a reference the registry cannot resolve. Model names hold no `@` (registry-dto.ts).
  */
 const MODEL_OF_REPORT = `LEFT JOIN LATERAL (
-    SELECT m.name AS scope_model, m.departments AS scope_departments, m.risk_class AS scope_risk_class
-      FROM registry.model m
+    ${MODEL_SCOPE_SELECT}
      WHERE (strpos(r.model_version_ref, '@') > 1 AND m.name = split_part(r.model_version_ref, '@', 1))
         OR m.id = (SELECT v.model_id FROM registry.model_version v WHERE v.id::text = r.model_version_ref)
      LIMIT 1) scope ON TRUE`;
-
-interface ScopeRow {
-  scope_model: string | null;
-  scope_departments: string[] | null;
-  scope_risk_class: string | null;
-}
 
 /** Where the policy's BiasReport fields live in a query of `MODEL_OF_REPORT`, for list filtering. */
 export const BIAS_REPORT_COLUMNS = {
   id: { expression: 'r.id::text' },
   requestedBy: { expression: 'r.requested_by' },
   verdict: { expression: 'r.verdict' },
-  model: { expression: 'scope.scope_model' },
-  departments: { expression: 'scope.scope_departments', isArray: true },
-  riskClass: { expression: 'scope.scope_risk_class' },
+  ...MODEL_SCOPE_COLUMNS,
 } as const satisfies Record<string, SqlColumn>;
 
 /** What a policy condition is evaluated on besides the model: the report's own fields. */
@@ -156,21 +153,21 @@ export class BiasReportStore {
 
   /** The report and the registry model it is of now (null if its reference names none). */
   async findWithModel(id: string): Promise<{ record: BiasReportRecord; model: ModelVersionSubject | null }> {
-    const rows: (Row & ScopeRow)[] = await this.dataSource.query(
+    const rows: (Row & ModelScopeRow)[] = await this.dataSource.query(
       `SELECT ${RECORD_COLUMNS}, scope.* FROM fairness.bias_report r ${MODEL_OF_REPORT} WHERE r.id = $1`,
       [id],
     );
     if (!rows[0]) throw new ProblemError('request.not_found', 'no such bias report');
-    return { record: toRecord(rows[0]), model: toModel(rows[0]) };
+    return { record: toRecord(rows[0]), model: modelScopeOf(rows[0]) };
   }
 
   /** The registry model a `modelVersion` reference names now, or null (see MODEL_OF_REPORT). */
   async modelOfReference(reference: string): Promise<ModelVersionSubject | null> {
-    const rows: ScopeRow[] = await this.dataSource.query(
+    const rows: ModelScopeRow[] = await this.dataSource.query(
       `SELECT scope.* FROM (SELECT $1::text AS model_version_ref) r ${MODEL_OF_REPORT}`,
       [reference],
     );
-    return rows[0] ? toModel(rows[0]) : null;
+    return rows[0] ? modelScopeOf(rows[0]) : null;
   }
 
   /**
@@ -300,15 +297,6 @@ function toRecord(row: Row): BiasReportRecord {
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),
     completedAt: row.completed_at ? new Date(row.completed_at).toISOString() : null,
-  };
-}
-
-function toModel(row: ScopeRow): ModelVersionSubject | null {
-  if (row.scope_model === null || row.scope_risk_class === null) return null;
-  return {
-    model: row.scope_model,
-    departments: row.scope_departments ?? [],
-    riskClass: row.scope_risk_class,
   };
 }
 

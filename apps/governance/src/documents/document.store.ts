@@ -4,6 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ModelVersionSubject, SqlColumn, SqlFilter } from '@praesidium/access';
 import { ProblemError } from '@praesidium/problem';
+import {
+  MODEL_SCOPE_COLUMNS,
+  MODEL_SCOPE_SELECT,
+  modelScopeOf,
+  type ModelScopeRow,
+} from '../auth/model-scope-sql.js';
 import type { CompletenessEntry, DocumentKind, GeneratedFile } from '@praesidium/regulatory-docs';
 
 /** The `kind` of a signed submission bundle: every document kind, signed (see `generateSubmission`). */
@@ -46,24 +52,14 @@ interface Row {
 }
 
 /** The registry model a document (`d`) is of now, as `scope` (its name is the document's model). */
-const MODEL_OF_DOCUMENT = `LEFT JOIN LATERAL (
-    SELECT m.name AS scope_model, m.departments AS scope_departments, m.risk_class AS scope_risk_class
-      FROM registry.model m WHERE m.name = d.model_name) scope ON TRUE`;
-
-interface ScopeRow {
-  scope_model: string | null;
-  scope_departments: string[] | null;
-  scope_risk_class: string | null;
-}
+const MODEL_OF_DOCUMENT = `LEFT JOIN LATERAL (${MODEL_SCOPE_SELECT} WHERE m.name = d.model_name) scope ON TRUE`;
 
 /** Where the policy's RegulatoryDocument fields live in a query of `MODEL_OF_DOCUMENT`. */
 export const DOCUMENT_COLUMNS = {
   id: { expression: 'd.id::text' },
   requestedBy: { expression: 'd.requested_by' },
   kind: { expression: 'd.kind' },
-  model: { expression: 'scope.scope_model' },
-  departments: { expression: 'scope.scope_departments', isArray: true },
-  riskClass: { expression: 'scope.scope_risk_class' },
+  ...MODEL_SCOPE_COLUMNS,
 } as const satisfies Record<string, SqlColumn>;
 
 /** What a policy condition is evaluated on besides the model: the document's own fields. */
@@ -136,21 +132,13 @@ export class DocumentStore {
 
   /** The document and the registry model it is of now (null if the registry no longer has it). */
   async findWithModel(id: string): Promise<{ record: DocumentRecord; model: ModelVersionSubject | null }> {
-    const rows = await this.dataSource.query<(Row & ScopeRow)[]>(
+    const rows = await this.dataSource.query<(Row & ModelScopeRow)[]>(
       `SELECT d.*, scope.* FROM regulatory.document d ${MODEL_OF_DOCUMENT} WHERE d.id = $1`,
       [id],
     );
     const row = rows[0];
     if (!row) throw new ProblemError('request.not_found', 'no such document');
-    const model =
-      row.scope_model !== null && row.scope_risk_class !== null
-        ? {
-            model: row.scope_model,
-            departments: row.scope_departments ?? [],
-            riskClass: row.scope_risk_class,
-          }
-        : null;
-    return { record: toRecord(row), model };
+    return { record: toRecord(row), model: modelScopeOf(row) };
   }
 
   private async row(id: string): Promise<Row> {

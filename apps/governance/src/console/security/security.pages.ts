@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { REVIEW_OUTCOMES, type GrantView } from '@praesidium/access';
+import { modelVersionSubject, REVIEW_OUTCOMES, type GrantView } from '@praesidium/access';
 import type { DecisionCount } from '@praesidium/audit';
 import { attempt, flash, renderPage } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
@@ -75,8 +75,8 @@ interface PolicyVersionRow {
 interface ModelRow {
   name: string;
   displayName?: string;
-  riskClass?: string;
-  departments?: string[];
+  riskClass: string;
+  departments: string[];
   versions: { version: string; status: string; manifestSha256: string }[];
   canary?: { version: string; sharePercent: number } | null;
 }
@@ -237,17 +237,23 @@ export function registerSecurityPages(app: FastifyInstance): void {
   });
 
   app.get('/security/models', async (request, reply) => {
-    const models = await attempt(() => userOf(request).api.get<ModelRow[]>('/models'));
+    const { api, ability } = userOf(request);
+    const models = await attempt(() => api.get<ModelRow[]>('/models'));
     return renderPage(request, reply, 'security/models.hbs', {
       title: 'Suspend a model',
-      models: models.value?.map((model) => ({
-        ...model,
-        versions: model.versions.map((version) => ({
-          ...version,
-          isDeployed: version.status === 'deployed',
-          canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
-        })),
-      })),
+      models: models.value?.map((model) => {
+        // The API decides per model (its name, departments, risk class): offer only what it would do.
+        const maySuspend = ability.can('suspend', modelVersionSubject({ ...model, model: model.name }));
+        return {
+          ...model,
+          versions: model.versions.map((version) => ({
+            ...version,
+            isDeployed: version.status === 'deployed',
+            maySuspend,
+            canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
+          })),
+        };
+      }),
       problem: models.problem,
     });
   });

@@ -47,12 +47,17 @@ describe('model owner', () => {
       '/2.0.0/canary',
       {
         'Share of unpinned calls, in percent (1 to 50)': '20',
+        'Only for clinicians at these sites (comma-separated; empty: every site)': ' main-campus , ',
+        'Only for clinicians of these departments (comma-separated; empty: every department)':
+          'pain-medicine, spine-surgery',
         'Reason (recorded with the change)': 'first 20 %',
       },
       'Start the canary',
     );
     await expect(status()).resolves.toContain('Canary started');
-    await expect(canarySection().textContent()).resolves.toContain('20 %');
+    await expect(canarySection().textContent()).resolves.toContain(
+      '20 % of the unpinned calls of clinicians at main-campus, in pain-medicine, spine-surgery',
+    );
     await checkPage(page, 'regulatory-version-canary');
 
     await page.goto(`${base}/console/registry`);

@@ -1,6 +1,7 @@
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { eventually } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
+import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { approvedDemoVersion, registryPeople, type RegistryPeople } from '../support/registry-lifecycle.js';
 
@@ -62,21 +63,24 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
       reason: `${action} in the canary test`,
     });
 
-  const infer = (patient: string, pinned?: string) =>
+  const infer = (patient: string, pinned?: string, token = clinician) =>
     call(
       'POST',
       `${gateway}/v2/models/${LUMBAR_ESI_MODEL_NAME}${pinned ? `/versions/${pinned}` : ''}/infer`,
       {
-        token: clinician,
+        token,
         body: { parameters: { patient, purpose_of_use: 'TREAT' }, inputs: exampleEsiInputs() },
       },
     );
 
   /** The version that serves each patient now (one unpinned call each). */
-  async function versionsServed(patients: readonly string[]): Promise<Map<string, string>> {
+  async function versionsServed(
+    patients: readonly string[],
+    token = clinician,
+  ): Promise<Map<string, string>> {
     const served = new Map<string, string>();
     for (const patient of patients) {
-      const response = await infer(patient);
+      const response = await infer(patient, undefined, token);
       served.set(
         patient,
         response.status === 200 ? String(response.body.model_version) : `${response.status}`,
@@ -282,6 +286,56 @@ describe('a canary rollout through the real gateway and governance on PostgreSQL
       (served) => countOf(served, '2.0.0') === 40,
     );
     expect(countOf(resumed, '2.0.0')).toBe(40);
+  });
+
+  it('serves a canary scoped to a site and a department only to clinicians of both, by its share there', async () => {
+    const scope = { sites: ['main-campus'], departments: ['spine-surgery'] };
+    const surgeon = (subject: string, site: string) =>
+      tokenFor(platform, subject, ['clinician'], {
+        departments: ['spine-surgery'],
+        trainings: [LUMBAR_ESI_MODEL_NAME],
+        site,
+      });
+    const inScope = await surgeon('dr.spine.main', 'main-campus');
+    const otherSite = await surgeon('dr.spine.north', 'north-clinic');
+    expectProblem(
+      await api('POST', canaryRoute, people.owner, {
+        version: '3.0.0',
+        sharePercent: 50,
+        scope: { sites: ['main-campus', 'main-campus'] },
+        reason: 'a site twice',
+      }),
+      400,
+      'request.invalid',
+    );
+    const started = await api('POST', canaryRoute, people.owner, {
+      version: '3.0.0',
+      sharePercent: 50,
+      scope,
+      reason: 'spine surgery at the main campus first',
+    });
+    expect(started.status).toBe(201);
+    expect(started.body.canary).toMatchObject({ version: '3.0.0', sharePercent: 50, scope });
+
+    const patients = PATIENTS.slice(0, 40);
+    const surgeonServed = await eventually(
+      () => versionsServed(patients, inScope),
+      (served) => countOf(served, '3.0.0') > 0,
+    );
+    expect(countOf(surgeonServed, '3.0.0')).toBeGreaterThan(5);
+    expect(countOf(surgeonServed, '3.0.0') + countOf(surgeonServed, '2.0.0')).toBe(40);
+    // The pain clinician (pain medicine, main campus) and the surgeon at another site never meet it.
+    expect(countOf(await versionsServed(patients), '2.0.0')).toBe(40);
+    expect(countOf(await versionsServed(patients, otherSite), '2.0.0')).toBe(40);
+    // Within the scope, a patient stays with one version.
+    expect(await versionsServed(patients, inScope)).toEqual(surgeonServed);
+
+    const canary = await api('GET', canaryRoute, people.owner);
+    expect((canary.body.history as { action: string; scope: unknown }[]).at(-1)).toMatchObject({
+      action: 'start',
+      scope,
+    });
+    expect((await abort()).status).toBe(200);
   });
 
   it('documents the canary routes in the OpenAPI document, with their reason codes', async () => {

@@ -8,7 +8,7 @@ export async function tokenFor(
   platform: TestPlatform,
   subject: string,
   roles: readonly Role[],
-  attributes: { departments?: readonly string[]; trainings?: readonly string[] } = {},
+  attributes: { departments?: readonly string[]; trainings?: readonly string[]; site?: string } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return signJwt(
@@ -20,6 +20,7 @@ export async function tokenFor(
       roles,
       department: attributes.departments ?? [],
       trainings: attributes.trainings ?? [],
+      ...(attributes.site ? { site: attributes.site } : {}),
       iat: now,
       exp: now + 600,
     },

@@ -5,6 +5,7 @@ import type { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { contentHash } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
+import type { CanaryScope } from './lifecycle/canary.js';
 import { isEditable } from './lifecycle/lifecycle.js';
 import {
   assertJsonSchemas,
@@ -21,11 +22,15 @@ export interface DeployedModel {
   readonly version: ModelVersionEntity;
 }
 
-/** A canary as the gateway routes to it: its id salts the routing hash, its share is in percent. */
+/**
+ * A canary as the gateway routes to it: its id salts the routing hash, its share is in percent of
+ * the calls its scope lets it serve.
+ */
 export interface ServingCanary {
   readonly id: string;
   readonly version: ModelVersionEntity;
   readonly sharePercent: number;
+  readonly scope: CanaryScope;
 }
 
 /** What serves a model's unpinned calls: the deployed version, and the canary beside it if one runs. */
@@ -69,16 +74,19 @@ export class ModelRegistry {
 
   /** The model's canary if its version is still approved (a plain query: callers may map few entities). */
   private async servingCanary(modelId: string): Promise<ServingCanary | undefined> {
-    const [row]: { id: string; versionId: string; sharePercent: number }[] = await this.versions.query(
-      `SELECT c.id, c.version_id AS "versionId", c.share_percent AS "sharePercent"
-         FROM registry.model_canary c
+    const [row]: ({ id: string; versionId: string; sharePercent: number } & CanaryScope)[] =
+      await this.versions.query(
+        `SELECT c.id, c.version_id AS "versionId", c.share_percent AS "sharePercent", c.sites, c.departments
+           FROM registry.model_canary c
          JOIN registry.model_version v ON v.id = c.version_id AND v.status = 'approved'
         WHERE c.model_id = $1`,
-      [modelId],
-    );
+        [modelId],
+      );
     if (!row) return undefined;
     const version = await this.versions.findOne({ where: { id: row.versionId, status: 'approved' } });
-    return version ? { id: row.id, version, sharePercent: row.sharePercent } : undefined;
+    if (!version) return undefined;
+    const scope = { sites: row.sites, departments: row.departments };
+    return { id: row.id, version, sharePercent: row.sharePercent, scope };
   }
 
   async listModels(): Promise<ModelEntity[]> {

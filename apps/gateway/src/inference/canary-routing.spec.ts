@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
-import type { Deployment, ModelEntity, ModelVersionEntity } from '@praesidium/model-registry';
+import {
+  UNSCOPED,
+  type CanaryCaller,
+  type Deployment,
+  type ModelEntity,
+  type ModelVersionEntity,
+} from '@praesidium/model-registry';
 import { canaryBucket, isRoutedToCanary, servingVersion } from './canary-routing.js';
 
 /** Pseudonyms as the consent service makes them: a keyed HMAC of the patient reference. */
@@ -9,6 +15,7 @@ const pseudonyms = (count: number, key = 'pseudonym-key') =>
   );
 
 const CANARY_ID = '6f1d3f5e-9a2b-4c1d-8e7f-0a1b2c3d4e5f';
+const PAIN_CLINICIAN: CanaryCaller = { site: 'main-campus', departments: ['pain-medicine'] };
 const shareOf = (keys: readonly string[], sharePercent: number, id = CANARY_ID) =>
   keys.filter((key) => isRoutedToCanary({ id, sharePercent }, key)).length / keys.length;
 
@@ -57,22 +64,52 @@ describe('canary share routing', () => {
     const model = { name: 'knee' } as ModelEntity;
     const deployed = { version: '1.0.0' } as ModelVersionEntity;
     const candidate = { version: '2.0.0' } as ModelVersionEntity;
-    expect(servingVersion({ model, version: deployed }, patients[0])).toMatchObject({
+    expect(servingVersion({ model, version: deployed }, patients[0], PAIN_CLINICIAN)).toMatchObject({
       version: deployed,
       rollout: 'deployed',
     });
     const deployment: Deployment = {
       model,
       version: deployed,
-      canary: { id: CANARY_ID, version: candidate, sharePercent: 25 },
+      canary: { id: CANARY_ID, version: candidate, sharePercent: 25, scope: UNSCOPED },
     };
-    const served = patients.slice(0, 2000).map((key) => servingVersion(deployment, key).version.version);
+    const served = patients
+      .slice(0, 2000)
+      .map((key) => servingVersion(deployment, key, PAIN_CLINICIAN).version.version);
     expect(new Set(served)).toEqual(new Set(['1.0.0', '2.0.0']));
     expect(served.filter((version) => version === '2.0.0').length / served.length).toBeCloseTo(0.25, 1);
     // Each answer says which: the canary's version as `canary`, the deployed one as `deployed`.
     for (const key of patients.slice(0, 200)) {
-      const { version, rollout } = servingVersion(deployment, key);
+      const { version, rollout } = servingVersion(deployment, key, PAIN_CLINICIAN);
       expect(rollout).toBe(version === candidate ? 'canary' : 'deployed');
     }
+  });
+
+  it('serves a scoped canary only to callers of its sites and departments, by the same share inside', () => {
+    const model = { name: 'knee' } as ModelEntity;
+    const deployed = { version: '1.0.0' } as ModelVersionEntity;
+    const candidate = { version: '2.0.0' } as ModelVersionEntity;
+    const deployment: Deployment = {
+      model,
+      version: deployed,
+      canary: {
+        id: CANARY_ID,
+        version: candidate,
+        sharePercent: 50,
+        scope: { sites: ['main-campus'], departments: ['pain-medicine', 'spine-surgery'] },
+      },
+    };
+    const canaryShareFor = (caller: CanaryCaller) =>
+      patients.slice(0, 2000).filter((key) => servingVersion(deployment, key, caller).rollout === 'canary')
+        .length / 2000;
+    expect(canaryShareFor(PAIN_CLINICIAN)).toBeCloseTo(0.5, 1);
+    expect(canaryShareFor({ site: 'main-campus', departments: ['radiology', 'spine-surgery'] })).toBeCloseTo(
+      0.5,
+      1,
+    );
+    expect(canaryShareFor({ site: 'north-clinic', departments: ['pain-medicine'] })).toBe(0);
+    expect(canaryShareFor({ departments: ['pain-medicine'] })).toBe(0);
+    expect(canaryShareFor({ site: 'main-campus', departments: ['cardiology'] })).toBe(0);
+    expect(canaryShareFor({ site: 'main-campus', departments: [] })).toBe(0);
   });
 });

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { DeployedModel, Deployment, ServingCanary } from '@praesidium/model-registry';
+import {
+  isInCanaryScope,
+  type CanaryCaller,
+  type DeployedModel,
+  type Deployment,
+  type ServingCanary,
+} from '@praesidium/model-registry';
 
 /** Routing resolution: hundredths of a percent. */
 const BUCKETS = 10_000;
@@ -39,10 +45,17 @@ export interface ServedVersion extends DeployedModel {
   readonly rollout: Rollout;
 }
 
-/** The version that serves an unpinned call: the canary for its share of routing keys, else the deployed one. */
-export function servingVersion(deployment: Deployment, routingKey: string): ServedVersion {
+/**
+ * The version that serves an unpinned call: the canary for its share of routing keys among the
+ * callers its scope names, else the deployed one.
+ */
+export function servingVersion(
+  deployment: Deployment,
+  routingKey: string,
+  caller: CanaryCaller,
+): ServedVersion {
   const { model, version, canary } = deployment;
-  if (canary && isRoutedToCanary(canary, routingKey))
+  if (canary && isInCanaryScope(canary.scope, caller) && isRoutedToCanary(canary, routingKey))
     return { model, version: canary.version, rollout: 'canary' };
   return { model, version, rollout: 'deployed' };
 }

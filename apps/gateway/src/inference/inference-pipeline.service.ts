@@ -313,8 +313,9 @@ export class InferencePipeline implements BeforeApplicationShutdown {
     facts.patientPseudonym = this.consents.pseudonymize(context.patientReference);
     // One patient meets one version for the whole canary: the routing key is the pseudonym already
     // computed for consent (the correlation id only for a call without a patient). A pinned version
-    // has no canary beside it and is served as pinned.
-    const routed = servingVersion(deployment, facts.patientPseudonym ?? call.correlationId);
+    // has no canary beside it and is served as pinned. A canary's scope is decided on the caller's
+    // site and departments as their verified token states them.
+    const routed = servingVersion(deployment, facts.patientPseudonym ?? call.correlationId, principal);
     const served: ServedVersion = call.version === undefined ? routed : { ...routed, rollout: 'pinned' };
     facts.deployed = served;
     facts.rollout = served.rollout;

@@ -41,7 +41,14 @@ export class ModelCanaryController {
     @Body(new ZodPipe(canaryStartBody)) body: z.infer<typeof canaryStartBody>,
   ) {
     return this.change(principal, 'start', { model: name, modelVersion: body.version }, () =>
-      this.canaries.startCanary(name, body.version, body.sharePercent, principal.subject, body.reason),
+      this.canaries.startCanary(
+        name,
+        body.version,
+        body.sharePercent,
+        principal.subject,
+        body.reason,
+        body.scope,
+      ),
     );
   }
 

@@ -181,6 +181,18 @@ export const modelDescriptionBody = newModelBody.omit({ name: true, displayName:
 /** A canary's share in whole percent; the range (1–50) is the registry's rule (`canary.share_invalid`). */
 const sharePercent = z.number().int().describe('whole percent of unpinned calls, 1 to 50');
 
-export const canaryStartBody = z.object({ version: versionParam, sharePercent, reason: text(2000) }).strict();
+/** The sites and departments whose clinicians' calls the canary may serve; omitted or empty: all. */
+const canaryScopeList = z
+  .array(text(100))
+  .max(50)
+  .refine((items) => new Set(items).size === items.length, 'each entry once')
+  .default([]);
+const canaryScope = z
+  .object({ sites: canaryScopeList, departments: canaryScopeList })
+  .strict()
+  .default({ sites: [], departments: [] });
+export const canaryStartBody = z
+  .object({ version: versionParam, sharePercent, scope: canaryScope, reason: text(2000) })
+  .strict();
 export const canaryShareBody = z.object({ sharePercent, reason: text(2000) }).strict();
 export const canaryReasonBody = z.object({ reason: text(2000) }).strict();

@@ -133,7 +133,8 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
     summary: "The model's running canary (or null) and every change of its canaries",
     success: {
       status: 200,
-      description: '`canary` (version, sharePercent, startedBy, startedAt) or null; `history`, oldest first',
+      description:
+        '`canary` (version, sharePercent, scope, startedBy, startedAt) or null; `history`, oldest first',
     },
     refusals: ['model.unknown'],
   },
@@ -146,7 +147,10 @@ export const REGISTRY_ROUTES: readonly DocumentedRoute[] = [
       'Needs the `deploy` permission (model owner), like deploying, and no signature. The version must be ' +
       'approved and not the deployed one; the model needs a deployed version and no canary running. The ' +
       'gateways route each patient (by pseudonym) to one version for the whole canary and follow changes within ' +
-      'one second; pinned calls are served as pinned. Suspending or retiring the deployed version, or retiring ' +
+      'one second; pinned calls are served as pinned. `scope` (optional) limits the canary to clinicians of ' +
+      "some `sites` and `departments` (their verified token's site and departments; an empty list leaves that " +
+      'side open); the share applies within the scope, and every other call goes to the deployed version. ' +
+      "The scope is fixed for the canary's life. Suspending or retiring the deployed version, or retiring " +
       "the canary's version, stops the canary (`model.canary_stop` in the audit trail). Audited as " +
       '`model.canary_start`, refusals included.',
     body: canaryStartBody,

@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ProblemError } from '@praesidium/problem';
 import { ModelEntity, ModelVersionEntity } from '../model.entity.js';
-import { decideCanary, PROMOTION_STEPS, type CanaryAction, type CanaryFacts } from './canary.js';
+import {
+  decideCanary,
+  PROMOTION_STEPS,
+  UNSCOPED,
+  type CanaryAction,
+  type CanaryFacts,
+  type CanaryScope,
+} from './canary.js';
 import { CanaryChangeEntity, ModelCanaryEntity } from './canary.entity.js';
 import { endCanary, recordCanaryChange, runningCanary } from './canary.store.js';
 import { VersionLifecycle, type TransitionResult } from './version-lifecycle.service.js';
@@ -15,6 +22,7 @@ export interface CanaryView {
   readonly model: string;
   readonly version: string;
   readonly sharePercent: number;
+  readonly scope: CanaryScope;
   readonly startedBy: string;
   readonly startedAt: Date;
   readonly updatedAt: Date;
@@ -24,6 +32,7 @@ export interface CanaryView {
 export interface RunningCanarySummary {
   readonly version: string;
   readonly sharePercent: number;
+  readonly scope: CanaryScope;
   readonly startedAt: Date;
 }
 
@@ -70,28 +79,38 @@ export class CanaryRollouts {
     const numberOf = new Map(versions.map((version) => [version.id, version.version]));
     return {
       canary: running ? view(model, running, numberOf.get(running.versionId) ?? '') : null,
-      history: changes.map(({ canaryId, versionId, action, sharePercent, actor, reason, at }) => ({
-        canaryId,
-        version: numberOf.get(versionId) ?? '',
-        action,
-        sharePercent,
-        actor,
-        reason,
-        at,
-      })),
+      history: changes.map(
+        ({ canaryId, versionId, action, sharePercent, sites, departments, actor, reason, at }) => ({
+          canaryId,
+          version: numberOf.get(versionId) ?? '',
+          action,
+          sharePercent,
+          scope: { sites, departments },
+          actor,
+          reason,
+          at,
+        }),
+      ),
     };
   }
 
   /** The running canaries of these models by model id (version number and share), for lists. */
   async runningCanaries(modelIds: readonly string[]): Promise<Map<string, RunningCanarySummary>> {
     if (modelIds.length === 0) return new Map();
-    const rows: (RunningCanarySummary & { modelId: string })[] = await this.dataSource.query(
-      `SELECT c.model_id AS "modelId", v.version, c.share_percent AS "sharePercent", c.started_at AS "startedAt"
-         FROM registry.model_canary c JOIN registry.model_version v ON v.id = c.version_id
-        WHERE c.model_id = ANY($1)`,
-      [modelIds],
+    const rows: (Omit<RunningCanarySummary, 'scope'> & CanaryScope & { modelId: string })[] =
+      await this.dataSource.query(
+        `SELECT c.model_id AS "modelId", v.version, c.share_percent AS "sharePercent", c.sites, c.departments,
+                c.started_at AS "startedAt"
+           FROM registry.model_canary c JOIN registry.model_version v ON v.id = c.version_id
+          WHERE c.model_id = ANY($1)`,
+        [modelIds],
+      );
+    return new Map(
+      rows.map(({ modelId, sites, departments, ...canary }) => [
+        modelId,
+        { ...canary, scope: { sites, departments } },
+      ]),
     );
-    return new Map(rows.map(({ modelId, ...canary }) => [modelId, canary]));
   }
 
   async startCanary(
@@ -100,6 +119,7 @@ export class CanaryRollouts {
     sharePercent: number,
     actor: string,
     reason: string,
+    scope: CanaryScope = UNSCOPED,
   ): Promise<CanaryChangeResult> {
     return this.locked(modelName, async (manager, { model, running, deployed }) => {
       const target = await manager.findOneBy(ModelVersionEntity, {
@@ -119,6 +139,8 @@ export class CanaryRollouts {
         id: randomUUID(),
         versionId: target.id,
         sharePercent,
+        sites: [...scope.sites],
+        departments: [...scope.departments],
         startedBy: actor,
         startedAt: now,
         updatedAt: now,
@@ -238,6 +260,7 @@ function view(model: ModelEntity, canary: ModelCanaryEntity, version: string): C
     model: model.name,
     version,
     sharePercent: canary.sharePercent,
+    scope: { sites: canary.sites, departments: canary.departments },
     startedBy: canary.startedBy,
     startedAt: canary.startedAt,
     updatedAt: canary.updatedAt,

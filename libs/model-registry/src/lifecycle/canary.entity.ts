@@ -12,6 +12,9 @@ export class ModelCanaryEntity {
   @Column({ type: 'uuid' }) id!: string;
   @Column({ name: 'version_id', type: 'uuid' }) versionId!: string;
   @Column({ name: 'share_percent', type: 'integer' }) sharePercent!: number;
+  /** The sites and departments whose calls it may serve (`CanaryScope`; empty: all). */
+  @Column({ type: 'text', array: true }) sites!: string[];
+  @Column({ type: 'text', array: true }) departments!: string[];
   @Column({ name: 'started_by', type: 'text' }) startedBy!: string;
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
@@ -27,6 +30,9 @@ export class CanaryChangeEntity {
   @Column({ type: 'text' }) action!: CanaryChangeKind;
   /** The share after the change (the last share for promote, abort and stop). */
   @Column({ name: 'share_percent', type: 'integer' }) sharePercent!: number;
+  /** The canary's scope (fixed for its life). */
+  @Column({ type: 'text', array: true }) sites!: string[];
+  @Column({ type: 'text', array: true }) departments!: string[];
   @Column({ type: 'text' }) actor!: string;
   @Column({ type: 'text' }) reason!: string;
   @Column({ type: 'timestamptz' }) at!: Date;

@@ -27,6 +27,8 @@ export async function recordCanaryChange(
     versionId: canary.versionId,
     action,
     sharePercent: canary.sharePercent,
+    sites: canary.sites,
+    departments: canary.departments,
     actor,
     reason,
     at,

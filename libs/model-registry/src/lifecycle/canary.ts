@@ -25,6 +25,35 @@ export const PROMOTION_STEPS: { readonly deployed: LifecycleAction; readonly can
   canary: 'deploy',
 };
 
+/**
+ * Whose calls a canary may serve: clinicians of these sites and of these departments (an empty list
+ * leaves that side open). Within the scope the share decides, by patient; outside it the deployed
+ * version serves. So a patient meets one version per scope: one seen at a site inside the scope and
+ * at another outside it meets both, which is what trying a version at one site means.
+ */
+export interface CanaryScope {
+  readonly sites: readonly string[];
+  readonly departments: readonly string[];
+}
+
+/** A canary open to every caller. */
+export const UNSCOPED: CanaryScope = { sites: [], departments: [] };
+
+/** The calling clinician, as the scope sees them (a verified token's site and departments). */
+export interface CanaryCaller {
+  readonly site?: string;
+  readonly departments: readonly string[];
+}
+
+/** Whether `caller`'s calls may go to a canary of this scope (before its share is applied). */
+export function isInCanaryScope(scope: CanaryScope, caller: CanaryCaller): boolean {
+  const siteIn = scope.sites.length === 0 || (caller.site !== undefined && scope.sites.includes(caller.site));
+  const departmentIn =
+    scope.departments.length === 0 ||
+    caller.departments.some((department) => scope.departments.includes(department));
+  return siteIn && departmentIn;
+}
+
 export interface RunningCanary {
   readonly versionId: string;
   readonly sharePercent: number;

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { modelVersionSubject, type AppAbility } from '@praesidium/access';
-import { CANARY_SHARE_PERCENT } from '@praesidium/model-registry';
+import { CANARY_SHARE_PERCENT, type CanaryScope } from '@praesidium/model-registry';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
 
 /** A model's running canary as `GET /models/{name}` carries it. */
 export interface ApiCanary {
   version: string;
   sharePercent: number;
+  scope: CanaryScope;
   startedAt: string;
 }
 
@@ -16,6 +17,7 @@ export interface ApiCanaryChange {
   version: string;
   action: string;
   sharePercent: number;
+  scope: CanaryScope;
   actor: string;
   reason: string;
   at: string;
@@ -51,8 +53,11 @@ export function canarySection(
       href: versionHref(model.name, canary.version),
       isThisVersion: isThisCanary,
       deployedVersion: deployed?.version,
+      scopeText: describeScope(canary.scope),
     },
-    history: history?.length ? [...history].reverse() : undefined,
+    history: history?.length
+      ? [...history].reverse().map((change) => ({ ...change, scopeText: describeScope(change.scope) }))
+      : undefined,
     canStart: canDeploy && !canary && deployed !== undefined && version.status === 'approved',
     canChange: canDeploy && isThisCanary,
     deployedVersion: deployed?.version,
@@ -61,12 +66,32 @@ export function canarySection(
   };
 }
 
+/** "of clinicians at main-campus, in pain-medicine", or "of every clinician" for an unscoped canary. */
+export function describeScope({ sites, departments }: CanaryScope): string {
+  if (sites.length === 0 && departments.length === 0) return 'of every clinician';
+  const at = sites.length > 0 ? [`at ${sites.join(', ')}`] : [];
+  const of = departments.length > 0 ? [`in ${departments.join(', ')}`] : [];
+  return `of clinicians ${[...at, ...of].join(', ')}`;
+}
+
+/** A comma-separated form field as a list: entries trimmed, empty ones dropped. */
+function listField(body: unknown, name: string): string[] {
+  return (field(body, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
 /** The canary forms of the version page, each posted to the governance API and back (PRG). */
 export function registerCanaryRoutes(app: FastifyInstance): void {
   const apiPath = (model: string) => `/models/${segment(model)}/canary`;
   const back = (model: string, version: string) => `${versionHref(model, version)}#canary`;
   const share = (body: unknown) => Number(field(body, 'sharePercent') ?? '');
   const reason = (body: unknown) => field(body, 'reason') ?? '';
+  const scopeOf = (body: unknown): CanaryScope => ({
+    sites: listField(body, 'sites'),
+    departments: listField(body, 'departments'),
+  });
 
   app.post('/registry/:model/:version/canary', async (request, reply) => {
     const { model, version } = modelParam.parse(request.params);
@@ -78,9 +103,10 @@ export function registerCanaryRoutes(app: FastifyInstance): void {
         userOf(request).api.post(apiPath(model), {
           version,
           sharePercent: share(request.body),
+          scope: scopeOf(request.body),
           reason: reason(request.body),
         }),
-      `Canary started: ${model} ${version} takes ${share(request.body)} % of unpinned calls within a second.`,
+      `Canary started: ${model} ${version} takes ${share(request.body)} % of the unpinned calls ${describeScope(scopeOf(request.body))} within a second.`,
     );
   });
 

@@ -166,6 +166,40 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
     expect(listed.body.active).toBe(restored);
   });
 
+  // A later rule overrides an earlier one: the same rules reordered grant more, and the approver must see it.
+  it('shows the approver a "cannot" rule moved before the rule it restricts, which would lift it', async () => {
+    const stopLumbar = {
+      action: 'infer',
+      subject: 'Model',
+      inverted: true,
+      conditions: { name: LUMBAR_ESI_MODEL_NAME },
+      reason: 'incident: the lumbar model is withdrawn from clinical use',
+    } as const;
+    const clinicianRules = DEFAULT_POLICY.roles.clinician ?? [];
+    const incident = await activate(withClinicianRules([...clinicianRules, stopLumbar]), 'incident');
+    expectProblem(await infer(), 403, 'access.denied');
+
+    const reordered = withClinicianRules([stopLumbar, ...clinicianRules]);
+    const proposed = await call('POST', `${governance}/policies`, {
+      token: author,
+      body: { document: reordered, reason: 'tidy up: the same rules' },
+    });
+    expect(proposed.status).toBe(201);
+    const diff = await call(
+      'GET',
+      `${governance}/policies/${proposed.body.version as number}/diff?against=${incident}`,
+      { token: approver },
+    );
+    expect(diff.status).toBe(200);
+    const clinicianChange = (diff.body.roles as Record<string, { added: unknown[]; removed: unknown[] }>)
+      .clinician;
+    expect(clinicianChange).toBeDefined();
+    expect([...clinicianChange.added, ...clinicianChange.removed]).toContainEqual(stopLumbar);
+
+    await activate(DEFAULT_POLICY, 'incident closed: restore the seed policy');
+    expect((await infer()).status).toBe(200);
+  });
+
   it('refuses a document that names unknown things, with the path of each problem, and keeps the active policy', async () => {
     const before = (await call('GET', `${governance}/policies/active`, { token: author })).body.version;
     const broken = withClinicianRules([

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
@@ -151,6 +152,43 @@ describe('break-glass emergency access', () => {
     expectProblem(await infer(clinician, patient, 'TREAT'), 403, 'consent.denied');
     await call('POST', `${governance}/break-glass/${declared.body.id as string}/end`, { token: clinician });
     expectProblem(await infer(clinician, patient, 'ETREAT'), 403, 'consent.denied');
+  });
+
+  it('opens no grant whose declaration could not be written to the audit trail', async () => {
+    // The trail refuses this one kind of record (a fault injected in the database), nothing else.
+    const admin = new pg.Client({ connectionString: platform.config.database.url });
+    await admin.connect();
+    const patient = `Patient/bg-unaudited-${Date.now()}`;
+    try {
+      await admin.query(`
+        CREATE FUNCTION public.refuse_break_glass_started() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.event_jcs LIKE '%"action":"break_glass.started"%' THEN RAISE EXCEPTION 'injected'; END IF;
+          RETURN NEW;
+        END $$`);
+      await admin.query(`
+        CREATE TRIGGER tr_test_refuse_break_glass_started BEFORE INSERT ON audit.event
+          FOR EACH ROW EXECUTE FUNCTION public.refuse_break_glass_started()`);
+      const consent = await call('POST', `${governance}/consents`, {
+        token: clinician,
+        body: purposeConsent(patient, { type: 'deny', purposes: ['TREAT'] }),
+      });
+      expect(consent.status).toBe(201);
+      const alertsBefore = (await call('GET', `${governance}/break-glass/alerts`, { token: officer })).body
+        .count as number;
+
+      expectProblem(await declare(patient), 503, 'audit.unavailable');
+      // Not usable, not awaiting review: there is no grant.
+      expectProblem(await infer(clinician, patient, 'ETREAT'), 403, 'consent.denied');
+      const alertsAfter = (await call('GET', `${governance}/break-glass/alerts`, { token: officer })).body;
+      expect(alertsAfter.count).toBe(alertsBefore);
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS tr_test_refuse_break_glass_started ON audit.event');
+      await admin.query('DROP FUNCTION IF EXISTS public.refuse_break_glass_started()');
+      await admin.end();
+    }
+    expect((await declare(patient)).status).toBe(201);
+    expect((await infer(clinician, patient, 'ETREAT')).status).toBe(200);
   });
 
   it('expires a grant at the end of its time box, with its audit event, after which consent applies again', async () => {

@@ -70,6 +70,44 @@ describe('the access policy store on PostgreSQL', () => {
     expect(store.activeVersion()).toBe(next);
   });
 
+  it('refuses (policy.unavailable) rather than enforce a version it heard was superseded but could not read, and loads the new one once it can', async () => {
+    const [{ max }]: { max: number }[] = await db.dataSource.query(
+      'SELECT MAX(version)::int AS max FROM access.policy_version',
+    );
+    const before = store.activeVersion();
+    const next = max + 1;
+    const document = { ...DEFAULT_POLICY, description: 'activated while the reload fails' };
+    // The activation's notice arrives while its version cannot be read (a database hiccup: here the
+    // table is briefly renamed in the same transaction, so the reload triggered by NOTIFY fails).
+    await db.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO access.policy_version (version, document, sha256, author, reason) VALUES ($1, $2, $3, 'a', 'b')`,
+        [next, JSON.stringify(document), contentHash(document)],
+      );
+      await manager.query(`INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, 'c')`, [
+        next,
+      ]);
+      await manager.query('ALTER TABLE access.policy_version RENAME TO policy_version_away');
+    });
+    const refuses = () => {
+      try {
+        store.active();
+        return false;
+      } catch (error) {
+        return (error as { code?: string }).code === 'policy.unavailable';
+      }
+    };
+    try {
+      await until(refuses);
+      expect(store.activeVersion()).toBe(before);
+      expect(refuses()).toBe(true);
+    } finally {
+      await db.dataSource.query('ALTER TABLE access.policy_version_away RENAME TO policy_version');
+    }
+    await until(() => store.activeVersion() === next && !refuses());
+    expect(store.active()).toEqual({ version: next, document });
+  });
+
   it('enforces a lower-numbered version approved after a higher one: the latest activation is in force', async () => {
     // Two proposals pending; the later one (a new rule) is approved first, then the earlier one (say,
     // the incident response that takes the rule away again). The database says the earlier is active.

@@ -120,6 +120,24 @@ describe('JWE through the key ring', () => {
     expect((await own.publicJwks()).keys.map((key) => key.kid)).not.toContain(old.kid);
   });
 
+  it('ends every older key by the end of the grace period a rotation gives, however long an earlier one gave', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'praesidium-jwe-rerotate-'));
+    const own = new DecryptionKeyRing(dir, await KeyStore.openOrCreate(dir), 'gateway-encryption', {
+      minReloadMs: 0,
+    });
+    const first = (await own.publicJwks()).keys.find((key) => key.kty === 'EC') as Jwk;
+    await KeyStore.rotateWithGrace(dir, 'gateway-encryption', 90 * 86400);
+    const toFirst = await (await encryptionKey(first)).encrypt(plaintext);
+    expect((await own.decrypt(toFirst)).equals(plaintext)).toBe(true);
+
+    // A key believed compromised: the officer rotates again with no grace (the API's only tool).
+    await KeyStore.rotateWithGrace(dir, 'gateway-encryption', 0);
+    expect(await refusal(own.decrypt(toFirst))).toBe('key_retired');
+    const published = await own.publicJwks();
+    expect(published.keys.map((key) => key.kid)).not.toContain(first.kid);
+    expect(published.keys).toHaveLength(2);
+  });
+
   it('accepts a client key only if it is an EC P-256 or RSA >= 2048 public key for encryption', async () => {
     const ec = await toPublicJwk(await generateKey('encrypt', 'client-ec'));
     expect(await checkEncryptionPublicJwk(ec)).toMatchObject({ kid: 'client-ec', use: 'enc' });

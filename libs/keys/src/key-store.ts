@@ -99,7 +99,9 @@ export class KeyStore {
 
   /**
    * Rotation with a grace period: adds a new current key of each kind of the purpose and gives every
-   * older key that has no end yet `retiresAt = now + graceSeconds`.
+   * older key `retiresAt = now + graceSeconds`, or keeps its end if that comes sooner. So a rotation
+   * never lengthens a key's life, and after a rotation with a short grace (a key believed compromised)
+   * no older key outlives the one it just superseded.
    */
   static async rotateWithGrace(
     dataDir: string,
@@ -108,9 +110,12 @@ export class KeyStore {
   ): Promise<KeyStore> {
     await KeyStore.openOrCreate(dataDir);
     return KeyStore.update(dataDir, async (current) => {
-      const retiresAt = new Date(Date.now() + graceSeconds * 1000).toISOString();
+      const end = Date.now() + graceSeconds * 1000;
+      const retiresAt = new Date(end).toISOString();
       const superseded = current.keys.map((key) =>
-        key.purpose === purpose && key.retiresAt === undefined ? { ...key, retiresAt } : key,
+        key.purpose === purpose && (key.retiresAt === undefined || Date.parse(key.retiresAt) > end)
+          ? { ...key, retiresAt }
+          : key,
       );
       return { ...current, keys: [...superseded, ...(await generateKeys(kindsOf([purpose])))] };
     });

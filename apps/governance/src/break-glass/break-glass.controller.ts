@@ -55,14 +55,16 @@ export class BreakGlassController {
   ) {
     requireAbility(principal, 'declare', 'BreakGlass');
     const patientPseudonym = this.consents.pseudonymize(body.patient);
-    const grant = await this.grants.declareEmergency({
-      principal,
-      patientPseudonym,
-      reasonCode: body.reasonCode,
-      justification: body.justification,
-      policyVersion: this.policies.active().version,
-    });
-    await this.audited('break_glass.started', principal, grant, { patientPseudonym });
+    const grant = await this.grants.declareEmergency(
+      {
+        principal,
+        patientPseudonym,
+        reasonCode: body.reasonCode,
+        justification: body.justification,
+        policyVersion: this.policies.active().version,
+      },
+      (opening) => this.audited('break_glass.started', principal, opening, { patientPseudonym }),
+    );
     this.expiry.schedule(grant);
     this.alerter.raise(grant);
     return grant;

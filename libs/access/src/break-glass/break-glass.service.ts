@@ -41,7 +41,16 @@ export class BreakGlassGrants {
     @Inject(CONFIG) private readonly config: PraesidiumConfig,
   ) {}
 
-  async declareEmergency(declaration: EmergencyDeclaration, now = new Date()): Promise<GrantView> {
+  /**
+   * Opens a grant once `announce` (the declaration's audit record) has succeeded: the grant is stored
+   * only after, so no emergency access exists that the trail does not show. If storing then fails,
+   * the trail names a grant that never opened (fail closed).
+   */
+  async declareEmergency(
+    declaration: EmergencyDeclaration,
+    announce: (grant: GrantView) => Promise<void>,
+    now = new Date(),
+  ): Promise<GrantView> {
     const grant: BreakGlassGrantEntity = {
       id: randomUUID(),
       patientPseudonym: declaration.patientPseudonym,
@@ -54,8 +63,10 @@ export class BreakGlassGrants {
       startedAt: now,
       expiresAt: new Date(now.getTime() + Math.round(this.config.breakGlass.minutes * 60_000)),
     };
+    const view = this.view(grant, [], now);
+    await announce(view);
     await this.dataSource.getRepository(BreakGlassGrantEntity).insert(grant);
-    return this.view(grant, [], now);
+    return view;
   }
 
   /** The grant under which this caller may reach this patient now, if any (the gateway's question). */

@@ -12,6 +12,8 @@ import { parsePolicyDocument } from './policy-document.js';
 const RECONNECT_MS = 5000;
 /** Without LISTEN (a process sharing another's embedded database), the active version is polled. */
 const POLL_MS = 15_000;
+/** After a reload the database did not answer, the next attempt. */
+const RETRY_MS = 1000;
 
 /**
  * The access policy in force in this process, and the abilities built from it. Loaded at start,
@@ -23,9 +25,16 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PolicyStore');
   private readonly cache = new AbilityCache();
   private current: ActivePolicy | undefined;
+  /**
+   * Set when this process was told of an activation it could not read: the version in force here is
+   * known to be superseded, so it is not enforced (fail closed) until the reload succeeds.
+   */
+  private superseded = false;
+  private loading: Promise<void> | undefined;
   private listener: pg.Client | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly onActivated = (version: number) => void this.refresh(version);
 
@@ -42,12 +51,16 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
     policyActivations.off('activated', this.onActivated);
     clearTimeout(this.reconnect);
     clearInterval(this.poller);
+    clearTimeout(this.retry);
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** The version in force; `policy.unavailable` (fail closed) when none could be loaded. */
+  /**
+   * The version in force; `policy.unavailable` (fail closed) when none could be loaded, or when a
+   * newer activation could not be read yet.
+   */
   active(): ActivePolicy {
-    if (!this.current) throw new ProblemError('policy.unavailable');
+    if (!this.current || this.superseded) throw new ProblemError('policy.unavailable');
     return this.current;
   }
 
@@ -70,29 +83,61 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
   /**
    * Loads the latest activated version, unless this process already runs `knownVersion`. Not "or
    * later": versions are numbered when proposed, so approving an older proposal after a newer one
-   * makes the lower number the policy in force.
+   * makes the lower number the policy in force. Reloads run one after another, so a later one always
+   * reads what an earlier one read, or newer.
    */
-  async refresh(knownVersion?: number): Promise<void> {
-    if (knownVersion !== undefined && this.current?.version === knownVersion) return;
+  refresh(knownVersion?: number): Promise<void> {
+    const loaded = (this.loading ?? Promise.resolve()).then(() => this.load(knownVersion));
+    this.loading = loaded.catch(() => undefined);
+    return loaded;
+  }
+
+  private async load(knownVersion: number | undefined): Promise<void> {
+    if (knownVersion !== undefined && this.current?.version === knownVersion && !this.superseded) return;
+    let rows: { version: number; document: unknown }[];
     try {
-      const rows: { version: number; document: unknown }[] = await this.dataSource.query(
+      rows = await this.dataSource.query(
         `SELECT v.version, v.document FROM access.policy_activation a
            JOIN access.policy_version v ON v.version = a.version
           ORDER BY a.activated_at DESC, a.version DESC LIMIT 1`,
       );
-      if (rows.length === 0) return;
-      const { version, document } = rows[0];
-      if (this.current?.version === version) return;
-      // Stored documents were validated when proposed; parsing again guards against a hand-edited row.
-      this.current = { version, document: parsePolicyDocument(document) };
-      this.cache.clear();
-      this.logger.log(`access policy version ${version} in force`);
     } catch (error) {
+      // A notice of another version proves ours superseded: enforcing it until some later notice
+      // (there may be none) would keep a revoked permission alive. Refuse, and try again shortly.
+      if (knownVersion !== undefined && knownVersion !== this.current?.version) this.superseded = true;
       this.logger.error(
         `access policy reload failed (${error instanceof Error ? error.message.slice(0, 120) : 'error'}); ` +
-          `version ${this.current?.version ?? 'none'} stays in force`,
+          (this.superseded
+            ? 'refusing until it succeeds'
+            : `version ${this.current?.version ?? 'none'} stays in force`),
       );
+      this.retryLater();
+      return;
     }
+    this.superseded = false;
+    if (rows.length === 0) return;
+    const { version, document } = rows[0];
+    if (this.current?.version === version) return;
+    try {
+      // Stored documents were validated when proposed; parsing again guards against a hand-edited row.
+      this.current = { version, document: parsePolicyDocument(document) };
+    } catch {
+      this.logger.error(
+        `access policy version ${version} does not parse; version ${this.current?.version ?? 'none'} stays in force`,
+      );
+      return;
+    }
+    this.cache.clear();
+    this.logger.log(`access policy version ${version} in force`);
+  }
+
+  private retryLater(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.refresh();
+    }, RETRY_MS);
+    this.retry.unref();
   }
 
   /**
@@ -113,8 +158,8 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
       void client.end().catch(() => undefined);
       this.reconnect = setTimeout(() => {
         this.reconnect = undefined;
-        // A notification may have been missed while disconnected: reload, then listen again.
-        void this.refresh().then(() => this.listen());
+        // A notification may have been missed while disconnected: listening again reloads.
+        void this.listen();
       }, RECONNECT_MS);
       this.reconnect.unref();
     };
@@ -128,6 +173,8 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
       await client.connect();
       await client.query(`LISTEN ${POLICY_CHANNEL}`);
       this.listener = client;
+      // An activation committed after the last load but before LISTEN sent no notice we heard: reload.
+      await this.refresh();
     } catch {
       this.logger.warn('cannot LISTEN for policy changes; retrying');
       retry();

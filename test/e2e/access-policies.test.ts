@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DEFAULT_POLICY, SEEDED_POLICY_VERSION, type PolicyDocument } from '@praesidium/access';
 import { contentHash } from '@praesidium/digest';
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { ConsoleBrowser } from '../support/console-http.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -198,6 +199,43 @@ describe.each(['postgres', 'pglite'] as const)('access policies as data on %s', 
 
     await activate(DEFAULT_POLICY, 'incident closed: restore the seed policy');
     expect((await infer()).status).toBe(200);
+  });
+
+  it('refuses to approve a proposal made before another version was activated (policy.stale), and keeps that one in force', async () => {
+    const inForce = async () =>
+      (await call('GET', `${governance}/policies/active`, { token: author })).body.version as number;
+    const base = await inForce();
+    const withdrawLumbar = withClinicianRules([
+      ...(DEFAULT_POLICY.roles.clinician ?? []),
+      { action: 'infer', subject: 'Model', inverted: true, conditions: { name: LUMBAR_ESI_MODEL_NAME } },
+    ]);
+    const older = await call('POST', `${governance}/policies`, {
+      token: author,
+      body: { document: withdrawLumbar, reason: 'withdraw the lumbar model' },
+    });
+    expect(older.status).toBe(201);
+    expect(older.body).toMatchObject({ basedOn: base, approvedBy: null });
+    // Meanwhile another change goes through: the older proposal's approver never reviewed it against that.
+    const newer = await activate(DEFAULT_POLICY, 'the seed policy, re-approved');
+    const stale = await call('POST', `${governance}/policies/${older.body.version as number}/approve`, {
+      token: approver,
+    });
+    expectProblem(stale, 409, 'policy.stale');
+    expect(await inForce()).toBe(newer);
+    expect((await infer()).status).toBe(200);
+    const refusals = await auditEvents('action=policy.activated&outcome=refused');
+    expect(refusals.map((record) => record.event.reasonCode)).toContain('policy.stale');
+
+    // The console says so, and offers no approval of it.
+    const browser = new ConsoleBrowser(governance);
+    await browser.signInAs('second-security-officer');
+    const page = await browser.get('/console/security/policies');
+    const row = page.html
+      .split('<tr>')
+      .find((cells) => cells.includes(`>Version ${older.body.version as number}<`));
+    expect(row).toContain('out of date');
+    expect(row).toContain(`proposed on version ${base}, and version ${newer} is in force now`);
+    expect(row).not.toContain('/approve');
   });
 
   it('refuses a document that names unknown things, with the path of each problem, and keeps the active policy', async () => {

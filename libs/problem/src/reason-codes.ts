@@ -77,6 +77,10 @@ export const REASONS = {
   },
   'policy.not_found': { status: 404, title: 'No policy version has this number' },
   'policy.not_pending': { status: 409, title: 'This policy version has already been activated' },
+  'policy.stale': {
+    status: 409,
+    title: 'Another policy version was activated after this one was proposed: propose the change again',
+  },
   'policy.unavailable': { status: 503, title: 'No active access policy could be loaded; access is denied' },
   'break_glass.not_found': { status: 404, title: 'No break-glass grant has this id' },
   'break_glass.closed': { status: 409, title: 'The break-glass grant has already ended or been reviewed' },

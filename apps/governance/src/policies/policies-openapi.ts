@@ -21,7 +21,7 @@ export const POLICY_ROUTES: readonly DocumentedRoute[] = [
     tag,
     summary: 'Approve a proposed version, which activates it everywhere (not by its author)',
     success: { status: 200, description: 'the activated version' },
-    refusals: ['policy.not_found', 'policy.four_eyes', 'policy.not_pending'],
+    refusals: ['policy.not_found', 'policy.four_eyes', 'policy.not_pending', 'policy.stale'],
   },
   {
     method: 'get',

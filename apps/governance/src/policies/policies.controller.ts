@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { diffPolicies, PolicyStore, PolicyVersions, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
-import { ZodPipe } from '@praesidium/problem';
+import { ProblemError, ZodPipe } from '@praesidium/problem';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
 const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -50,7 +50,15 @@ export class PoliciesController {
     @Param('version', new ZodPipe(versionParam)) version: number,
   ) {
     requireAbility(principal, 'approve', 'Policy');
-    const activated = await this.versions.approvePolicy(version, principal.subject);
+    let activated;
+    try {
+      activated = await this.versions.approvePolicy(version, principal.subject);
+    } catch (error) {
+      // A refused approval (four eyes, stale, already active) leaves a trace before it is answered.
+      if (error instanceof ProblemError)
+        await this.audited('policy.activated', principal, version, undefined, error);
+      throw error;
+    }
     await this.store.refresh(version);
     await this.audited('policy.activated', principal, version);
     return activated;
@@ -97,11 +105,13 @@ export class PoliciesController {
     principal: Principal,
     policyVersion: number,
     requestSha256?: string,
+    refusal?: ProblemError,
   ): Promise<void> {
     await this.trail.append({
       requestSha256,
       action,
-      outcome: 'success',
+      outcome: refusal ? 'refused' : 'success',
+      ...(refusal ? { reasonCode: refusal.code } : {}),
       agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
       entity: { policyVersion },
     });

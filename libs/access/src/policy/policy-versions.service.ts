@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { contentHash } from '@praesidium/digest';
 import { ProblemError } from '@praesidium/problem';
@@ -18,6 +18,8 @@ export interface PolicyVersionView {
   readonly author: string;
   readonly reason: string;
   readonly createdAt: Date;
+  /** The version in force when this one was proposed (null for versions a migration activated). */
+  readonly basedOn: number | null;
   readonly approvedBy: string | null;
   readonly activatedAt: Date | null;
   readonly document?: PolicyDocument;
@@ -46,6 +48,7 @@ export class PolicyVersions {
         author,
         reason,
         createdAt: new Date(),
+        basedOn: await activeVersion(manager),
       };
       await manager.insert(PolicyVersionEntity, entity as QueryDeepPartialEntity<PolicyVersionEntity>);
       return entity;
@@ -53,21 +56,37 @@ export class PolicyVersions {
     return { ...view(row, undefined), document };
   }
 
-  /** Activates a proposed version; its author cannot be its approver (`policy.four_eyes`). */
+  /**
+   * Activates a proposed version; its author cannot be its approver (`policy.four_eyes`), and the
+   * version it was proposed on must still be in force (`policy.stale`): approving a proposal made
+   * before a newer activation would undo that activation, which its approver never saw as a change.
+   * Under the lock proposals take, so two approvals are decided one after the other; the activation
+   * time is the database's, so the order of activations does not depend on each server's clock.
+   */
   async approvePolicy(version: number, approver: string): Promise<PolicyVersionView> {
-    const proposed = await this.dataSource.getRepository(PolicyVersionEntity).findOneBy({ version });
-    if (!proposed) throw new ProblemError('policy.not_found');
-    // Four eyes: the author's namesake at another issuer is no second person (`mayBeSamePerson`).
-    if (mayBeSamePerson({ subject: proposed.author }, { subject: approver }))
-      throw new ProblemError('policy.four_eyes');
-    const activation: PolicyActivationEntity = { version, approvedBy: approver, activatedAt: new Date() };
-    try {
-      await this.dataSource.getRepository(PolicyActivationEntity).insert(activation);
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505')
+    const { proposed, activation } = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [POLICY_LOCK_ID]);
+      const found = await manager.findOneBy(PolicyVersionEntity, { version });
+      if (!found) throw new ProblemError('policy.not_found');
+      // Four eyes: the author's namesake at another issuer is no second person (`mayBeSamePerson`).
+      if (mayBeSamePerson({ subject: found.author }, { subject: approver }))
+        throw new ProblemError('policy.four_eyes');
+      if (await manager.existsBy(PolicyActivationEntity, { version }))
         throw new ProblemError('policy.not_pending');
-      throw error;
-    }
+      const inForce = await activeVersion(manager);
+      if (found.basedOn !== inForce)
+        throw new ProblemError(
+          'policy.stale',
+          `version ${version} was proposed on version ${found.basedOn ?? 'none'}, and version ` +
+            `${inForce ?? 'none'} is in force now: propose the change again on top of it`,
+        );
+      const [row]: { activatedAt: Date }[] = await manager.query(
+        `INSERT INTO access.policy_activation (version, approved_by) VALUES ($1, $2)
+           RETURNING activated_at AS "activatedAt"`,
+        [version, approver],
+      );
+      return { proposed: found, activation: { version, approvedBy: approver, activatedAt: row.activatedAt } };
+    });
     policyActivations.emit('activated', version);
     return view(proposed, activation);
   }
@@ -96,7 +115,16 @@ function view(row: PolicyVersionEntity, activation: PolicyActivationEntity | und
     author: row.author,
     reason: row.reason,
     createdAt: row.createdAt,
+    basedOn: row.basedOn ?? null,
     approvedBy: activation?.approvedBy ?? null,
     activatedAt: activation?.activatedAt ?? null,
   };
+}
+
+/** The version in force as the database says: the latest activation (as `PolicyStore` loads it). */
+async function activeVersion(manager: EntityManager): Promise<number | null> {
+  const [row]: { version: number }[] = await manager.query(
+    `SELECT version FROM access.policy_activation ORDER BY activated_at DESC, version DESC LIMIT 1`,
+  );
+  return row?.version ?? null;
 }

@@ -20,6 +20,13 @@ export class PolicyVersionEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /**
+   * The version in force when this one was proposed: what its approver reviews it against, and
+   * what must still be in force when it is approved. Null for versions activated by a migration.
+   */
+  @Column({ name: 'based_on', type: 'integer', nullable: true })
+  basedOn!: number | null;
 }
 
 /** The approval that activated a version; the latest activation is the policy in force. */

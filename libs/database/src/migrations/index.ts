@@ -21,6 +21,7 @@ import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monito
 import { FeedbackPeriodSetting1766200000000 } from './1766200000000-feedback-period-setting.js';
 import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.js';
 import { CanaryScope1766700000000 } from './1766700000000-canary-scope.js';
+import { PolicyProposalBase1766800000000 } from './1766800000000-policy-proposal-base.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   FeedbackPeriodSetting1766200000000,
   ConsoleSignOuts1766300000000,
   CanaryScope1766700000000,
+  PolicyProposalBase1766800000000,
 ];

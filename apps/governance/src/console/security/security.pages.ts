@@ -69,6 +69,7 @@ interface PolicyVersionRow {
   author: string;
   reason: string;
   createdAt: string;
+  basedOn: number | null;
   approvedBy: string | null;
   activatedAt: string | null;
 }
@@ -153,11 +154,18 @@ export function registerSecurityPages(app: FastifyInstance): void {
     const listed = await attempt(() =>
       userOf(request).api.get<{ active: number; versions: PolicyVersionRow[] }>('/policies'),
     );
-    const versions = (listed.value?.versions ?? []).map((version) => ({
-      ...version,
-      isActive: version.version === listed.value?.active,
-      isPending: version.activatedAt === null,
-    }));
+    const active = listed.value?.active;
+    const versions = (listed.value?.versions ?? []).map((version) => {
+      const isPending = version.activatedAt === null;
+      // Approvable only while the version it was proposed on is in force (else `policy.stale`).
+      const isCurrent = version.basedOn === active;
+      return {
+        ...version,
+        isActive: version.version === active,
+        isPending,
+        isStale: isPending && !isCurrent,
+      };
+    });
     return renderPage(request, reply, 'security/policies.hbs', {
       title: 'Access policies',
       active: listed.value?.active,

@@ -20,6 +20,7 @@ import { SigningCredentialIssuer1766000000000 } from './1766000000000-signing-cr
 import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
 import { FeedbackPeriodSetting1766200000000 } from './1766200000000-feedback-period-setting.js';
 import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.js';
+import { PrincipalSuspensions1766400000000 } from './1766400000000-principal-suspensions.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   FeedbackMonitoring1766100000000,
   FeedbackPeriodSetting1766200000000,
   ConsoleSignOuts1766300000000,
+  PrincipalSuspensions1766400000000,
 ];

@@ -4,6 +4,7 @@
 // session whose sign-out cannot be checked is refused rather than trusted.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { ConsoleBrowser, csrfTokenOf, type Page } from '../support/console-http.js';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import {
@@ -13,77 +14,8 @@ import {
   type PlatformProcess,
 } from '../support/processes.js';
 
-/** The console's session cookie (`__Host-`: Secure, Path=/, no Domain). */
-const SESSION_COOKIE = '__Host-praesidium-console';
-
 /** What the console's header shows a signed-in user, here the pain clinician persona. */
 const RIVERA = 'Signed in as <strong>Dr Amara Rivera</strong>';
-
-interface Page {
-  readonly status: number;
-  readonly location: string | null;
-  readonly html: string;
-}
-
-/** What a browser does for the console over plain HTTP: keeps the session cookie, posts forms. */
-class ConsoleBrowser {
-  cookie = '';
-
-  /** `replaying`: a stolen copy of the cookie, sent as it is whatever the console answers. */
-  constructor(
-    private readonly base: string,
-    private readonly replaying = false,
-  ) {}
-
-  /** A copy of the cookie as it is now, sent to `base` (this process, or another one). */
-  copyTo(base: string): ConsoleBrowser {
-    const copy = new ConsoleBrowser(base, true);
-    copy.cookie = this.cookie;
-    return copy;
-  }
-
-  async get(path: string): Promise<Page> {
-    return this.send('GET', path);
-  }
-
-  async post(path: string, form: Record<string, string>): Promise<Page> {
-    return this.send('POST', path, new URLSearchParams(form).toString());
-  }
-
-  /** Signs in through the demo persona picker, as the sign-in page's form does. */
-  async signInAs(persona: string): Promise<void> {
-    const page = await this.get('/console/sign-in');
-    const signedIn = await this.post('/console/sign-in/persona', { persona, _csrf: csrfTokenOf(page) });
-    expect(signedIn).toMatchObject({ status: 303, location: '/console/' });
-  }
-
-  private async send(method: string, path: string, body?: string): Promise<Page> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body,
-    });
-    for (const cookie of this.replaying ? [] : response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      if (pair.startsWith(`${SESSION_COOKIE}=`)) this.cookie = pair.endsWith('=') ? '' : pair;
-    }
-    return {
-      status: response.status,
-      location: response.headers.get('location'),
-      html: await response.text(),
-    };
-  }
-}
-
-function csrfTokenOf(page: Page): string {
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
-  if (!token) throw new Error(`no CSRF token in the page (${page.status})`);
-  return token.replaceAll('&#x3D;', '=');
-}
 
 /** The console's answer to a session it does not accept: to the sign-in page, or refused. */
 function expectSignedOut(page: Page): void {

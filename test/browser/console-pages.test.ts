@@ -95,6 +95,7 @@ describe('security officer', () => {
       ['/console/security/policies/diff?from=1&to=2', 'security-policy-diff'],
       ['/console/security/keys', 'security-keys'],
       ['/console/security/models', 'security-models'],
+      ['/console/security/suspensions', 'security-suspensions'],
     ]) {
       const response = await page.goto(`${base}${path}`);
       expect(response?.status()).toBe(200);

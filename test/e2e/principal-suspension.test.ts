@@ -2,7 +2,9 @@
 // gateway, the governance API, the console) refuses their still valid tokens from the next call,
 // break-glass included, with the refusals on the audit trail; lifting lets them in again.
 import { DEMO_PATIENTS, exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
+import { praesidium } from '../support/cli.js';
 import { ConsoleBrowser, csrfTokenOf } from '../support/console-http.js';
+import { eventually } from '../support/eventually.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { tokenFor } from '../support/officers.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -206,5 +208,54 @@ describe('suspending a person', () => {
     expect((await security.get('/console/security/suspensions')).html).toContain('Nobody is suspended');
     await ethics.signInAs('ethics-board');
     expect((await ethics.get('/console/')).status).toBe(200);
+  });
+
+  it('suspends and lifts from the CLI beside the running platform, and the gateway follows within a second', async () => {
+    const cliEnv = {
+      NODE_ENV: 'test',
+      DATABASE_URL: platform.config.database.url ?? '',
+      PRAESIDIUM_DATA_DIR: platform.config.dataDir,
+      PRAESIDIUM_GOVERNANCE_URL: governance,
+    };
+    const subject = 'dr.cloned.badge';
+    const clinician = await clinicianNamed(subject);
+    expect((await infer(clinician)).status).toBe(200);
+    const suspended = await praesidium(
+      ['access', 'suspend', '--subject', subject, '--reason', 'badge cloned', '--by', 'oncall.officer'],
+      cliEnv,
+    );
+    expect(suspended).toMatchObject({ code: 0, stderr: '' });
+    const suspension = JSON.parse(suspended.stdout) as { id: string };
+    // The first trusted issuer by default; the running gateway hears of it on its next read.
+    expect(suspension).toMatchObject({ issuer, subject, suspendedBy: { subject: 'oncall.officer' } });
+    const isSuspended = (response: JsonResponse) => response.body.code === 'access.principal_suspended';
+    expectProblem(
+      await eventually(() => infer(clinician), isSuspended, 1000),
+      403,
+      'access.principal_suspended',
+    );
+    const listed = await praesidium(['access', 'suspensions'], cliEnv);
+    expect(listed.stdout).toContain(suspension.id);
+
+    const lifted = await praesidium(['access', 'lift', suspension.id, '--reason', 'badge revoked'], cliEnv);
+    expect(lifted).toMatchObject({ code: 0, stderr: '' });
+    expect(
+      (
+        await eventually(
+          () => infer(clinician),
+          (response) => !isSuspended(response),
+          1000,
+        )
+      ).status,
+    ).toBe(200);
+    const again = await praesidium(['access', 'lift', suspension.id, '--reason', 'twice'], cliEnv);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('suspension.lifted');
+    const [record] = await audit('action=principal.suspended&agent=oncall.officer');
+    expect(record.event.entity).toEqual({
+      suspensionId: suspension.id,
+      suspendedSubject: subject,
+      suspendedIssuer: issuer,
+    });
   });
 });

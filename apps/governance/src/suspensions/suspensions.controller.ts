@@ -10,7 +10,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { PrincipalSuspensions, type Principal, type SuspensionView } from '@praesidium/access';
+import {
+  PrincipalSuspensions,
+  suspensionAuditEntity,
+  type Principal,
+  type SuspensionView,
+} from '@praesidium/access';
 import { AuditTrail, type AuditEntity } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
 import { ProblemError, ZodPipe } from '@praesidium/problem';
@@ -107,11 +112,7 @@ export class SuspensionsController {
       action,
       outcome: 'success',
       agent,
-      entity: {
-        suspensionId: suspension.id,
-        suspendedSubject: suspension.subject,
-        suspendedIssuer: suspension.issuer,
-      },
+      entity: suspensionAuditEntity(suspension),
       requestSha256,
     });
     return suspension;

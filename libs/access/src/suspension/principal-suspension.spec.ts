@@ -19,9 +19,7 @@ const row: PrincipalSuspensionEntity = {
 
 describe('a suspension', () => {
   it('refuses suspending yourself, but not your namesake at another issuer', () => {
-    expect(() => checkNotSelf(officer, { ...officer })).toThrow(
-      expect.objectContaining({ code: 'suspension.self' }),
-    );
+    expect(() => checkNotSelf(officer, { ...officer })).toThrow('suspension.self');
     expect(() => checkNotSelf(officer, { ...officer, issuer: 'https://other-idp.example' })).not.toThrow();
   });
 

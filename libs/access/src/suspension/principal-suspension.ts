@@ -39,6 +39,19 @@ export function suspensionView(row: PrincipalSuspensionEntity): SuspensionView {
   };
 }
 
+/** What an audit record of a suspension or its lifting names (`AuditEntity` fields): never the reason. */
+export function suspensionAuditEntity(suspension: SuspensionView): {
+  readonly suspensionId: string;
+  readonly suspendedSubject: string;
+  readonly suspendedIssuer: string;
+} {
+  return {
+    suspensionId: suspension.id,
+    suspendedSubject: suspension.subject,
+    suspendedIssuer: suspension.issuer,
+  };
+}
+
 /**
  * Refuses a suspension of the caller's own identity (`suspension.self`): the last security officer
  * could otherwise lock everyone with the right to lift it out, themselves included. The same subject

@@ -94,6 +94,7 @@ describe('security officer', () => {
       ['/console/security/policies/1', 'security-policy'],
       ['/console/security/policies/diff?from=1&to=2', 'security-policy-diff'],
       ['/console/security/keys', 'security-keys'],
+      ['/console/security/suspensions', 'security-suspensions'],
       ['/console/security/models', 'security-models'],
     ]) {
       const response = await page.goto(`${base}${path}`);

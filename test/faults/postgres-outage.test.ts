@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SUSPENSIONS_MAX_AGE_MS } from '@praesidium/access';
 import { DEMO_PATIENTS } from '@praesidium/demo';
 import { checkpointAndVerify } from '../support/audit-verify.js';
 import { answersWithoutRecord, drive, inferOnce, within } from '../support/load.js';
@@ -9,6 +10,8 @@ import { createPrivatePostgres, type PrivatePostgres } from '../support/private-
 const CLIENTS = 8;
 /** The issue's promise: service resumes by itself within five seconds of PostgreSQL's return. */
 const RESUME_DEADLINE_MS = 5000;
+/** Refusals a database outage may cause: each 503, each with its reason code. */
+const OUTAGE_CODES = /^(database\.unavailable|audit\.unavailable|access\.suspensions_unavailable)$/;
 
 describe('PostgreSQL stopped during load (a private cluster, killed and started again)', () => {
   let postgres: PrivatePostgres;
@@ -48,6 +51,10 @@ describe('PostgreSQL stopped during load (a private cluster, killed and started 
     await sleep(500);
     const ready = await fetch(`${gateway}/v2/health/ready`);
     expect(ready.status).toBe(503);
+    // Longer than the list of suspended people may be used unread: from then on nobody is let in on a
+    // stale list (a suspension made meanwhile would not be known), so the outage lasts past it.
+    const staleFrom = downAt + SUSPENSIONS_MAX_AGE_MS + 500;
+    await sleep(staleFrom + 500 - Date.now());
 
     // The server may take calls before `pg_ctl start -w` returns (it polls): the outage ends when the
     // start begins, and the resume deadline counts from when it has returned.
@@ -68,14 +75,18 @@ describe('PostgreSQL stopped during load (a private cluster, killed and started 
     // While the database is away: only 503s, each with its reason code, problem+json.
     for (const outcome of whileDown) {
       expect(outcome.status).toBe(503);
-      expect(['database.unavailable', 'audit.unavailable']).toContain(outcome.code);
+      expect(outcome.code).toMatch(OUTAGE_CODES);
     }
+    // Once the suspension list is too old to trust, callers are refused at authentication.
+    const unknownSuspensions = whileDown.filter((o) => o.startedAt > staleFrom);
+    expect(unknownSuspensions.length).toBeGreaterThan(0);
+    for (const outcome of unknownSuspensions) expect(outcome.code).toBe('access.suspensions_unavailable');
     // Around the fault: answers or the same refusals, never a 500 or anything else.
     for (const outcome of outcomes) {
       if (outcome.status === 200) continue;
       expect({ status: outcome.status, code: outcome.code }).toEqual({
         status: 503,
-        code: expect.stringMatching(/^(database|audit)\.unavailable$/),
+        code: expect.stringMatching(OUTAGE_CODES),
       });
     }
     // No model response released without its committed audit record.

@@ -217,6 +217,36 @@ describe('two gateway processes and one governance process on one PostgreSQL and
     expectWithinPromise([...suspended, ...resumed]);
   });
 
+  it('a person suspended through governance is refused by both gateways within one second, and let in again once lifted', async () => {
+    // A person of their own: refused before and after for want of a department, never for a suspension.
+    const subject = `dr.cluster-${randomUUID().slice(0, 8)}`;
+    const infer = inferAs(await tokens.as(subject, ['clinician']), `Patient/cluster-lockout-${subject}`);
+    const officer = await token('security-officer');
+    const suspendedPerson = (response: JsonResponse) =>
+      response.status === 403 && response.body.code === 'access.principal_suspended';
+    for (const gateway of gateways) expect(suspendedPerson(await infer(gateway))).toBe(false);
+
+    const suspension = await call('POST', `${governance}/access/suspensions`, {
+      token: officer,
+      body: { issuer: tokens.config.auth.issuer, subject, reason: 'token stolen in the multi-instance test' },
+    });
+    expect(suspension.status).toBe(201);
+    const suspended = await untilEveryGateway(gateways, infer, suspendedPerson, Date.now());
+    const lifted = await call('POST', `${governance}/access/suspensions/${String(suspension.body.id)}/lift`, {
+      token: officer,
+      body: { reason: 'token revoked at the identity provider' },
+    });
+    expect(lifted.status).toBe(200);
+    const restored = await untilEveryGateway(
+      gateways,
+      infer,
+      (response) => !suspendedPerson(response),
+      Date.now(),
+    );
+    measured.principalSuspension = [...suspended, ...restored];
+    expectWithinPromise([...suspended, ...restored]);
+  });
+
   it("verifies the three processes' audit streams together under one signed checkpoint", async () => {
     const officer = await token('security-officer');
     const signed = await call('POST', `${governance}/audit/checkpoints`, { token: officer });

@@ -4,6 +4,7 @@
 // session whose sign-out cannot be checked is refused rather than trusted.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { ConsoleBrowser, csrfTokenOf, type ConsolePage } from '../support/console-http.js';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import {
@@ -12,7 +13,6 @@ import {
   stopPlatformProcesses,
   type PlatformProcess,
 } from '../support/processes.js';
-import { ConsoleBrowser, csrfTokenOf, type ConsolePage } from '../support/console-http.js';
 
 /** What the console's header shows a signed-in user, here the pain clinician persona. */
 const RIVERA = 'Signed in as <strong>Dr Amara Rivera</strong>';

@@ -1,5 +1,6 @@
-// The web console over plain HTTP, as a browser uses it without JavaScript: a session cookie kept
-// between requests, forms posted with their CSRF token.
+// The console over plain HTTP, as a browser without JavaScript uses it: a session cookie kept
+// between requests, forms posted with their CSRF token. For tests of what the console allows, not of
+// how it looks (test/browser drives a real browser).
 
 /** The console's session cookie (`__Host-`: Secure, Path=/, no Domain). */
 export const SESSION_COOKIE = '__Host-praesidium-console';

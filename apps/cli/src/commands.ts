@@ -3,6 +3,7 @@ import type { PraesidiumConfig } from '@praesidium/config';
 import { acquireDatabase } from '@praesidium/database';
 import { isPersonaName, mintDemoToken, PERSONAS, type PersonaName } from '@praesidium/demo';
 import { KeyStore } from '@praesidium/keys';
+import { ACCESS_USAGE, runAccessCommand } from './access-commands.js';
 import { AUDIT_USAGE, runAuditCommand } from './audit-commands.js';
 import { banner } from './banner.js';
 import { CONSENT_USAGE, runConsentCommand } from './consent-commands.js';
@@ -21,6 +22,7 @@ Commands:
   token --persona NAME [--ttl SECONDS]             print a demo token (refused in production)
 ${AUDIT_USAGE}
 ${CONSENT_USAGE}
+${ACCESS_USAGE}
 ${KEY_USAGE}
 ${SIGNING_PIN_USAGE}
 ${BIAS_USAGE}
@@ -47,6 +49,8 @@ export async function runCommand(config: PraesidiumConfig, argv: string[]): Prom
       return runAuditCommand(config, rest);
     case 'consent':
       return runConsentCommand(config, rest);
+    case 'access':
+      return runAccessCommand(config, rest);
     case 'keys':
       return runKeyCommand(config, rest);
     case 'signing-pins':

@@ -32,6 +32,7 @@ import { ModelEvidenceController } from './models/model-evidence.controller.js';
 import { ModelVersionsController } from './models/model-versions.controller.js';
 import { ModelsController } from './models/models.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
+import { SuspensionsController } from './suspensions/suspensions.controller.js';
 import {
   FeedbackMonitoringController,
   FeedbackScheduleRunsController,
@@ -72,6 +73,7 @@ export class GovernanceModule {
         FeedbackMonitoringController,
         FeedbackScheduleRunsController,
         PoliciesController,
+        SuspensionsController,
         BreakGlassController,
         ClientKeysController,
         KeyRotationController,

@@ -9,3 +9,4 @@ export * from './claim-mapping.js';
 export * from './client-certificate.js';
 export * from './policy/index.js';
 export * from './break-glass/index.js';
+export * from './suspension/index.js';

@@ -1,7 +1,9 @@
 import { claimMappingSchema } from '@praesidium/config';
 import { generateKey, signJwt, toPublicJwk, verificationKeys, type Jwk } from '@praesidium/keys';
 import type { PresentedCertificate } from './client-certificate.js';
+import { isSameIdentity, type Identity } from './identity.js';
 import type { JwksSource } from './jwks-source.js';
+import { PrincipalSuspendedError } from './suspension/principal-suspension.js';
 import { TokenVerifier, type TokenPolicy } from './token-verifier.js';
 
 const KEYCLOAK = 'https://keycloak.hospital.test/realms/clinical';
@@ -224,6 +226,25 @@ describe('TokenVerifier with several trusted issuers', () => {
     await expect(v.verify(bound, { certificate: certificate(THUMB_B) })).rejects.toMatchObject({
       code: 'token.certificate_mismatch',
     });
+  });
+
+  it('asks on every use, cached token or not, whether the person is admitted: a suspension counts at once', async () => {
+    let suspended: Identity | undefined;
+    const v = new TokenVerifier([{ policy: keycloakPolicy, keys: keycloakKeys }], {
+      now: () => NOW * 1000,
+      admit: async (principal) => {
+        if (suspended && isSameIdentity(principal, suspended)) throw new PrincipalSuspendedError(principal);
+      },
+    });
+    const token = await signJwt(keycloakKey, keycloakClaims());
+    const principal = await v.verify(token);
+    suspended = principal;
+    await expect(v.verify(token)).rejects.toMatchObject({ code: 'access.principal_suspended', status: 403 });
+    // An invalid token is refused as such first: its suspension says nothing of it.
+    const forged = await signJwt(entraKey, keycloakClaims());
+    await expect(v.verify(forged)).rejects.toMatchObject({ code: 'token.signature_invalid' });
+    suspended = undefined;
+    expect(await v.verify(token)).toBe(principal);
   });
 });
 

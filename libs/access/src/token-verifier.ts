@@ -44,6 +44,11 @@ export interface VerifierOptions {
   readonly now?: () => number;
   /** The gateway's mutual-TLS mode, applied to the connections given to `verify`. */
   readonly mtls?: MtlsMode;
+  /**
+   * Asked about every principal `verify` returns, cached token or not, after every check of the token:
+   * throws to refuse the person behind a valid token (a suspension, `access.principal_suspended`).
+   */
+  readonly admit?: (principal: Principal) => Promise<void>;
 }
 
 /** The TLS connection a token arrived on. */
@@ -87,6 +92,7 @@ export class TokenVerifier {
   private readonly verified = new Map<string, VerifiedToken>();
   private readonly now: () => number;
   private readonly mtls: MtlsMode;
+  private readonly admit: ((principal: Principal) => Promise<void>) | undefined;
 
   /** One issuer (the gateway assertions a model server checks). */
   constructor(policy: TokenPolicy, keys: JwksSource, now?: () => number);
@@ -104,11 +110,14 @@ export class TokenVerifier {
       : { now: third };
     this.now = options.now ?? (() => Date.now());
     this.mtls = options.mtls ?? 'off';
+    this.admit = options.admit;
   }
 
   /**
    * The Principal of a bearer token. With a `connection` (the gateway's), the mutual-TLS mode is
    * applied to its client certificate first, and a bound token must come with exactly that certificate.
+   * Then the person must be admitted (`VerifierOptions.admit`): a suspension counts on every call,
+   * whatever the token and however long it has been cached.
    */
   async verify(token: string, connection?: ClientConnection): Promise<Principal> {
     const certificate = connection ? checkClientCertificate(this.mtls, connection.certificate) : undefined;
@@ -125,7 +134,9 @@ export class TokenVerifier {
       this.verified.set(cacheKey, entry);
     }
     checkBinding(entry.boundThumbprint, certificate);
-    return certificate ? withCertificate(entry.principal, certificate) : entry.principal;
+    const principal = certificate ? withCertificate(entry.principal, certificate) : entry.principal;
+    await this.admit?.(principal);
+    return principal;
   }
 
   /** Signature and registered claims only, uncached: for one-time assertions. */

@@ -53,6 +53,10 @@ export interface AuditEntity {
   readonly auditMonth?: string;
   /** SHA-256 of that month's signed archive (its NDJSON file), for retention events. */
   readonly archiveSha256?: string;
+  /** A person's suspension, and the person it locks out (subject at issuer), for suspension events. */
+  readonly suspensionId?: string;
+  readonly suspendedSubject?: string;
+  readonly suspendedIssuer?: string;
   /** A platform key purpose and the key ids now current, for key rotation events. */
   readonly keyPurpose?: string;
   readonly keyIds?: readonly string[];

@@ -146,6 +146,7 @@ export const environmentSchema = z
     PRAESIDIUM_AUTH_ALGORITHMS: commaList.pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1)).default(['ES256']),
     PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    PRAESIDIUM_AUTH_SUSPENSIONS_REFRESH_MS: z.coerce.number().int().min(0).max(1000).default(500),
     PRAESIDIUM_AUTH_ISSUERS_FILE: z.string().min(1).optional(),
 
     PRAESIDIUM_GATEWAY_TLS_CERT_FILE: z.string().min(1).optional(),
@@ -356,6 +357,11 @@ export interface PraesidiumConfig {
      * demo runs), then those of PRAESIDIUM_AUTH_ISSUERS_FILE.
      */
     readonly issuers: readonly TrustedIssuerConfig[];
+    /**
+     * How long the list of suspended people is used before it is read again (ms; at most 1 s, 0: read
+     * on every call): how late a suspension made by another process is enforced.
+     */
+    readonly suspensionsRefreshMs: number;
   };
   readonly gateway: {
     readonly bodyLimitBytes: number;
@@ -534,6 +540,7 @@ export function toConfig(
       clockSkewSeconds: env.PRAESIDIUM_AUTH_CLOCK_SKEW_SECONDS,
       maxTokenLifetimeSeconds: env.PRAESIDIUM_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
       issuers,
+      suspensionsRefreshMs: env.PRAESIDIUM_AUTH_SUSPENSIONS_REFRESH_MS,
     },
     gateway: {
       bodyLimitBytes: env.PRAESIDIUM_GATEWAY_BODY_LIMIT_BYTES,

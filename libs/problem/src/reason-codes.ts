@@ -82,6 +82,21 @@ export const REASONS = {
     title: 'Another policy version was activated after this one was proposed: propose the change again',
   },
   'policy.unavailable': { status: 503, title: 'No active access policy could be loaded; access is denied' },
+  'access.principal_suspended': {
+    status: 403,
+    title: 'A security officer has suspended your access; every token of yours is refused until it is lifted',
+  },
+  'access.suspensions_unavailable': {
+    status: 503,
+    title: 'The list of suspended people cannot be read; access is denied until it can',
+  },
+  'suspension.self': { status: 403, title: 'You cannot suspend yourself; ask another security officer' },
+  'suspension.already_active': {
+    status: 409,
+    title: 'This person is already suspended; lift that suspension first to record a new one',
+  },
+  'suspension.not_found': { status: 404, title: 'No suspension has this id' },
+  'suspension.lifted': { status: 409, title: 'This suspension has already been lifted' },
   'break_glass.not_found': { status: 404, title: 'No break-glass grant has this id' },
   'break_glass.closed': { status: 409, title: 'The break-glass grant has already ended or been reviewed' },
   'break_glass.not_ended': { status: 409, title: 'A break-glass grant is reviewed once it has ended' },

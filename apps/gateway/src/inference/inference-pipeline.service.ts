@@ -6,6 +6,7 @@ import {
   BreakGlassGrants,
   modelSubject,
   PolicyStore,
+  PrincipalSuspendedError,
   TokenVerifier,
   singleBearerToken,
   type ClientConnection,
@@ -235,7 +236,8 @@ export class InferencePipeline implements BeforeApplicationShutdown {
    * The authenticate step, run by the edge from a request's headers before any of its body is read
    * (caller-authentication.ts), so a caller without a valid token cannot make the gateway read,
    * decrypt or parse a body. It opens the call's span; a refusal is audited (`inference.request`,
-   * `refused`, with no body hash: there is no body) and counted as any refusal of the pipeline.
+   * `refused`, with no body hash: there is no body; a suspended caller named) and counted as any
+   * refusal of the pipeline.
    */
   async authenticate(headers: CallHeaders): Promise<AuthenticatedCaller> {
     const span = openSpan(
@@ -251,7 +253,9 @@ export class InferencePipeline implements BeforeApplicationShutdown {
       return { principal, connection: headers.connection, span };
     } catch (error) {
       const problem = asProblem(error);
-      await span.run(() => this.auditFailure(headers, {}, problem));
+      // A suspended person's token is valid: the refusal is on the trail under their own name.
+      const facts: CallFacts = error instanceof PrincipalSuspendedError ? { principal: error.principal } : {};
+      await span.run(() => this.auditFailure(headers, facts, problem));
       span.end(problem);
       throw problem;
     }

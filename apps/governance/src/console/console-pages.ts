@@ -10,7 +10,11 @@ import { regulatoryPages } from './regulatory/regulatory.pages.js';
  */
 export const CONSOLE_PAGES: readonly ConsolePages[] = [
   (app, _nest, config) => registerClinicianPages(app, config.http.gatewayUrl),
-  registerSecurityPages,
+  (app, _nest, config) =>
+    registerSecurityPages(
+      app,
+      config.auth.issuers.map((issuer) => issuer.issuer),
+    ),
   regulatoryPages,
   ethicsPages,
 ];

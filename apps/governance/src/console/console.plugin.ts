@@ -12,7 +12,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { PolicyStore, TokenVerifier, type Principal } from '@praesidium/access';
+import { PolicyStore, PrincipalSuspendedError, TokenVerifier, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import type { PraesidiumConfig } from '@praesidium/config';
 import { refuseBeforeBody } from '@praesidium/http';
@@ -180,10 +180,12 @@ function isAsset(request: FastifyRequest): boolean {
 }
 
 /**
- * The user of the request's session: its token still verifies and its id was not signed out on any
- * governance process. A session that fails either is deleted. One whose sign-out cannot be checked
- * (the database does not answer) is refused but kept, so that it works again once the database does:
- * a public page goes on without a user, any other request is answered `database.unavailable`.
+ * The user of the request's session: its token still verifies, its holder is not suspended, and its
+ * id was not signed out on any governance process. A session that fails any is deleted; a suspended
+ * user is told why (`access.principal_suspended`) instead of being sent to sign in again. One that
+ * cannot be checked (the database, the issuer's keys or the suspension list do not answer) is
+ * refused but kept, so that it works again once they do: a public page goes on without a user, any
+ * other request is answered with the reason (`database.unavailable`, …).
  */
 async function signedInPrincipal(
   request: FastifyRequest,
@@ -194,7 +196,16 @@ async function signedInPrincipal(
   if (!token) return null;
   // A session without an id (made before sign-outs were recorded) could never be ended: refused.
   const sessionId = request.session.get('sessionId');
-  const principal = sessionId ? await tokens.verify(token).catch(() => null) : null;
+  let principal: Principal | null;
+  try {
+    principal = sessionId ? await tokens.verify(token) : null;
+  } catch (error) {
+    const unanswered = error instanceof ProblemError && error.status >= 500;
+    if (!unanswered) request.session.delete();
+    if (isPublic(request)) return null;
+    if (unanswered || error instanceof PrincipalSuspendedError) throw error;
+    return null;
+  }
   if (!principal || !sessionId) {
     request.session.delete();
     return null;

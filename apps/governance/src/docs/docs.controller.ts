@@ -10,6 +10,7 @@ import { KEY_ROUTES } from '../keys/keys-openapi.js';
 import { REGISTRY_ROUTES } from '../models/registry-openapi.js';
 import { POLICY_ROUTES } from '../policies/policies-openapi.js';
 import { POST_MARKET_ROUTES } from '../post-market/post-market-openapi.js';
+import { SUSPENSION_ROUTES } from '../suspensions/suspensions-openapi.js';
 import { openApiDocument, type DocumentedRoute } from './openapi-document.js';
 
 /**
@@ -24,6 +25,7 @@ const ROUTES: readonly DocumentedRoute[] = [
   ...CONSENT_ROUTES,
   ...BREAK_GLASS_ROUTES,
   ...POLICY_ROUTES,
+  ...SUSPENSION_ROUTES,
   ...AUDIT_ROUTES,
   ...KEY_ROUTES,
   ...CLIENT_KEY_ROUTES,

@@ -86,11 +86,22 @@ const CONSOLE_RULES = {
   ],
 } as const satisfies Record<string, readonly PolicyRule[]>;
 
+/** What suspending a person added, as the next version (migration 1766400000000). */
+const SUSPENSION_RULE = {
+  action: 'suspend',
+  subject: 'PrincipalSuspension',
+  reason: 'incident response: lock out a person whose token or account is compromised, and lift it',
+} as const satisfies PolicyRule;
+const PRINCIPAL_SUSPENSION_RULES = {
+  'security-officer': [SUSPENSION_RULE, { action: 'read', subject: 'PrincipalSuspension' }],
+  administrator: [SUSPENSION_RULE, { action: 'read', subject: 'PrincipalSuspension' }],
+} as const satisfies Record<string, readonly PolicyRule[]>;
+
 /**
  * The policy version a fresh database has active: version 1, then the registry's, bias reports', their
- * sign-off's, regulatory documents' and the governance console's rules.
+ * sign-off's, regulatory documents', the governance console's and suspending a person's rules.
  */
-export const SEEDED_POLICY_VERSION = 6;
+export const SEEDED_POLICY_VERSION = 7;
 
 /**
  * The seeded access policy: version 1 as the first migration seeds it: the policy that was code before
@@ -140,6 +151,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'review', subject: 'BreakGlass' },
       ...REGISTRY_RULES['security-officer'],
       ...CONSOLE_RULES['security-officer'],
+      ...PRINCIPAL_SUSPENSION_RULES['security-officer'],
     ],
     'regulatory-affairs': [
       { action: 'read', subject: 'Model' },
@@ -164,6 +176,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       { action: 'verify', subject: 'AuditTrail' },
       { action: 'read', subject: 'Policy' },
       ...REGISTRY_RULES.administrator,
+      ...PRINCIPAL_SUSPENSION_RULES.administrator,
     ],
     service: [],
   },

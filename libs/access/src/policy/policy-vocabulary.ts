@@ -49,6 +49,8 @@ export const SUBJECT_FIELDS = {
    */
   ModelVersion: ['model', 'departments', 'riskClass'],
   Key: [],
+  /** A person's suspension: who (`issuer`, `subject`) is locked out (`suspend` also lifts one). */
+  PrincipalSuspension: ['id', 'issuer', 'subject'],
   all: [],
 } as const satisfies Record<string, readonly string[]>;
 export type SubjectName = keyof typeof SUBJECT_FIELDS;

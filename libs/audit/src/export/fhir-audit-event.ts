@@ -68,6 +68,19 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
       ],
     });
   }
+  if (event.entity?.suspendedSubject) {
+    // The person a suspension locks out: a user (object role 11), named as their token names them.
+    entity.push({
+      what: {
+        identifier: {
+          ...(event.entity.suspendedIssuer ? { system: event.entity.suspendedIssuer } : {}),
+          value: event.entity.suspendedSubject,
+        },
+      },
+      type: { system: SYSTEMS.entityType, code: '1', display: 'Person' },
+      role: { system: SYSTEMS.objectRole, code: '11', display: 'Security User Entity' },
+    });
+  }
   entity.push({
     what: { identifier: { system: SYSTEMS.chain, value: `${record.streamId}/${record.seq}` } },
     type: { system: SYSTEMS.entityType, code: '2', display: 'System Object' },
@@ -84,6 +97,7 @@ export function toFhirAuditEvent(record: AuditRecord): FhirAuditEvent {
       ...(event.entity?.breakGlassGrantId
         ? [{ type: 'breakGlassGrant', valueString: event.entity.breakGlassGrantId }]
         : []),
+      ...(event.entity?.suspensionId ? [{ type: 'suspension', valueString: event.entity.suspensionId }] : []),
       ...(event.entity?.outputRecord
         ? [{ type: 'outputRecord', valueString: event.entity.outputRecord }]
         : []),

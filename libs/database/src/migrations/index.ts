@@ -20,6 +20,7 @@ import { SigningCredentialIssuer1766000000000 } from './1766000000000-signing-cr
 import { FeedbackMonitoring1766100000000 } from './1766100000000-feedback-monitoring.js';
 import { FeedbackPeriodSetting1766200000000 } from './1766200000000-feedback-period-setting.js';
 import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.js';
+import { PrincipalSuspensions1766400000000 } from './1766400000000-principal-suspensions.js';
 import { CanaryScope1766700000000 } from './1766700000000-canary-scope.js';
 import { PolicyProposalBase1766800000000 } from './1766800000000-policy-proposal-base.js';
 
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   FeedbackMonitoring1766100000000,
   FeedbackPeriodSetting1766200000000,
   ConsoleSignOuts1766300000000,
+  PrincipalSuspensions1766400000000,
   CanaryScope1766700000000,
   PolicyProposalBase1766800000000,
 ];

@@ -7,6 +7,7 @@ import { addNavEntries } from '../navigation.js';
 import { changeThenRedirect, formOf, userOf } from '../page-support.js';
 import { registerAuditPages } from './audit.pages.js';
 import { decisionChart } from './decision-chart.js';
+import { registerSuspensionPages } from './suspension.pages.js';
 
 const SECTION = 'Security officer';
 const BUCKET_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
@@ -41,6 +42,12 @@ addNavEntries([
     label: 'Suspend a model',
     section: SECTION,
     requires: [['suspend', 'ModelVersion']],
+  },
+  {
+    href: '/console/security/suspensions',
+    label: 'Suspend a person',
+    section: SECTION,
+    requires: [['suspend', 'PrincipalSuspension']],
   },
   { href: '/console/security/keys', label: 'Key rotation', section: SECTION, requires: [['rotate', 'Key']] },
 ]);
@@ -91,10 +98,12 @@ interface RuleChange {
 
 /**
  * The security officer's pages: live decisions, break-glass review, the audit trail (audit.pages.ts),
- * access policies with history, diff and four-eyes activation, suspending a model, key rotation.
+ * access policies with history, diff and four-eyes activation, suspending a model, suspending a
+ * person (suspension.pages.ts), key rotation.
  */
-export function registerSecurityPages(app: FastifyInstance): void {
+export function registerSecurityPages(app: FastifyInstance, trustedIssuers: readonly string[]): void {
   registerAuditPages(app);
+  registerSuspensionPages(app, trustedIssuers);
 
   app.get('/security/decisions', async (request, reply) => {
     const { bucket } = formOf(decisionsQuery, request.query);

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { CONSENT_CHANNEL, ConsentCache, ConsentChangeFeed, type ConsentRecord } from '@praesidium/consent';
+import {
+  CONSENT_CHANNEL,
+  CONSENT_FEED_APPLICATION_NAME,
+  ConsentCache,
+  ConsentChangeFeed,
+  type ConsentRecord,
+} from '@praesidium/consent';
 import { openPostgres, postgresConnection, type TestDatabase } from '../support/databases.js';
 
 /** What another process does when it revokes: a new version and a NOTIFY, in one transaction. */
@@ -149,7 +155,7 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
       // Cut the feed's connection from the server side, as a failover or network fault would.
       await db.dataSource.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = 'praesidium-consent-feed'`,
+          WHERE datname = current_database() AND application_name = '${CONSENT_FEED_APPLICATION_NAME}'`,
       );
       expect(await waitFor(async () => !feed.isListening)).toBe(true);
       await load();

@@ -23,8 +23,8 @@ const PROBE_EVERY_MS = 250;
 /** A connection whose probes go unanswered this long is given up and opened again. */
 const PROBE_GIVEN_UP_MS = 5_000;
 const RECONNECT_MS = 250;
-/** How the feed's connection shows in pg_stat_activity. */
-const APPLICATION_NAME = 'praesidium-consent-feed';
+/** How the feed's connection shows in pg_stat_activity (`application_name`). */
+export const CONSENT_FEED_APPLICATION_NAME = 'praesidium-consent-feed';
 
 /**
  * Keeps a consent cache true to the store. Changes made in this process reach it at once; changes made
@@ -81,7 +81,7 @@ export class ConsentChangeFeed {
     this.cache.setEnabled(false);
     const client = new pg.Client({
       ...this.listenTo,
-      application_name: APPLICATION_NAME,
+      application_name: CONSENT_FEED_APPLICATION_NAME,
       keepAlive: true,
       connectionTimeoutMillis: PROBE_GIVEN_UP_MS,
     });

@@ -105,6 +105,16 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
     }));
   }
 
+  /** A permitting consent written without a notification, as nothing in this platform would. */
+  async function recordSilently(consentId: string, pseudonym: string): Promise<void> {
+    await db.dataSource.query(
+      `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
+         provision, resource, change, recorded_by)
+       VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
+      [consentId, pseudonym],
+    );
+  }
+
   it('serves a patient from the cache until another process announces a change, then reads it afresh', async () => {
     const cache = new ConsentCache(60_000, { enabled: false });
     const feed = new ConsentChangeFeed(cache, { connectionString: url });
@@ -113,23 +123,13 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
       expect(feed.isListening).toBe(true);
       const pseudonym = `p-${randomUUID()}`;
       const consentId = randomUUID();
-      await db.dataSource.query(
-        `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
-           provision, resource, change, recorded_by)
-         VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
-        [consentId, pseudonym],
-      );
+      await recordSilently(consentId, pseudonym);
       const load = () => cache.getOrLoad(pseudonym, () => latest(pseudonym));
       expect((await load()).map((r) => r.status)).toEqual(['active']);
 
       // A row written without a notification stays unseen: the cache really serves the patient.
       const other = randomUUID();
-      await db.dataSource.query(
-        `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
-           provision, resource, change, recorded_by)
-         VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
-        [other, pseudonym],
-      );
+      await recordSilently(other, pseudonym);
       expect(await load()).toHaveLength(1);
 
       await revokeElsewhere(url, consentId, pseudonym);
@@ -177,12 +177,7 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
     try {
       const pseudonym = `p-${randomUUID()}`;
       const consentId = randomUUID();
-      await db.dataSource.query(
-        `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
-           provision, resource, change, recorded_by)
-         VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
-        [consentId, pseudonym],
-      );
+      await recordSilently(consentId, pseudonym);
       let loads = 0;
       const load = () => cache.getOrLoad(pseudonym, () => ((loads += 1), latest(pseudonym)));
       // Served from memory once the feed vouches for it.

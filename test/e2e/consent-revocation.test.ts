@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { CONSENT_CHANNEL } from '@praesidium/consent';
+import { CONSENT_FEED_APPLICATION_NAME } from '@praesidium/consent';
 import { exampleEsiInputs, LUMBAR_ESI_MODEL_NAME } from '@praesidium/demo';
 import { call } from '../support/http.js';
 import { freePort, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -22,8 +22,8 @@ async function listenerCount(url: string): Promise<number> {
   await client.connect();
   try {
     const result = await client.query<{ count: string }>(
-      `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
-      [`LISTEN ${CONSENT_CHANNEL}`],
+      `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+      [CONSENT_FEED_APPLICATION_NAME],
     );
     return Number(result.rows[0].count);
   } finally {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
-import { CONSENT_CHANNEL, ConsentCache, ConsentChangeFeed, type ConsentRecord } from '@praesidium/consent';
+import {
+  CONSENT_CHANNEL,
+  CONSENT_FEED_APPLICATION_NAME,
+  ConsentCache,
+  ConsentChangeFeed,
+  type ConsentRecord,
+} from '@praesidium/consent';
 import { openPostgres, postgresConnection, type TestDatabase } from '../support/databases.js';
 
 /** What another process does when it revokes: a new version and a NOTIFY, in one transaction. */
@@ -20,6 +27,45 @@ async function revokeElsewhere(url: string, consentId: string, pseudonym: string
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A TCP relay to PostgreSQL that can go silent: its connections stay open but carry nothing more, as
+ * when a firewall or NAT drops a flow, or a failover leaves a half-open socket behind. New connections
+ * are relayed again.
+ */
+async function silenceableRelay(
+  url: string,
+): Promise<{ url: string; silence(): void; close(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<net.Socket>();
+  const silenced = new WeakSet<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      sockets.add(from);
+      from.on('data', (chunk: Buffer) => {
+        if (!silenced.has(client)) to.write(chunk);
+      });
+      from.on('error', () => to.destroy());
+      from.on('close', () => (sockets.delete(from), to.destroy()));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: relayed.toString(),
+    silence: () => sockets.forEach((socket) => silenced.add(socket)),
+    close: async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 async function waitFor(condition: () => Promise<boolean>, attempts = 100): Promise<boolean> {
@@ -59,6 +105,16 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
     }));
   }
 
+  /** A permitting consent written without a notification, as nothing in this platform would. */
+  async function recordSilently(consentId: string, pseudonym: string): Promise<void> {
+    await db.dataSource.query(
+      `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
+         provision, resource, change, recorded_by)
+       VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
+      [consentId, pseudonym],
+    );
+  }
+
   it('serves a patient from the cache until another process announces a change, then reads it afresh', async () => {
     const cache = new ConsentCache(60_000, { enabled: false });
     const feed = new ConsentChangeFeed(cache, { connectionString: url });
@@ -67,23 +123,13 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
       expect(feed.isListening).toBe(true);
       const pseudonym = `p-${randomUUID()}`;
       const consentId = randomUUID();
-      await db.dataSource.query(
-        `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
-           provision, resource, change, recorded_by)
-         VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
-        [consentId, pseudonym],
-      );
+      await recordSilently(consentId, pseudonym);
       const load = () => cache.getOrLoad(pseudonym, () => latest(pseudonym));
       expect((await load()).map((r) => r.status)).toEqual(['active']);
 
       // A row written without a notification stays unseen: the cache really serves the patient.
       const other = randomUUID();
-      await db.dataSource.query(
-        `INSERT INTO consent.consent_version (consent_id, version, patient_pseudonym, status, scope, date_time,
-           provision, resource, change, recorded_by)
-         VALUES ($1, 1, $2, 'active', 'treatment', now(), '{"type":"permit"}', '{}', 'recorded', 'test')`,
-        [other, pseudonym],
-      );
+      await recordSilently(other, pseudonym);
       expect(await load()).toHaveLength(1);
 
       await revokeElsewhere(url, consentId, pseudonym);
@@ -109,7 +155,7 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
       // Cut the feed's connection from the server side, as a failover or network fault would.
       await db.dataSource.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND query = 'LISTEN ${CONSENT_CHANNEL}'`,
+          WHERE datname = current_database() AND application_name = '${CONSENT_FEED_APPLICATION_NAME}'`,
       );
       expect(await waitFor(async () => !feed.isListening)).toBe(true);
       await load();
@@ -120,6 +166,39 @@ describe('the consent cache and its change feed on PostgreSQL', () => {
       expect(loads).toBe(3);
     } finally {
       await feed.stop();
+    }
+  });
+
+  it('stops serving from the cache within a second when its connection goes silent without closing', async () => {
+    const relay = await silenceableRelay(url);
+    const cache = new ConsentCache(60_000, { enabled: false });
+    const feed = new ConsentChangeFeed(cache, { connectionString: relay.url });
+    await feed.start();
+    try {
+      const pseudonym = `p-${randomUUID()}`;
+      const consentId = randomUUID();
+      await recordSilently(consentId, pseudonym);
+      let loads = 0;
+      const load = () => cache.getOrLoad(pseudonym, () => ((loads += 1), latest(pseudonym)));
+      // Served from memory once the feed vouches for it.
+      const servedFromMemory = async () => {
+        const before = loads;
+        await load();
+        return loads === before;
+      };
+      expect(await waitFor(servedFromMemory)).toBe(true);
+
+      relay.silence();
+      const revokedAt = Date.now();
+      await revokeElsewhere(url, consentId, pseudonym);
+      // The notification never arrives: the cache must stop trusting itself within the bound.
+      expect(await waitFor(async () => (await load()).some((r) => r.status === 'inactive'), 300)).toBe(true);
+      const seenAfterMs = Date.now() - revokedAt;
+      console.log(JSON.stringify({ silentFeedRevocationSeenAfterMs: seenAfterMs }));
+      expect(seenAfterMs).toBeLessThan(1_500);
+    } finally {
+      await feed.stop();
+      await relay.close();
     }
   });
 });

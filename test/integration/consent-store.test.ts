@@ -142,6 +142,40 @@ describe.each(DATABASES)('consent store on %s', (_, open) => {
     });
   });
 
+  it('reads an R4 opt-out (policyRule OPTOUT, a root without type) as a refusal, even where the site permits treatment by default', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PRAESIDIUM_DATA_DIR: dataDir,
+      PRAESIDIUM_CONSENT_DEFAULT_PERMIT: 'TREAT',
+    });
+    const treatmentByDefault = createConsentService(
+      db.dataSource,
+      await KeyStore.openOrCreate(dataDir),
+      config,
+    );
+    const patient = `Patient/optout-${randomUUID().slice(0, 8)}`;
+    const { policy: _policy, ...resource } = fullConsent(patient, Buffer.from('form'));
+    const recorded = await treatmentByDefault.recordConsent(
+      {
+        ...resource,
+        policyRule: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }],
+        },
+        provision: { purpose: [{ system: ACT_REASON, code: 'TREAT' }] },
+      },
+      { recordedBy: 'x' },
+    );
+    const pseudonym = treatmentByDefault.pseudonymize(patient);
+    expect(await treatmentByDefault.decide(pseudonym, treatQuestion)).toEqual({
+      decision: 'deny',
+      reason: 'consent.denied',
+      consentId: recorded.consentId,
+      consentVersion: 1,
+      provisionPath: 'provision',
+    });
+    expect((await treatmentByDefault.explain(patient, treatQuestion)).decision).toBe('deny');
+  });
+
   it('keeps every version: a revocation is a new version, the old ones stay as they were', async () => {
     const patient = `Patient/hist-${randomUUID().slice(0, 8)}`;
     const recorded = await consents.recordConsent(fullConsent(patient, Buffer.from('form')), {

@@ -54,4 +54,20 @@ describe('consent cache', () => {
     await cache.getOrLoad('a', async () => ((reloaded = true), []));
     expect(reloaded).toBe(true);
   });
+
+  it('serves only until the change feed stops vouching for it, then reads the store', async () => {
+    const cache = new ConsentCache(60_000, { enabled: false });
+    let loads = 0;
+    const load = () => cache.getOrLoad('p1', async () => ((loads += 1), []));
+    cache.vouchUntil(Date.now() + 50);
+    await load();
+    await load();
+    expect(loads).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await load();
+    expect(loads).toBe(2);
+    cache.vouchUntil(Date.now() + 60_000);
+    await load();
+    expect(loads).toBe(2);
+  });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { decideConsent, provisionApplies, type ConsentQuestion } from './consent-decision.js';
-import type { ConsentRecord, Provision } from './consent-provision.js';
+import type { Coding, ConsentRecord, Provision } from './consent-provision.js';
 
 /**
  * Invariants of the decision engine over random provision trees, consents and questions, drawn from
@@ -265,4 +265,236 @@ describe('consent decision invariants (property-based)', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('does not depend on the order the consents are listed in', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .uniqueArray(consentRecord, { maxLength: 4, selector: (c) => c.consentId })
+          .chain((consents) =>
+            fc.tuple(fc.constant(consents), fc.shuffledSubarray(consents, { minLength: consents.length })),
+          ),
+        question,
+        siteDefaults,
+        ([consents, shuffled], q, defaults) => {
+          expect(decideConsent(shuffled, q, defaults)).toEqual(decideConsent(consents, q, defaults));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never turns a refusal into a permit when a deny provision is added anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.array(consentRecord, { minLength: 1, maxLength: 4 }),
+        question,
+        siteDefaults,
+        fc.nat(),
+        fc.nat(),
+        criteria,
+        (consents, q, defaults, which, where, added) => {
+          if (decideConsent(consents, q, defaults).decision === 'permit') return;
+          const target = which % consents.length;
+          const paths = walk(consents[target].provision).map((node) => node.path);
+          const patched = consents.map((c, index) =>
+            index === target
+              ? {
+                  ...c,
+                  provision: withProvisionUnder(c.provision, paths[where % paths.length], {
+                    type: 'deny',
+                    ...added,
+                  }),
+                }
+              : c,
+          );
+          expect(decideConsent(patched, q, defaults).decision).toBe('deny');
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never permits through a consent that is not active or whose root period has ended', () => {
+    fc.assert(
+      fc.property(
+        fc.array(consentRecord, { maxLength: 4 }),
+        question,
+        siteDefaults,
+        (consents, q, defaults) => {
+          const decision = decideConsent(consents, q, defaults);
+          if (decision.decision !== 'permit' || !decision.consentId) return;
+          const winner = consents.find((c) => c.consentId === decision.consentId)!;
+          expect(winner.status).toBe('active');
+          const end = winner.provision.period?.end;
+          if (end) expect(q.at.getTime()).toBeLessThanOrEqual(new Date(end).getTime());
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses, once the consent that permitted is revoked, whatever the earlier consents said', () => {
+    fc.assert(
+      fc.property(
+        fc.array(consentRecord, { minLength: 1, maxLength: 4 }),
+        question,
+        siteDefaults,
+        (consents, q, defaults) => {
+          const decision = decideConsent(consents, q, defaults);
+          if (decision.decision !== 'permit' || !decision.consentId) return;
+          const revokedAt = new Date(q.at.getTime() - 1);
+          const revoked = consents.map((c) =>
+            c.consentId === decision.consentId
+              ? { ...c, version: c.version + 1, status: 'inactive' as const, dateTime: revokedAt }
+              : c,
+          );
+          // Every consent here is dated before the question: the revocation is the latest word.
+          if (revoked.some((c) => c.dateTime > revokedAt)) return;
+          expect(decideConsent(revoked, q, defaults)).toMatchObject({
+            decision: 'deny',
+            reason: 'consent.revoked',
+            consentId: decision.consentId,
+          });
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never permits through an opt-out (policyRule OPTOUT) whose provisions grant nothing', () => {
+    fc.assert(
+      fc.property(rootlessDenyTree, question, (provision, q) => {
+        const optOut: ConsentRecord = {
+          consentId: 'opt-out',
+          version: 1,
+          status: 'active',
+          dateTime: new Date(DAYS[0]),
+          provision,
+          policyRule: {
+            coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }],
+          },
+        };
+        const decision = decideConsent([optOut], q, [...PURPOSES]);
+        if (provisionApplies(provision, q, 'deny')) expect(decision.decision).toBe('deny');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never permits more for a criterion the engine cannot read (text only, no code, display only)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(consentRecord, { minLength: 1, maxLength: 4 }),
+        question,
+        siteDefaults,
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        (consents, q, defaults, mask) => {
+          if (decideConsent(consents, q, defaults).decision === 'permit') return;
+          const blurred = consents.map((c) => ({
+            ...c,
+            provision: mapProvisions(c.provision, mask, unreadable),
+          }));
+          expect(decideConsent(blurred, q, defaults).decision).toBe('deny');
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never lets an actor through by re-spelling a reference (case, absolute URL, version)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(consentRecord, { minLength: 1, maxLength: 4 }),
+        question,
+        siteDefaults,
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(...RESPELLINGS),
+        (consents, q, defaults, mask, respell) => {
+          if (decideConsent(consents, q, defaults).decision === 'permit') return;
+          const respelt = consents.map((c) => ({
+            ...c,
+            provision: mapProvisions(c.provision, mask, (p) => respellActors(p, respell)),
+          }));
+          expect(decideConsent(respelt, q, defaults).decision).toBe('deny');
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
 });
+
+/** Adds `added` as the last exception of the provision at `path`. */
+function withProvisionUnder(
+  provision: Provision,
+  path: string,
+  added: Provision,
+  current = 'provision',
+): Provision {
+  if (current === path) return { ...provision, provision: [...(provision.provision ?? []), added] };
+  return {
+    ...provision,
+    provision: provision.provision?.map((child, index) =>
+      withProvisionUnder(child, path, added, `${current}.provision[${index}]`),
+    ),
+  };
+}
+
+/** Applies `change` to the provisions of a tree that the mask (cycled, depth first) selects. */
+function mapProvisions(
+  provision: Provision,
+  mask: readonly boolean[],
+  change: (provision: Provision) => Provision,
+  counter = { index: 0 },
+): Provision {
+  const selected = mask[counter.index++ % mask.length];
+  const own = selected ? change(provision) : provision;
+  return own.provision
+    ? { ...own, provision: own.provision.map((child) => mapProvisions(child, mask, change, counter)) }
+    : own;
+}
+
+/** The same criteria as the engine may meet them unreadable: codings without code, text-only concepts, display-only actors. */
+function unreadable(provision: Provision): Provision {
+  const blur = (codings?: readonly Coding[]) => codings?.map(({ code }) => ({ display: code }));
+  return {
+    ...provision,
+    ...(provision.class ? { class: blur(provision.class) } : {}),
+    ...(provision.securityLabel ? { securityLabel: blur(provision.securityLabel) } : {}),
+    ...(provision.action ? { action: provision.action.map(() => ({ text: 'some action' })) } : {}),
+    ...(provision.actor
+      ? { actor: provision.actor.map((actor) => ({ role: actor.role, reference: { display: 'someone' } })) }
+      : {}),
+  };
+}
+
+const RESPELLINGS: readonly ((reference: string) => string)[] = [
+  (reference) => reference.toUpperCase(),
+  (reference) => `https://fhir.hospital.example/fhir/${reference}`,
+  (reference) => `${reference}/_history/3`,
+];
+
+function respellActors(provision: Provision, respell: (reference: string) => string): Provision {
+  if (!provision.actor) return provision;
+  return {
+    ...provision,
+    actor: provision.actor.map((actor) =>
+      actor.reference?.reference
+        ? { ...actor, reference: { ...actor.reference, reference: respell(actor.reference.reference) } }
+        : actor,
+    ),
+  };
+}
+
+/** Trees whose every provision is untyped (so, under an opt-out, a refusal) or a deny. */
+function denyOnlyTree(depth: number): fc.Arbitrary<Provision> {
+  const children = depth === 0 ? fc.constant([]) : fc.array(denyOnlyTree(depth - 1), { maxLength: 2 });
+  return fc
+    .tuple(fc.option(fc.constant('deny' as const), { nil: undefined }), criteria, children)
+    .map(([type, rest, nested]) => ({
+      ...(type ? { type } : {}),
+      ...rest,
+      ...(nested.length ? { provision: nested } : {}),
+    }));
+}
+const rootlessDenyTree = denyOnlyTree(2).map(({ type: _type, ...root }) => root as Provision);

@@ -300,3 +300,45 @@ describe('consent decision: several consents, revocation and site defaults', () 
     ]);
   });
 });
+
+describe('consent decision: the base policy of an R4 consent (policyRule)', () => {
+  const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+  const based = (code: string, provision: Provision): ConsentRecord => ({
+    ...consent('c1', provision),
+    policyRule: { coding: [{ system: ACT_CODE, code }] },
+  });
+
+  it('reads a root without a type as the opt-out the consent declares, even where the site permits by default', () => {
+    // R4: the root provision carries no type; it narrows the base policy to what it covers.
+    const optOut = based('OPTOUT', { purpose: treat });
+    expect(decide([optOut], {}, ['TREAT'])).toMatchObject({
+      decision: 'deny',
+      reason: 'consent.denied',
+      provisionPath: 'provision',
+    });
+    expect(decide([optOut], { purposeOfUse: 'HRESCH' }, ['HRESCH']).reason).toBe('consent.site_default');
+    expect(decide([based('OPTOUTE', {})], {}, ['TREAT']).decision).toBe('deny');
+  });
+
+  it('lets a nested permit be the exception to an opt-out, and reads an opt-in root as a grant', () => {
+    const optOutButTreatment = based('OPTOUT', { provision: [{ type: 'permit', purpose: treat }] });
+    expect(decide([optOutButTreatment])).toMatchObject({
+      decision: 'permit',
+      provisionPath: 'provision.provision[0]',
+    });
+    expect(decide([optOutButTreatment], { purposeOfUse: 'HRESCH' }, ['HRESCH']).decision).toBe('deny');
+    expect(decide([based('OPTIN', { purpose: treat })]).decision).toBe('permit');
+  });
+
+  it('refuses, once revoked, what an opt-in root without a type granted', () => {
+    const revoked = { ...based('OPTIN', { purpose: treat }), status: 'inactive' as const };
+    expect(decide([revoked], {}, ['TREAT']).reason).toBe('consent.revoked');
+  });
+
+  it('keeps the type a root gives itself over the base policy, and a root without either silent', () => {
+    expect(decide([based('OPTOUT', { type: 'permit', purpose: treat })]).decision).toBe('permit');
+    expect(decide([based('unknown-policy', { purpose: treat })], {}, ['TREAT']).reason).toBe(
+      'consent.site_default',
+    );
+  });
+});

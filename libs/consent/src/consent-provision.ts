@@ -1,7 +1,8 @@
 /** A FHIR R4 Coding, as consent provisions use them. */
 export interface Coding {
   readonly system?: string;
-  readonly code: string;
+  /** Absent in a coding that names its concept by display only: such a coding can refuse, never grant. */
+  readonly code?: string;
   readonly display?: string;
 }
 
@@ -62,4 +63,6 @@ export interface ConsentRecord {
   /** When the consent (or, for a revocation, its withdrawal) was given: later speaks over earlier. */
   readonly dateTime: Date;
   readonly provision: Provision;
+  /** The base policy the root provision narrows (R4: v3-ActCode OPTIN, OPTOUT…), if the consent names one. */
+  readonly policyRule?: CodeableConcept;
 }

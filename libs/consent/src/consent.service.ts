@@ -11,7 +11,7 @@ import {
   type ConsentExplanation,
   type ConsentQuestion,
 } from './consent-decision.js';
-import type { ConsentRecord, ConsentStatus, Provision } from './consent-provision.js';
+import type { CodeableConcept, ConsentRecord, ConsentStatus, Provision } from './consent-provision.js';
 import type { ConsentStore } from './consent-store.js';
 import type { ConsentChange, ConsentVersionEntity } from './consent-version.entity.js';
 import type { DocumentVault } from './document-vault.js';
@@ -262,10 +262,12 @@ interface ValidConsent {
   readonly resource: Record<string, unknown>;
 }
 
-/** What the decision engine (and the cache) keeps of a version. */
+/** What the decision engine (and the cache) keeps of a version: its base policy too (R4 `policyRule`). */
 function toRecord(version: ConsentVersionEntity): ConsentRecord {
   const { consentId, version: number, status, dateTime, provision } = version;
-  return { consentId, version: number, status, dateTime, provision };
+  // Checked against the FHIR R4 schema when the version was recorded.
+  const policyRule = version.resource.policyRule as CodeableConcept | undefined;
+  return { consentId, version: number, status, dateTime, provision, ...(policyRule ? { policyRule } : {}) };
 }
 
 function toJsonPath(path: readonly PropertyKey[]): string {

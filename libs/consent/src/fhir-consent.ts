@@ -81,10 +81,15 @@ export function decodeDocument(plaintext: Buffer): SourceDocument {
   };
 }
 
+/**
+ * Whether a reference names the consent's patient: `Patient/<id>`, alone or at the end of a URL. The
+ * type is read as the pseudonymizer reads it (any case); the id is case-sensitive, as FHIR ids are, so
+ * `Patient/ABC` (another patient, a parent who signed) is never taken for `Patient/abc`.
+ */
 function namesPatient(value: string, patientReference: string): boolean {
-  const id = normalizePatientReference(patientReference).toLowerCase();
-  const lower = value.trim().toLowerCase();
-  return lower === `patient/${id}` || lower.endsWith(`/patient/${id}`);
+  const id = normalizePatientReference(patientReference);
+  const match = /(?:^|\/)patient\/([^/]+)$/i.exec(value.trim());
+  return match !== null && match[1] === id;
 }
 
 function replaceStrings(value: unknown, replace: (value: string) => string): unknown {

@@ -48,6 +48,30 @@ describe('access policy', () => {
     );
   });
 
+  it('decides the same for a person with several roles whatever order their token lists them in', () => {
+    // The model owner's `cannot` comes after the clinician's grant in the fixed role order.
+    const policy = {
+      ...DEFAULT_POLICY,
+      roles: {
+        ...DEFAULT_POLICY.roles,
+        'model-owner': [
+          ...(DEFAULT_POLICY.roles['model-owner'] ?? []),
+          { action: 'infer', subject: 'Model', inverted: true, conditions: { name: 'lumbar-esi-outcome' } },
+        ],
+      },
+    } as const;
+    const decisions = [
+      ['clinician', 'model-owner'],
+      ['model-owner', 'clinician'],
+    ].map((roles) =>
+      abilityFromPolicy(policy, { ...painClinician, roles: roles as Principal['roles'] }).can(
+        'infer',
+        esiModel,
+      ),
+    );
+    expect(decisions).toEqual([false, false]);
+  });
+
   describe('allowsEvery: the check of an endpoint that evaluates no condition', () => {
     const owner: Principal = { ...painClinician, subject: 'kai', roles: ['model-owner'] };
     const under = (rules: NonNullable<(typeof DEFAULT_POLICY.roles)['model-owner']>) =>

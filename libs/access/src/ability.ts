@@ -14,7 +14,7 @@ import {
   type Action,
   type SubjectName,
 } from './policy/policy-vocabulary.js';
-import type { Principal } from './principal.js';
+import { ROLES, type Principal } from './principal.js';
 
 export type { Action, SubjectName };
 
@@ -51,7 +51,10 @@ export type AppAbility = MongoAbility<
  */
 export function abilityFromPolicy(policy: PolicyDocument, principal: Principal): AppAbility {
   const rules: RawRuleOf<AppAbility>[] = [];
-  for (const role of principal.roles) {
+  // A later rule overrides an earlier one, so the roles go in one fixed order (ROLES), never in the
+  // order a token happens to list them: one person's decisions must not depend on their IdP.
+  for (const role of ROLES) {
+    if (!principal.roles.includes(role)) continue;
     for (const rule of policy.roles[role] ?? []) {
       const fields = rule.fields && FIELD_RULE_SUBJECTS.includes(rule.subject) ? rule.fields : undefined;
       if (rule.fields && !fields && !rule.inverted) continue;

@@ -220,6 +220,11 @@ describe('break-glass emergency access', () => {
     const reviewUrl = `${governance}/break-glass/${grantId}/review`;
     const tasks = (await call('GET', `${governance}/break-glass/reviews`, { token: officer })).body;
     expect((tasks.reviews as { id: string }[]).map((task) => task.id)).toContain(grantId);
+    // The longest waiting first, and how many wait in all (the list stops at 200).
+    const started = (tasks.reviews as { startedAt: string }[]).map((task) => Date.parse(task.startedAt));
+    expect(started.length).toBeGreaterThan(1);
+    expect(started).toEqual([...started].sort((a, b) => a - b));
+    expect(tasks).toMatchObject({ total: started.length, count: started.length });
     expectProblem(
       await call('POST', reviewUrl, { token: officer, body: { outcome: 'justified' } }),
       409,

@@ -29,14 +29,17 @@ export const BREAK_GLASS_ROUTES: readonly DocumentedRoute[] = [
     path: '/break-glass/alerts',
     tag,
     summary: 'Every declaration, newest first, with the delivery state of its webhook alert',
-    success: { status: 200, description: 'count and alerts' },
+    success: { status: 200, description: '`alerts` (the newest 200), `count` of them and the `total`' },
   },
   {
     method: 'get',
     path: '/break-glass/reviews',
     tag,
-    summary: 'The review tasks: grants no security officer has reviewed yet',
-    success: { status: 200, description: 'count and reviews' },
+    summary: 'The review tasks: grants no security officer has reviewed yet, the longest waiting first',
+    success: {
+      status: 200,
+      description: '`reviews` (the oldest 200), `count` of them and the `total` waiting',
+    },
   },
   {
     method: 'get',

@@ -84,16 +84,16 @@ export class BreakGlassController {
   @Get('alerts')
   async alerts(@CurrentPrincipal() principal: Principal) {
     requireAbility(principal, 'read', 'BreakGlass');
-    const grants = await this.grants.listGrants('all');
-    return { count: grants.length, alerts: grants };
+    const { total, grants } = await this.grants.listGrants('all');
+    return { count: grants.length, total, alerts: grants };
   }
 
-  /** The review tasks: grants no security officer has reviewed yet. */
+  /** The review tasks: grants no security officer has reviewed yet, the oldest first. */
   @Get('reviews')
   async reviews(@CurrentPrincipal() principal: Principal) {
     requireAbility(principal, 'read', 'BreakGlass');
-    const grants = await this.grants.listGrants('awaiting-review');
-    return { count: grants.length, reviews: grants };
+    const { total, grants } = await this.grants.listGrants('awaiting-review');
+    return { count: grants.length, total, reviews: grants };
   }
 
   @Get(':id')

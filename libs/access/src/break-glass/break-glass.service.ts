@@ -148,18 +148,31 @@ export class BreakGlassGrants {
     return this.view(grant, events, now);
   }
 
-  /** Every grant, newest first (the alert list), or those still awaiting review (the review tasks). */
-  async listGrants(only: 'all' | 'awaiting-review', now = new Date(), limit = 200): Promise<GrantView[]> {
+  /**
+   * Every grant, newest first (the alert list), or those still awaiting review, oldest first (the
+   * review tasks: the longest overdue must not fall off the end of the list), each up to `limit`,
+   * with how many there are in all.
+   */
+  async listGrants(
+    only: 'all' | 'awaiting-review',
+    now = new Date(),
+    limit = 200,
+  ): Promise<{ total: number; grants: GrantView[] }> {
     const query = this.dataSource
       .getRepository(BreakGlassGrantEntity)
       .createQueryBuilder('g')
-      .orderBy('g.started_at', 'DESC')
+      .orderBy('g.started_at', only === 'all' ? 'DESC' : 'ASC')
+      .addOrderBy('g.id', 'ASC')
       .limit(limit);
     if (only === 'awaiting-review')
       query.where(
         `NOT EXISTS (SELECT 1 FROM access.break_glass_event e WHERE e.grant_id = g.id AND e.kind = 'reviewed')`,
       );
-    const grants = await query.getMany();
+    const [grants, total] = await Promise.all([query.getMany(), query.clone().limit(undefined).getCount()]);
+    return { total, grants: await this.withEvents(grants, now) };
+  }
+
+  private async withEvents(grants: readonly BreakGlassGrantEntity[], now: Date): Promise<GrantView[]> {
     if (grants.length === 0) return [];
     const events = await this.dataSource
       .getRepository(BreakGlassEventEntity)

@@ -135,7 +135,9 @@ export function registerSecurityPages(app: FastifyInstance, trustedIssuers: read
   app.get('/security/break-glass', async (request, reply) => {
     const { api } = userOf(request);
     const alerts = await attempt(() => api.get<{ alerts: GrantView[] }>('/break-glass/alerts'));
-    const reviews = await attempt(() => api.get<{ reviews: GrantView[] }>('/break-glass/reviews'));
+    const reviews = await attempt(() =>
+      api.get<{ reviews: GrantView[]; total: number }>('/break-glass/reviews'),
+    );
     return renderPage(request, reply, 'security/break-glass.hbs', {
       title: 'Break-glass alerts and reviews',
       alerts: alerts.value?.alerts,
@@ -143,6 +145,8 @@ export function registerSecurityPages(app: FastifyInstance, trustedIssuers: read
         ...grant,
         reviewable: grant.state !== 'active' && grant.review === null,
       })),
+      reviewsTotal: reviews.value?.total,
+      reviewsCut: reviews.value !== undefined && reviews.value.total > reviews.value.reviews.length,
       outcomes: REVIEW_OUTCOMES,
       problem: alerts.problem ?? reviews.problem,
     });

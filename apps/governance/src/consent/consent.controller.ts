@@ -17,7 +17,8 @@ import { SUBJECT_FIELDS, type AppAbility, type Principal } from '@praesidium/acc
 import { AuditTrail, type AuditEntity } from '@praesidium/audit';
 import { CONFIG, type PraesidiumConfig } from '@praesidium/config';
 import { ConsentService, toFhirConsent, type ConsentVersionEntity } from '@praesidium/consent';
-import { ProblemError, ZodPipe } from '@praesidium/problem';
+import { ZodPipe } from '@praesidium/problem';
+import { auditAgent, auditingRefusal } from '../audit/refusal-audit.js';
 import { CurrentAbility, CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 import {
   changeQuery,
@@ -197,37 +198,21 @@ export class ConsentController {
     return { id: version.consentId, version: version.version, status: version.status };
   }
 
-  private async audit(
-    action: string,
-    principal: Principal,
-    entity: AuditEntity,
-    refusal?: ProblemError,
-  ): Promise<void> {
-    await this.trail.append({
-      action,
-      outcome: refusal ? 'refused' : 'success',
-      ...(refusal ? { reasonCode: refusal.code } : {}),
-      agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
-      entity,
-    });
+  private async audit(action: string, principal: Principal, entity: AuditEntity): Promise<void> {
+    await this.trail.append({ action, outcome: 'success', agent: auditAgent(principal), entity });
   }
 
   /**
    * A consent change, with its refusal audited before it reaches the caller (an attempt on a consent
    * the caller may not change, or one of another patient, leaves a trace for the security officer).
    */
-  private async refusalAudited<T>(
+  private refusalAudited<T>(
     action: string,
     principal: Principal,
     entity: AuditEntity,
     change: () => Promise<T>,
   ): Promise<T> {
-    try {
-      return await change();
-    } catch (error) {
-      if (error instanceof ProblemError) await this.audit(action, principal, entity, error);
-      throw error;
-    }
+    return auditingRefusal(this.trail, action, principal, entity, change);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Principal } from '@praesidium/access';
 import type { AuditTrail } from '@praesidium/audit';
-import { ProblemError } from '@praesidium/problem';
+import { auditAgent, auditingRefusal } from '../audit/refusal-audit.js';
 
 export interface RegistrySubject {
   readonly model?: string;
@@ -22,21 +22,7 @@ export async function audited<T>(
   /** The subject as the change turned out (a canary's version is known only once it is read). */
   subjectOf: (result: T) => RegistrySubject = () => subject,
 ): Promise<T> {
-  const agent = { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] };
-  let result: T;
-  try {
-    result = await work();
-  } catch (error) {
-    if (error instanceof ProblemError)
-      await trail.append({
-        action,
-        outcome: 'refused',
-        reasonCode: error.code,
-        agent,
-        entity: entityOf(subject),
-      });
-    throw error;
-  }
+  const result = await auditingRefusal(trail, action, principal, entityOf(subject), work);
   await auditSuccess(trail, principal, action, subjectOf(result), hashOf(result));
   return result;
 }
@@ -52,7 +38,7 @@ export async function auditSuccess(
   await trail.append({
     action,
     outcome: 'success',
-    agent: { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] },
+    agent: auditAgent(principal),
     entity: entityOf(subject),
     ...(sha256 ? { requestSha256: sha256 } : {}),
   });

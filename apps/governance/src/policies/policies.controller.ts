@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { diffPolicies, PolicyStore, PolicyVersions, type Principal } from '@praesidium/access';
 import { AuditTrail } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
-import { ProblemError, ZodPipe } from '@praesidium/problem';
+import { ZodPipe } from '@praesidium/problem';
+import { auditingRefusal } from '../audit/refusal-audit.js';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
 const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -50,15 +51,14 @@ export class PoliciesController {
     @Param('version', new ZodPipe(versionParam)) version: number,
   ) {
     requireAbility(principal, 'approve', 'Policy');
-    let activated;
-    try {
-      activated = await this.versions.approvePolicy(version, principal.subject);
-    } catch (error) {
-      // A refused approval (four eyes, stale, already active) leaves a trace before it is answered.
-      if (error instanceof ProblemError)
-        await this.audited('policy.activated', principal, version, undefined, error);
-      throw error;
-    }
+    // A refused approval (four eyes, stale, already active) leaves a trace before it is answered.
+    const activated = await auditingRefusal(
+      this.trail,
+      'policy.activated',
+      principal,
+      { policyVersion: version },
+      () => this.versions.approvePolicy(version, principal.subject),
+    );
     await this.store.refresh(version);
     await this.audited('policy.activated', principal, version);
     return activated;
@@ -105,13 +105,11 @@ export class PoliciesController {
     principal: Principal,
     policyVersion: number,
     requestSha256?: string,
-    refusal?: ProblemError,
   ): Promise<void> {
     await this.trail.append({
       requestSha256,
       action,
-      outcome: refusal ? 'refused' : 'success',
-      ...(refusal ? { reasonCode: refusal.code } : {}),
+      outcome: 'success',
       agent: { subject: principal.subject, issuer: principal.issuer, roles: principal.roles },
       entity: { policyVersion },
     });

@@ -18,7 +18,8 @@ import {
 } from '@praesidium/access';
 import { AuditTrail, type AuditEntity } from '@praesidium/audit';
 import { contentHash } from '@praesidium/digest';
-import { ProblemError, ZodPipe } from '@praesidium/problem';
+import { ZodPipe } from '@praesidium/problem';
+import { auditAgent, auditingRefusal } from '../audit/refusal-audit.js';
 import { CurrentPrincipal, PrincipalGuard, requireAbility } from '../auth/principal.guard.js';
 
 const reason = z.string().trim().min(1).max(2000);
@@ -99,19 +100,11 @@ export class SuspensionsController {
     requestSha256: string,
     change: () => Promise<SuspensionView>,
   ): Promise<SuspensionView> {
-    const agent = { subject: principal.subject, issuer: principal.issuer, roles: [...principal.roles] };
-    let suspension: SuspensionView;
-    try {
-      suspension = await change();
-    } catch (error) {
-      if (error instanceof ProblemError)
-        await this.trail.append({ action, outcome: 'refused', reasonCode: error.code, agent, entity });
-      throw error;
-    }
+    const suspension = await auditingRefusal(this.trail, action, principal, entity, change);
     await this.trail.append({
       action,
       outcome: 'success',
-      agent,
+      agent: auditAgent(principal),
       entity: suspensionAuditEntity(suspension),
       requestSha256,
     });

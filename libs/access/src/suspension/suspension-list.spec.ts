@@ -27,6 +27,9 @@ class FakeStore {
   }
 }
 
+/** Lets reads of the fake store (answered in memory) settle. */
+const readsDone = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('the list of suspended people', () => {
   let clock: number;
   let store: FakeStore;
@@ -51,8 +54,20 @@ describe('the list of suspended people', () => {
     expect(await list.isSuspended(rivera)).toBe(false);
     expect(store.reads).toBe(1);
     clock += 1;
+    // The check that finds the list refreshMs old starts a read without waiting for it (the list in
+    // hand is young enough); the checks after that read see what it read.
+    await list.isSuspended(rivera);
+    expect(store.reads).toBe(2);
+    await readsDone();
     expect(await list.isSuspended(rivera)).toBe(true);
     expect(store.reads).toBe(2);
+  });
+
+  it('waits for the read when the list in hand is too old to use', async () => {
+    await list.isSuspended(rivera);
+    store.suspended = [rivera];
+    clock += 1001;
+    expect(await list.isSuspended(rivera)).toBe(true);
   });
 
   it('shares one read among the checks that arrive while it is in flight', async () => {
@@ -126,10 +141,13 @@ describe('the list of suspended people', () => {
     list.apply({ ...rivera, suspended: true });
     store.release();
     await check;
+    await readsDone();
     expect(await list.isSuspended(rivera)).toBe(true);
     // A read begun after the change shows it by itself; lifted meanwhile elsewhere, it counts.
     store.suspended = [];
     clock += 500;
+    await list.isSuspended(rivera);
+    await readsDone();
     expect(await list.isSuspended(rivera)).toBe(false);
   });
 

@@ -27,7 +27,8 @@ export interface SuspensionListOptions {
 /**
  * Who is suspended, held in memory so that checking a caller is a set lookup, read again from the
  * store at most every `refreshMs`: a suspension made by any process reaches this one that late at
- * most. Checks arriving while a read is in flight share it. A failed read is retried at most every
+ * most. Checks arriving while a read is in flight share it, or use the list in hand while it is
+ * younger than `maxAgeMs`. A failed read is retried at most every
  * `refreshMs`, and until the list in hand is older than `maxAgeMs` it still serves; after that a
  * check throws `access.suspensions_unavailable` rather than trust a stale list, until a read succeeds.
  * Changes made in this process (`apply`) count at once, and are laid again over any read that began
@@ -55,7 +56,13 @@ export class SuspensionList {
 
   /** Whether the person is suspended; throws `access.suspensions_unavailable` when that is not known. */
   async isSuspended(identity: Identity): Promise<boolean> {
-    if (this.now() - this.readAt >= this.refreshMs) await this.refresh();
+    const age = this.now() - this.readAt;
+    if (age >= this.refreshMs) {
+      // A list still young enough to use serves while the next read runs, so no caller waits for
+      // it on the hot path; one too old (or with refresh 0) is waited for.
+      const reading = this.refresh();
+      if (this.refreshMs === 0 || age > this.maxAgeMs) await reading;
+    }
     if (this.now() - this.readAt > this.maxAgeMs) throw new ProblemError('access.suspensions_unavailable');
     return this.suspended.has(keyOf(identity));
   }

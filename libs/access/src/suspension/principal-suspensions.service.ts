@@ -49,12 +49,12 @@ export class PrincipalSuspensions {
     const rows = await this.dataSource.transaction(async (manager) => {
       await lockAgainst(manager, actor);
       try {
-        return (await manager.query(
+        return await manager.query<PrincipalSuspensionEntity[]>(
           `INSERT INTO access.principal_suspension
              (id, issuer, subject, reason, suspended_by_subject, suspended_by_issuer)
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
           [randomUUID(), request.issuer, request.subject, request.reason, actor.subject, actor.issuer],
-        )) as PrincipalSuspensionEntity[];
+        );
       } catch (error) {
         if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION)
           throw new ProblemError('suspension.already_active');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { PolicyActivationEntity, PolicyVersionEntity, PolicyVersions } from '@praesidium/access';
 import { AuditEventEntity, AuditStreamEntity, AuditTrail, type AuditAgent } from '@praesidium/audit';
 import { MIGRATIONS, dataSourceOptions, runMigrations, type PostgresConnection } from '@praesidium/database';
 import { ConsoleSignOuts } from '../../apps/governance/src/console/console-sign-outs.js';
@@ -141,7 +142,11 @@ async function migratedUpTo(connection: PostgresConnection, before?: string): Pr
   const end = before ? MIGRATIONS.findIndex((migration) => migration.name === before) : MIGRATIONS.length;
   if (end < 0) throw new Error(`no migration ${before}`);
   const dataSource = new DataSource({
-    ...dataSourceOptions(connection, [AuditEventEntity, AuditStreamEntity], 2),
+    ...dataSourceOptions(
+      connection,
+      [AuditEventEntity, AuditStreamEntity, PolicyVersionEntity, PolicyActivationEntity],
+      2,
+    ),
     migrations: MIGRATIONS.slice(0, end),
   });
   await dataSource.initialize();
@@ -221,4 +226,47 @@ describe('the migration that keys signing PINs by issuer and subject', () => {
 
   it('does the same on the embedded PGlite', () =>
     onEmptyDatabase('pglite', bindsPinsToTheIssuerTheTrailShows));
+});
+
+/** Proposes the policy in force again, as a security officer's pending proposal; its version. */
+async function proposeAsItStood(dataSource: DataSource, author: string): Promise<number> {
+  const [row]: { version: number }[] = await dataSource.query(
+    `INSERT INTO access.policy_version (version, document, sha256, author, reason, created_at)
+     SELECT (SELECT max(version) + 1 FROM access.policy_version), v.document, v.sha256, $1,
+            'a change proposed before the upgrade', clock_timestamp()
+       FROM access.policy_activation a JOIN access.policy_version v ON v.version = a.version
+      ORDER BY a.activated_at DESC, a.version DESC LIMIT 1
+     RETURNING version`,
+    [author],
+  );
+  return row.version;
+}
+
+/**
+ * Proposals pending across an upgrade whose migrations activate a version of their own (the
+ * suspension rules): approving one proposed before that activation would undo it unseen.
+ */
+async function keepsProposalsOvertakenByAMigrationStale(connection: PostgresConnection): Promise<void> {
+  const beforeSuspensions = await migratedUpTo(connection, 'PrincipalSuspensions1766400000000');
+  const overtaken = await proposeAsItStood(beforeSuspensions, 'officer.before');
+  await beforeSuspensions.destroy();
+  const beforeBase = await migratedUpTo(connection, 'PolicyProposalBase1766800000000');
+  const current = await proposeAsItStood(beforeBase, 'officer.after');
+  await beforeBase.destroy();
+
+  const after = await migratedUpTo(connection);
+  try {
+    const versions = new PolicyVersions(after);
+    await expect(versions.approvePolicy(overtaken, 'officer.approver')).rejects.toMatchObject({
+      code: 'policy.stale',
+    });
+    expect(await versions.approvePolicy(current, 'officer.approver')).toMatchObject({ version: current });
+  } finally {
+    await after.destroy();
+  }
+}
+
+describe('the migration that records what each pending policy proposal was based on', () => {
+  it('leaves a proposal made before a migration activated a version stale, on PostgreSQL', () =>
+    onEmptyDatabase('postgres', keepsProposalsOvertakenByAMigrationStale));
 });

@@ -90,7 +90,10 @@ export const REASONS = {
     status: 503,
     title: 'The list of suspended people cannot be read; access is denied until it can',
   },
-  'suspension.self': { status: 403, title: 'You cannot suspend yourself; ask another security officer' },
+  'suspension.self': {
+    status: 403,
+    title: 'You cannot suspend yourself, nor lift your own suspension; ask another security officer',
+  },
   'suspension.already_active': {
     status: 409,
     title: 'This person is already suspended; lift that suspension first to record a new one',

@@ -16,7 +16,7 @@ export const SUSPENSION_ROUTES: readonly DocumentedRoute[] = [
       'four-eyes approval; audited (`principal.suspended`).',
     body: suspensionBody,
     success: { status: 201, description: 'the active suspension' },
-    refusals: ['suspension.self', 'suspension.already_active'],
+    refusals: ['suspension.self', 'suspension.already_active', 'access.principal_suspended'],
   },
   {
     method: 'get',
@@ -30,9 +30,9 @@ export const SUSPENSION_ROUTES: readonly DocumentedRoute[] = [
     method: 'post',
     path: '/access/suspensions/{id}/lift',
     tag,
-    summary: 'Lift a suspension: the person is let in again within a second; audited',
+    summary: 'Lift a suspension: the person is let in again within a second; not your own; audited',
     body: liftBody,
     success: { status: 200, description: 'the lifted suspension' },
-    refusals: ['suspension.not_found', 'suspension.lifted'],
+    refusals: ['suspension.not_found', 'suspension.lifted', 'suspension.self', 'access.principal_suspended'],
   },
 ];

@@ -23,6 +23,7 @@ import { ConsoleSignOuts1766300000000 } from './1766300000000-console-sign-outs.
 import { PrincipalSuspensions1766400000000 } from './1766400000000-principal-suspensions.js';
 import { CanaryScope1766700000000 } from './1766700000000-canary-scope.js';
 import { PolicyProposalBase1766800000000 } from './1766800000000-policy-proposal-base.js';
+import { PolicyProposalBaseAtProposal1766900000000 } from './1766900000000-policy-proposal-base-at-proposal.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot glob-load classes. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   PrincipalSuspensions1766400000000,
   CanaryScope1766700000000,
   PolicyProposalBase1766800000000,
+  PolicyProposalBaseAtProposal1766900000000,
 ];

@@ -36,8 +36,11 @@ export class PoliciesController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(proposal)) body: z.infer<typeof proposal>,
   ) {
-    requireAbility(principal, 'propose', 'Policy');
-    const proposed = await this.versions.proposePolicy(body.document, principal.subject, body.reason);
+    // A refused proposal (no permission, an invalid document) leaves a trace before it is answered.
+    const proposed = await auditingRefusal(this.trail, 'policy.proposed', principal, {}, () => {
+      requireAbility(principal, 'propose', 'Policy');
+      return this.versions.proposePolicy(body.document, principal.subject, body.reason);
+    });
     // The record is bound to what was proposed, reason included: recompute from the stored version.
     await this.audited('policy.proposed', principal, proposed.version, contentHash(body));
     return proposed;
@@ -50,14 +53,17 @@ export class PoliciesController {
     @CurrentPrincipal() principal: Principal,
     @Param('version', new ZodPipe(versionParam)) version: number,
   ) {
-    requireAbility(principal, 'approve', 'Policy');
-    // A refused approval (four eyes, stale, already active) leaves a trace before it is answered.
+    // A refused approval (no permission, four eyes, stale, already active) leaves a trace before it
+    // is answered.
     const activated = await auditingRefusal(
       this.trail,
       'policy.activated',
       principal,
       { policyVersion: version },
-      () => this.versions.approvePolicy(version, principal.subject),
+      () => {
+        requireAbility(principal, 'approve', 'Policy');
+        return this.versions.approvePolicy(version, principal.subject);
+      },
     );
     await this.store.refresh(version);
     await this.audited('policy.activated', principal, version);

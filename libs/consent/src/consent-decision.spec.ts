@@ -338,13 +338,18 @@ describe('consent decision: the base policy of an R4 consent (policyRule)', () =
     });
     expect(decide([withheldForAPeriod]).decision).toBe('deny');
     const withheldFromOne = based('OPTIN', {
-      action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
+      action: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
+      ],
       actor: [{ role: { coding: [{ code: 'PRCP' }] }, reference: { reference: 'Practitioner/dr.rivera' } }],
     });
     expect(decide([withheldFromOne], { action: 'access' }).decision).toBe('deny');
     // Nested provisions keep their own types.
     const optInButNotResearch = based('OPTIN', {
-      provision: [{ type: 'permit', purpose: treat }, { type: 'deny', purpose: research }],
+      provision: [
+        { type: 'permit', purpose: treat },
+        { type: 'deny', purpose: research },
+      ],
     });
     expect(decide([optInButNotResearch]).decision).toBe('permit');
   });

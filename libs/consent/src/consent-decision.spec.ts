@@ -320,17 +320,41 @@ describe('consent decision: the base policy of an R4 consent (policyRule)', () =
     expect(decide([based('OPTOUTE', {})], {}, ['TREAT']).decision).toBe('deny');
   });
 
-  it('lets a nested permit be the exception to an opt-out, and reads an opt-in root as a grant', () => {
+  it('lets a nested permit be the exception to an opt-out', () => {
     const optOutButTreatment = based('OPTOUT', { provision: [{ type: 'permit', purpose: treat }] });
     expect(decide([optOutButTreatment])).toMatchObject({
       decision: 'permit',
       provisionPath: 'provision.provision[0]',
     });
     expect(decide([optOutButTreatment], { purposeOfUse: 'HRESCH' }, ['HRESCH']).decision).toBe('deny');
-    expect(decide([based('OPTIN', { purpose: treat })]).decision).toBe('permit');
+    expect(decide([based('OPTIN', { type: 'permit', purpose: treat })]).decision).toBe('permit');
   });
 
-  it('refuses, once revoked, what an opt-in root without a type granted', () => {
+  it('never grants what an opt-in root without a type names: R4 writes withholdings that way', () => {
+    // R4's own examples under OPTIN: consent-example-notTime withholds for a period, notThem withholds
+    // from one nurse (the same shape as consent-example-basic, which grants: the direction is not there).
+    const withheldForAPeriod = based('OPTIN', {
+      period: { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+    });
+    expect(decide([withheldForAPeriod]).decision).toBe('deny');
+    const withheldFromOne = based('OPTIN', {
+      action: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
+      ],
+      actor: [{ role: { coding: [{ code: 'PRCP' }] }, reference: { reference: 'Practitioner/dr.rivera' } }],
+    });
+    expect(decide([withheldFromOne], { action: 'access' }).decision).toBe('deny');
+    // Nested provisions keep their own types.
+    const optInButNotResearch = based('OPTIN', {
+      provision: [
+        { type: 'permit', purpose: treat },
+        { type: 'deny', purpose: research },
+      ],
+    });
+    expect(decide([optInButNotResearch]).decision).toBe('permit');
+  });
+
+  it('refuses, once revoked, what an opt-in root without a type may have granted', () => {
     const revoked = { ...based('OPTIN', { purpose: treat }), status: 'inactive' as const };
     expect(decide([revoked], {}, ['TREAT']).reason).toBe('consent.revoked');
   });

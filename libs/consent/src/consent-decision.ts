@@ -40,7 +40,8 @@ export interface ConsentExplanation extends ConsentDecision {
  * 2. Within a consent, a provision applies when every criterion it populates matches (provision-criteria.ts);
  *    nested provisions are exceptions to their parent, so the most specific applicable provision along a
  *    branch decides; when sibling exceptions disagree, deny wins. A provision without a type inherits its
- *    parent's, a root without one the base policy of `policyRule` (OPTIN, OPTOUT…).
+ *    parent's, a root without one refuses under an opt-out `policyRule` (OPTOUT, OPTOUTE) and grants
+ *    nothing under an opt-in (see basePolicy).
  * 3. Several consents speak: the most recent (dateTime) wins, so a later explicit permit lifts an earlier
  *    refusal and a later refusal or revocation overrides an earlier permit; at equal times deny wins.
  * 4. None speaks: the site default decides per purpose (`defaultPermit`), otherwise `consent.absent`.
@@ -133,7 +134,8 @@ function speaksOver(
 
 function consentRuling(consent: ConsentRecord, context: CriteriaContext): Ruling | undefined {
   const base = basePolicy(consent.policyRule);
-  if (consent.status === 'active') return rule(consent.provision, context, 'provision', base, true);
+  if (consent.status === 'active')
+    return rule(consent.provision, context, 'provision', base === 'deny' ? base : undefined, true);
   if (consent.status !== 'inactive' && consent.status !== 'rejected') return undefined;
   // A withdrawn consent that granted anything refuses all its root covers (read as a refusal, so
   // knowing less never makes it silent); a withdrawn pure refusal no longer refuses.
@@ -152,8 +154,10 @@ const BASE_POLICIES: Readonly<Record<string, 'permit' | 'deny'>> = {
 
 /**
  * R4 puts the base decision in `policyRule` and no type on the root provision ("not permitted in root
- * rule"), which narrows that base to what it covers: the root takes the base's type. Codings that
- * disagree make it a refusal.
+ * rule"). Under an opt-out the root refuses what it covers. Under an opt-in its direction is not in the
+ * resource: R4's own examples write a grant (consent-example-basic) and a withholding (notTime, notThem,
+ * notThis, notAuthor) the same way, so such a root grants nothing while active (its typed exceptions
+ * still speak) and, once withdrawn, refuses what it may have granted. Codings that disagree: an opt-out.
  */
 function basePolicy(policyRule: CodeableConcept | undefined): 'permit' | 'deny' | undefined {
   const types = (policyRule?.coding ?? []).map((coding) => BASE_POLICIES[coding.code ?? '']);

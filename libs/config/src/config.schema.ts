@@ -190,6 +190,10 @@ export const environmentSchema = z
     PRAESIDIUM_FEEDBACK_SCHEDULE_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
     PRAESIDIUM_CONSENT_DEFAULT_PERMIT: commaList.pipe(z.array(z.enum(PURPOSES_OF_USE))).default([]),
     PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER: z.string().min(1).max(2048).optional(),
+    PRAESIDIUM_CONSENT_TIME_ZONE: z
+      .string()
+      .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin')
+      .optional(),
     PRAESIDIUM_BREAK_GLASS_MINUTES: z.coerce
       .number()
       .positive()
@@ -414,6 +418,11 @@ export interface PraesidiumConfig {
      * without an issuer); a clinician of another issuer is named only by an identifier.
      */
     readonly practitionerIssuer: string | undefined;
+    /**
+     * The IANA time zone a consent's dates without a time (`2026-11-24`) are read in; unset, such a
+     * date may be in any zone, so a grant covers only what it covers in every zone.
+     */
+    readonly timeZone: string | undefined;
   };
   /**
    * Whether governance processes run the jobs (bias reports, documents, audit verification) besides
@@ -586,6 +595,7 @@ export function toConfig(
     consent: {
       defaultPermit: env.PRAESIDIUM_CONSENT_DEFAULT_PERMIT,
       practitionerIssuer: env.PRAESIDIUM_CONSENT_PRACTITIONER_ISSUER ?? issuers[0]?.issuer,
+      timeZone: env.PRAESIDIUM_CONSENT_TIME_ZONE,
     },
     jobs: { runInGovernance: env.PRAESIDIUM_GOVERNANCE_RUNS_JOBS },
     audit: { checkpointIntervalSeconds: env.PRAESIDIUM_AUDIT_CHECKPOINT_INTERVAL_SECONDS },
@@ -615,4 +625,14 @@ export function toConfig(
       personaPicker: demo && !isProduction,
     },
   };
+}
+
+/** Whether the runtime knows `value` as an IANA time zone. */
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }

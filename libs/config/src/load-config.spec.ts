@@ -14,6 +14,16 @@ describe('loadConfig', () => {
     expect(config.dataDir.endsWith('.praesidium')).toBe(true);
   });
 
+  it("reads consent dates in the site's time zone only when one is named, and refuses an unknown zone", () => {
+    expect(loadConfig({}).consent.timeZone).toBeUndefined();
+    expect(loadConfig({ PRAESIDIUM_CONSENT_TIME_ZONE: 'Europe/Berlin' }).consent.timeZone).toBe(
+      'Europe/Berlin',
+    );
+    expect(() => loadConfig({ PRAESIDIUM_CONSENT_TIME_ZONE: 'Europe/Atlantis' })).toThrow(
+      /PRAESIDIUM_CONSENT_TIME_ZONE: an IANA time zone/,
+    );
+  });
+
   it('names every bad variable in one message', () => {
     const attempt = () =>
       loadConfig({

@@ -106,6 +106,21 @@ describe('consent decision: one consent', () => {
     expect(decide([current], { at: new Date('2026-12-02T00:00:00Z') }).decision).toBe('deny');
   });
 
+  it("reads a period's dates without a time in the site's zone when it names one, so a grant starts at the site's midnight", () => {
+    // Signed at a Berlin hospital on the 24th, "from 2026-11-24", asked about at 08:00 there.
+    const fromToday = consent('c1', { type: 'permit', purpose: treat, period: { start: '2026-11-24' } });
+    const morning = { at: new Date('2026-11-24T07:00:00Z') };
+    expect(decide([fromToday], morning).reason).toBe('consent.absent');
+    expect(decide([fromToday], { ...morning, dateTimeZone: 'Europe/Berlin' }).decision).toBe('permit');
+    // Its last day ends at the site's midnight too, not hours before it.
+    const untilToday = consent('c2', { type: 'permit', purpose: treat, period: { end: '2026-11-24' } });
+    const evening = { at: new Date('2026-11-24T21:00:00Z'), dateTimeZone: 'Europe/Berlin' };
+    expect(decide([untilToday], evening).decision).toBe('permit');
+    expect(decide([untilToday], { ...evening, at: new Date('2026-11-24T23:00:00Z') }).reason).toBe(
+      'consent.absent',
+    );
+  });
+
   it('matches actors by reference (the clinician or the model) or, without one, by role', () => {
     const onlyThisModel = consent('c1', {
       type: 'deny',

@@ -31,4 +31,9 @@ export interface ConsentQuestion {
   readonly dataReferences?: readonly string[];
   /** When the data read was produced (provision.dataPeriod). */
   readonly dataPeriod?: Period;
+  /**
+   * The site's IANA time zone, in which a consent's dates without a time are read
+   * (`PRAESIDIUM_CONSENT_TIME_ZONE`); without it such a date may be in any zone.
+   */
+  readonly dateTimeZone?: string;
 }

@@ -27,6 +27,7 @@ export function createConsentService(
     new DocumentVault(new KeyEncryptionKeys(keyStore, config.dataDir)),
     new Pseudonymizer(keyStore.secret('pseudonym')),
     config.consent.defaultPermit,
+    config.consent.timeZone,
   );
 }
 

@@ -58,6 +58,8 @@ export class ConsentService {
     private readonly vault: DocumentVault,
     private readonly pseudonymizer: Pseudonymizer,
     private readonly defaultPermit: readonly string[],
+    /** The site's time zone for consent dates without a time (`PRAESIDIUM_CONSENT_TIME_ZONE`). */
+    private readonly dateTimeZone?: string,
   ) {}
 
   pseudonymize(patientReference: string): string {
@@ -69,13 +71,17 @@ export class ConsentService {
     const records = await this.cache.getOrLoad(patientPseudonym, async () =>
       (await this.store.latestForPatient(patientPseudonym)).map(toRecord),
     );
-    return decideConsent(records, question, this.defaultPermit);
+    return decideConsent(records, this.inSiteZone(question), this.defaultPermit);
   }
 
   /** "Why was this refused?": the decision and what each consent of the patient said, read afresh. */
   async explain(patientReference: string, question: ConsentQuestion): Promise<ConsentExplanation> {
     const versions = await this.store.latestForPatient(this.pseudonymize(patientReference));
-    return explainConsent(versions.map(toRecord), question, this.defaultPermit);
+    return explainConsent(versions.map(toRecord), this.inSiteZone(question), this.defaultPermit);
+  }
+
+  private inSiteZone(question: ConsentQuestion): ConsentQuestion {
+    return this.dateTimeZone === undefined ? question : { ...question, dateTimeZone: this.dateTimeZone };
   }
 
   /** Stores a FHIR R4 Consent as version 1 of a new consent. */

@@ -32,7 +32,7 @@ export function criteriaMatch(provision: Provision, context: CriteriaContext, as
   const { question } = context;
   const same = as === 'deny' ? sameLoosely : sameExactly;
   return (
-    periodContains(provision.period, question.at, as) &&
+    periodContains(provision.period, question.at, as, question.dateTimeZone) &&
     purposeMatches(codingCodes(provision.purpose), context.purposes, as) &&
     matches(codingCodes(provision.class), question.dataClasses, as) &&
     matches(codingCodes(provision.securityLabel), question.securityLabels, as) &&
@@ -40,7 +40,7 @@ export function criteriaMatch(provision: Provision, context: CriteriaContext, as
     matches(conceptCodes(provision.code), question.codes, as) &&
     matches(dataReferences(provision), question.dataReferences, as, same) &&
     actorMatches(provision, question, as) &&
-    dataPeriodMatches(provision.dataPeriod, question.dataPeriod, as)
+    dataPeriodMatches(provision.dataPeriod, question.dataPeriod, as, question.dateTimeZone)
   );
 }
 
@@ -170,29 +170,34 @@ function sameIssuer(a: string, b: string): boolean {
 }
 
 /** When the rule holds: a refusal reads its bounds wide (an unreadable one as open), a grant narrow. */
-function periodContains(period: Period | undefined, at: Date, as: Reading): boolean {
+function periodContains(period: Period | undefined, at: Date, as: Reading, timeZone?: string): boolean {
   if (!period) return true;
-  const bounds = periodBounds(period, as);
+  const bounds = periodBounds(period, as, timeZone);
   return bounds !== undefined && bounds[0] <= at.getTime() && at.getTime() <= bounds[1];
 }
 
 /** A refusal applies when the data's period overlaps its own; a grant only when it lies inside. */
-function dataPeriodMatches(named: Period | undefined, used: Period | undefined, as: Reading): boolean {
+function dataPeriodMatches(
+  named: Period | undefined,
+  used: Period | undefined,
+  as: Reading,
+  timeZone?: string,
+): boolean {
   if (!named || (!named.start && !named.end)) return true;
   if (!used) return as === 'deny';
-  const bounds = periodBounds(named, as);
+  const bounds = periodBounds(named, as, timeZone);
   // The data's own period is read as wide as it may be, whichever way the provision is read.
-  const [usedStart, usedEnd] = periodBounds(used, 'deny') as readonly [number, number];
+  const [usedStart, usedEnd] = periodBounds(used, 'deny', timeZone) as readonly [number, number];
   if (!bounds) return false;
   const [start, end] = bounds;
   return as === 'deny' ? usedStart <= end && usedEnd >= start : usedStart >= start && usedEnd <= end;
 }
 
 /** Earliest start and latest end for a refusal; latest start and earliest end for a grant. */
-function periodBounds(period: Period, as: Reading): readonly [number, number] | undefined {
+function periodBounds(period: Period, as: Reading, timeZone?: string): readonly [number, number] | undefined {
   const wide = as === 'deny';
-  const start = bound(period.start, wide ? 'earliestStart' : 'latestStart', -Infinity, wide);
-  const end = bound(period.end, wide ? 'latestEnd' : 'earliestEnd', Infinity, wide);
+  const start = bound(period.start, wide ? 'earliestStart' : 'latestStart', -Infinity, wide, timeZone);
+  const end = bound(period.end, wide ? 'latestEnd' : 'earliestEnd', Infinity, wide, timeZone);
   return start === undefined || end === undefined ? undefined : [start, end];
 }
 
@@ -201,9 +206,10 @@ function bound(
   side: keyof InstantSpan,
   open: number,
   wide: boolean,
+  timeZone?: string,
 ): number | undefined {
   if (!value) return open;
-  const span = instantSpan(value);
+  const span = instantSpan(value, timeZone);
   if (span) return span[side];
   return wide ? open : undefined;
 }

@@ -81,10 +81,9 @@ export class PolicyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Loads the latest activated version, unless this process already runs `knownVersion`. Not "or
-   * later": versions are numbered when proposed, so approving an older proposal after a newer one
-   * makes the lower number the policy in force. Reloads run one after another, so a later one always
-   * reads what an earlier one read, or newer.
+   * Loads the latest activated version (by activation, not by number), unless this process already
+   * runs `knownVersion`. Reloads run one after another, so a later one always reads what an earlier
+   * one read, or newer.
    */
   refresh(knownVersion?: number): Promise<void> {
     const loaded = (this.loading ?? Promise.resolve()).then(() => this.load(knownVersion));

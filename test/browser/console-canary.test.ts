@@ -62,7 +62,7 @@ describe('model owner', () => {
 
     await page.goto(`${base}/console/registry`);
     const row = page.getByRole('row').filter({ hasText: MODEL });
-    await expect(row.textContent()).resolves.toContain('canary 20 %');
+    await expect(row.textContent()).resolves.toContain('canary 20 % of clinicians at main-campus');
 
     // The deployed version's page names the canary too, without its buttons.
     await page.goto(`${base}/console/registry/${MODEL}/1.0.0`);

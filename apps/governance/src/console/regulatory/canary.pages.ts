@@ -74,6 +74,19 @@ export function describeScope({ sites, departments }: CanaryScope): string {
   return `of clinicians ${[...at, ...of].join(', ')}`;
 }
 
+/**
+ * What a models list says beside the canary's version: "canary 10 %", with its scope if it has one
+ * ("canary 10 % of clinicians at main-campus"); undefined beside any other version.
+ */
+export function canaryLabel(
+  canary: Pick<ApiCanary, 'version' | 'sharePercent' | 'scope'> | null | undefined,
+  version: string,
+): string | undefined {
+  if (canary?.version !== version) return undefined;
+  const scoped = canary.scope.sites.length > 0 || canary.scope.departments.length > 0;
+  return `canary ${canary.sharePercent} %${scoped ? ` ${describeScope(canary.scope)}` : ''}`;
+}
+
 /** A comma-separated form field as a list: entries trimmed, empty ones dropped. */
 function listField(body: unknown, name: string): string[] {
   return (field(body, name) ?? '')

@@ -11,7 +11,13 @@ import { attempt, flash, problemFlash, readableProblem, renderPage } from '../co
 import { ApiProblem } from '../console-api.js';
 import { addNavEntries } from '../navigation.js';
 import { field, segment, submitThenRedirect, userOf, versionHref } from '../page-support.js';
-import { canarySection, registerCanaryRoutes, type ApiCanary, type ApiCanaryChange } from './canary.pages.js';
+import {
+  canaryLabel,
+  canarySection,
+  registerCanaryRoutes,
+  type ApiCanary,
+  type ApiCanaryChange,
+} from './canary.pages.js';
 import { feedbackPlanView, registerFeedbackPlanRoutes } from './feedback-plan.js';
 import { feedbackPeriod, postMarketView, registerPostMarketRoutes } from './post-market.js';
 
@@ -161,7 +167,7 @@ function registerRoutes(app: FastifyInstance, config: PraesidiumConfig): void {
           ...version,
           href: versionHref(model.name, version.version),
           badge: statusBadge(version.status),
-          canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
+          canaryLabel: canaryLabel(model.canary, version.version),
         })),
       })),
     });

@@ -4,6 +4,7 @@ import { modelVersionSubject, REVIEW_OUTCOMES, type GrantView } from '@praesidiu
 import type { DecisionCount } from '@praesidium/audit';
 import { attempt, flash, renderPage } from '../console-page.js';
 import { addNavEntries } from '../navigation.js';
+import { canaryLabel, type ApiCanary } from '../regulatory/canary.pages.js';
 import { changeThenRedirect, formOf, userOf } from '../page-support.js';
 import { registerAuditPages } from './audit.pages.js';
 import { decisionChart } from './decision-chart.js';
@@ -86,7 +87,7 @@ interface ModelRow {
   riskClass: string;
   departments: string[];
   versions: { version: string; status: string; manifestSha256: string }[];
-  canary?: { version: string; sharePercent: number } | null;
+  canary?: Pick<ApiCanary, 'version' | 'sharePercent' | 'scope'> | null;
 }
 interface RuleChange {
   action: string;
@@ -271,7 +272,7 @@ export function registerSecurityPages(app: FastifyInstance, trustedIssuers: read
             ...version,
             isDeployed: version.status === 'deployed',
             maySuspend,
-            canaryShare: model.canary?.version === version.version ? model.canary.sharePercent : undefined,
+            canaryLabel: canaryLabel(model.canary, version.version),
           })),
         };
       }),
